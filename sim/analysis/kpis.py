@@ -1,0 +1,122 @@
+"""Key performance indicators of one replication, computed from the ledger and trip log.
+
+The measured cohort is every parcel that reached the hub during the measured days
+(after the warm-up, before the end of the horizon). The run goes on for
+``horizon.drain_days`` without new parcels so that cohort can finish; whatever of
+it is still in the network at the very end is counted in ``parcels_in_system``.
+Lead-time statistics are over the cohort's delivered parcels; the on-time shares
+count undelivered parcels as late. Vehicle figures cover trips that departed
+during the measured days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KPI_NAMES = (
+    "parcels_generated",
+    "parcels_delivered",
+    "parcels_picked_up",
+    "parcels_in_system",
+    "lead_time_mean_h",
+    "lead_time_p50_h",
+    "lead_time_p90_h",
+    "lead_time_p95_h",
+    "door_time_mean_h",
+    "on_time_24h_share",
+    "on_time_48h_share",
+    "vehicle_km",
+    "vehicle_hours",
+    "cost_total_cny",
+    "cost_per_parcel_cny",
+    "co2_kg",
+    "sorting_utilization",
+    "van_load_factor_mean",
+)
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else float("nan")
+
+
+def _quantile(values: np.ndarray, q: float) -> float:
+    return float(np.quantile(values, q)) if values.size else float("nan")
+
+
+def vehicles_needed(trips: pd.DataFrame) -> pd.Series:
+    """Vehicles each service needs: the most of its trips under way at one time."""
+    needed = {}
+    for service, group in trips.groupby("service", sort=True):
+        depart = np.sort(group["depart_h"].to_numpy())
+        end = np.sort(group["end_h"].to_numpy())
+        # Trips under way just after each departure: started so far minus finished so far.
+        running = np.arange(1, depart.size + 1) - np.searchsorted(end, depart, side="right")
+        needed[service] = int(running.max())
+    return pd.Series(needed, dtype=np.int64)
+
+
+def compute_kpis(scenario, ledger, trips: pd.DataFrame, sorting_busy_h, end_h: float) -> dict:
+    """All KPIs of one replication (see ``KPI_NAMES``).
+
+    Parameters
+    ----------
+    scenario : the scenario that was run
+    ledger : the parcel ledger (``sim.engine.ledger.Ledger``)
+    trips : the trip table (one row per trip that ran)
+    sorting_busy_h : hours the sorting line was busy, per daily batch
+    end_h : the time the run stopped
+    """
+    horizon = scenario.horizon
+    start, stop = horizon.warmup_days * 24.0, horizon.days * 24.0
+    t_hub = ledger.column("t_hub")
+    cohort = (t_hub >= start) & (t_hub < stop)
+    hub = t_hub[cohort]
+    at_point = ledger.column("t_at_point")[cohort]
+    picked = ledger.column("t_picked_up")[cohort]
+    delivered = ~np.isnan(at_point)
+    picked_up = delivered & (picked <= end_h)
+    lead = at_point[delivered] - hub[delivered]
+    generated = int(cohort.sum())
+
+    measured = trips[(trips["depart_h"] >= start) & (trips["depart_h"] < stop)]
+    fleet = measured["fleet"].astype(str)
+
+    def rate(attribute: str) -> np.ndarray:
+        """A fleet parameter, per measured trip."""
+        values = {name: getattr(getattr(scenario.fleets, name), attribute) for name in set(fleet)}
+        return fleet.map(values).to_numpy(dtype=float)
+
+    km = measured["km"].to_numpy()
+    # A service's vehicles are paid for on each day the service runs at all.
+    day = measured["depart_h"] // 24
+    days_run = day.groupby(measured["service"]).nunique()
+    vehicle_days = vehicles_needed(measured) * days_run
+    day_rate = pd.Series(rate("cost_per_vehicle_day_cny"), index=measured.index)
+    day_rate = day_rate.groupby(measured["service"]).first()
+    cost_total = float((km * rate("cost_per_km_cny")).sum() + (vehicle_days * day_rate).sum())
+    vans = measured[rate("counts_as_van") > 0]
+    shift_h = sum(s.end - s.start for s in scenario.hub.sorting.shifts)
+    measured_days = horizon.days - horizon.warmup_days
+    busy = float(np.sum(sorting_busy_h[horizon.warmup_days : horizon.days]))
+
+    return {
+        "parcels_generated": generated,
+        "parcels_delivered": int(delivered.sum()),
+        "parcels_picked_up": int(picked_up.sum()),
+        "parcels_in_system": int(generated - delivered.sum()),
+        "lead_time_mean_h": _mean(lead),
+        "lead_time_p50_h": _quantile(lead, 0.50),
+        "lead_time_p90_h": _quantile(lead, 0.90),
+        "lead_time_p95_h": _quantile(lead, 0.95),
+        "door_time_mean_h": _mean(picked[picked_up] - hub[picked_up]),
+        "on_time_24h_share": float((lead <= 24.0).sum() / generated) if generated else np.nan,
+        "on_time_48h_share": float((lead <= 48.0).sum() / generated) if generated else np.nan,
+        "vehicle_km": float(measured["km"].sum()),
+        "vehicle_hours": float((measured["end_h"] - measured["depart_h"]).sum()),
+        "cost_total_cny": cost_total,
+        "cost_per_parcel_cny": cost_total / generated if generated else float("nan"),
+        "co2_kg": float((km * rate("co2_per_km_kg")).sum()),
+        "sorting_utilization": busy / (shift_h * measured_days),
+        "van_load_factor_mean": _mean((vans["max_load"] / vans["capacity"]).to_numpy()),
+    }

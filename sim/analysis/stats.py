@@ -1,0 +1,33 @@
+"""Statistics over replications: means with Student-t confidence intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t confidence interval of independent replications.
+
+    With fewer than two finite values the interval is undefined (NaN).
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, float("nan"), float("nan")
+    half = stats.t.ppf(0.5 + level / 2, values.size - 1) * values.std(ddof=1) / np.sqrt(values.size)
+    return mean, mean - half, mean + half
+
+
+def summarize(kpis: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """Per KPI: mean, 95% CI and replication count, one row per KPI."""
+    columns = columns or [c for c in kpis.columns if c not in ("replication", "seed")]
+    rows = []
+    for name in columns:
+        mean, low, high = t_interval(kpis[name].to_numpy())
+        rows.append({"kpi": name, "mean": mean, "ci_low": low, "ci_high": high, "n": len(kpis)})
+    return pd.DataFrame(rows)

@@ -1,0 +1,313 @@
+"""The scenario schema: every field a YAML scenario may hold, validated once.
+
+Units live in field names (``speed_kmh``, ``stop_min``, ``rate_per_h``). Clock times
+are ``"HH:MM"`` strings in YAML and float hours of the day inside the model.
+All models are frozen and reject unknown keys, so a typo is an error, not a
+silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_clock(value: object) -> float:
+    """Turn ``"HH:MM"`` (00:00 to 24:00) into float hours of the day."""
+    if not isinstance(value, str):
+        raise ValueError(f'a clock time must be a quoted "HH:MM" string, got {value!r}')
+    match = _CLOCK.match(value.strip())
+    if not match:
+        raise ValueError(f'clock time must look like "HH:MM", got {value!r}')
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if minutes >= 60 or hours > 24 or (hours == 24 and minutes > 0):
+        raise ValueError(f"clock time must be between 00:00 and 24:00, got {value!r}")
+    return hours + minutes / 60.0
+
+
+def format_clock(hours: float) -> str:
+    """Turn float hours of the day back into ``"HH:MM"``."""
+    total = round(hours * 60)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+ClockTime = Annotated[float, BeforeValidator(parse_clock), PlainSerializer(format_clock)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class Strict(BaseModel):
+    """Base for every scenario section: frozen, unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _ascending(times: tuple[float, ...], what: str) -> tuple[float, ...]:
+    if any(b <= a for a, b in zip(times, times[1:], strict=False)):
+        raise ValueError(f"{what} must be in strictly increasing clock order")
+    return times
+
+
+class Distribution(Strict):
+    """A positive random quantity given by its mean and coefficient of variation."""
+
+    kind: Literal["deterministic", "exponential", "lognormal"] = "deterministic"
+    mean: PositiveFloat = 1.0
+    cv: NonNegFloat = Field(
+        0.0, description="coefficient of variation; used by lognormal only (exponential has 1)"
+    )
+
+
+class Horizon(Strict):
+    """How long to simulate and which days count."""
+
+    days: int = Field(14, ge=1, le=3660)
+    warmup_days: int = Field(2, ge=0)
+    drain_days: int = Field(
+        2,
+        ge=0,
+        le=60,
+        description="days simulated after the horizon with no new parcels, so parcels "
+        "that arrived in the measured days can finish; KPIs count only those parcels",
+    )
+
+    @model_validator(mode="after")
+    def _warmup_inside(self) -> Horizon:
+        if self.warmup_days >= self.days:
+            raise ValueError(
+                f"warmup_days ({self.warmup_days}) must be shorter than days ({self.days})"
+            )
+        return self
+
+
+class Population(Strict):
+    """Residents per village, lognormal."""
+
+    mean: PositiveFloat = 2900.0
+    cv: NonNegFloat = 0.6
+
+
+class Network(Strict):
+    """County geography: synthetic (seeded) or read from a CSV file."""
+
+    source: Literal["synthetic", "csv"] = "synthetic"
+    csv_path: Path | None = Field(None, description="CSV file, relative to the scenario file")
+    seed: int = Field(2023, ge=0, description="seed of the synthetic geography (fixed county)")
+    area_km2: PositiveFloat = 2650.0
+    townships: int = Field(24, ge=1, le=500)
+    villages_per_township: tuple[int, int] = (12, 20)
+    cluster_spread_km: PositiveFloat = Field(
+        4.0, description="std. deviation of village positions around their township"
+    )
+    circuity: float = Field(1.3, ge=1.0, le=3.0, allow_inf_nan=False)
+    population: Population = Population()
+
+    @model_validator(mode="after")
+    def _check(self) -> Network:
+        low, high = self.villages_per_township
+        if not 1 <= low <= high:
+            raise ValueError(
+                f"villages_per_township must be [low, high] with 1 <= low <= high, "
+                f"got [{low}, {high}]"
+            )
+        if self.source == "csv" and self.csv_path is None:
+            raise ValueError("source 'csv' needs csv_path")
+        return self
+
+
+class Wave(Strict):
+    """A line-haul arrival wave at the hub."""
+
+    time: ClockTime
+    share: Share
+
+
+class Peak(Strict):
+    """A period of higher demand (e.g. Double 11)."""
+
+    start_day: int = Field(ge=0)
+    days: int = Field(ge=1)
+    factor: PositiveFloat
+
+
+class Demand(Strict):
+    """Inbound parcels for villagers."""
+
+    arrivals: Literal["waves", "poisson"] = Field(
+        "waves",
+        description="'waves': line-haul trucks at clock times; 'poisson': a Poisson "
+        "process over the whole day (for checking the hub against queueing theory)",
+    )
+    parcels_per_capita_day: NonNegFloat = 0.027
+    waves: tuple[Wave, ...] = (Wave(time="05:30", share=0.6), Wave(time="12:00", share=0.4))
+    wave_unload_min: NonNegFloat = 45.0
+    weekday_factors: tuple[NonNegFloat, ...] = (1.0,) * 7
+    peaks: tuple[Peak, ...] = ()
+    perishable_share: Share = 0.0
+
+    @model_validator(mode="after")
+    def _check(self) -> Demand:
+        if len(self.weekday_factors) != 7:
+            raise ValueError(
+                f"weekday_factors needs 7 values (Monday..Sunday), got {len(self.weekday_factors)}"
+            )
+        if self.arrivals == "waves":
+            if not self.waves:
+                raise ValueError("arrivals 'waves' needs at least one wave")
+            total = sum(w.share for w in self.waves)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"wave shares must add up to 1, got {total:g}")
+            _ascending(tuple(w.time for w in self.waves), "waves")
+            # A day's parcels are inspected as one batch, so none may spill past midnight.
+            if self.waves[-1].time + self.wave_unload_min / 60.0 > 24.0:
+                raise ValueError("the last wave must be unloaded by 24:00")
+        return self
+
+
+class Inspection(Strict):
+    """Security inspection at receipt (X-ray line plus manual open-box checks)."""
+
+    rate_per_h: PositiveFloat = 12000.0
+    open_box_share: Share = 0.02
+    open_box_min: NonNegFloat = 5.0
+
+
+class Shift(Strict):
+    """A daily working window."""
+
+    start: ClockTime
+    end: ClockTime
+
+    @model_validator(mode="after")
+    def _order(self) -> Shift:
+        if self.end <= self.start:
+            raise ValueError("a shift must end after it starts on the same day")
+        return self
+
+
+class Sorting(Strict):
+    """The automated sorting line: one FIFO server working inside shifts."""
+
+    rate_per_h: PositiveFloat = 8000.0
+    service: Literal["deterministic", "exponential", "lognormal"] = "deterministic"
+    cv: NonNegFloat = 0.3
+    shifts: tuple[Shift, ...] = (Shift(start="00:00", end="24:00"),)
+
+    @model_validator(mode="after")
+    def _shifts(self) -> Sorting:
+        if not self.shifts:
+            raise ValueError("at least one shift is needed")
+        for a, b in zip(self.shifts, self.shifts[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError("shifts must be in clock order and must not overlap")
+        return self
+
+
+class Hub(Strict):
+    """The county public delivery distribution centre."""
+
+    inspection: Inspection = Inspection()
+    sorting: Sorting = Sorting()
+
+
+class Fleet(Strict):
+    """A vehicle type together with its timetable.
+
+    Routes are planned per fleet; every route runs at every departure time.
+    """
+
+    capacity_parcels: int = Field(ge=1)
+    speed_kmh: PositiveFloat
+    departures: tuple[ClockTime, ...] = Field(min_length=1)
+    max_route_h: PositiveFloat = 6.0
+    stop_min: NonNegFloat = 5.0
+    handling_min_per_parcel: NonNegFloat = 0.1
+    cost_per_km_cny: NonNegFloat = 1.0
+    cost_per_vehicle_day_cny: NonNegFloat = 300.0
+    co2_per_km_kg: NonNegFloat = 0.2
+    counts_as_van: bool = Field(True, description="include in van_load_factor_mean")
+
+    @model_validator(mode="after")
+    def _departures(self) -> Fleet:
+        _ascending(self.departures, "departures")
+        return self
+
+
+def _default_fleets() -> dict[str, Fleet]:
+    return {
+        "hub_van": Fleet(capacity_parcels=200, speed_kmh=40, departures=("08:00", "14:00")),
+        "trunk": Fleet(
+            capacity_parcels=3000, speed_kmh=50, departures=("07:30", "13:30"), counts_as_van=False
+        ),
+        "township_van": Fleet(capacity_parcels=150, speed_kmh=25, departures=("10:00", "16:00")),
+    }
+
+
+class Fleets(Strict):
+    """The vehicle fleets a delivery model can use."""
+
+    hub_van: Fleet = _default_fleets()["hub_van"]
+    trunk: Fleet = _default_fleets()["trunk"]
+    township_van: Fleet = _default_fleets()["township_van"]
+
+
+class Routing(Strict):
+    """Route planning with PyVRP: seeded and iteration-limited, hence deterministic."""
+
+    iterations: int = Field(500, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0)
+    planning_margin: float = Field(
+        1.2,
+        ge=1.0,
+        le=10.0,
+        description="routes are planned for mean demand per departure times this margin",
+    )
+
+
+class Stations(Strict):
+    """Township stations ("many stations in one")."""
+
+    crossdock_min: NonNegFloat = 30.0
+
+
+class Points(Strict):
+    """Village delivery service points."""
+
+    home_delivery_share: Share = 0.3
+    pickup_delay_h: Distribution = Distribution(kind="lognormal", mean=10.0, cv=1.0)
+
+
+class Delivery(Strict):
+    """Which delivery model to run."""
+
+    model: Literal["direct", "via_township"] = "via_township"
+
+
+class Scenario(Strict):
+    """A complete, validated scenario."""
+
+    name: str = Field("scenario", min_length=1, max_length=200)
+    description: str = ""
+    seed: int = Field(1, ge=0, le=2**63 - 1)
+    horizon: Horizon = Horizon()
+    network: Network = Network()
+    demand: Demand = Demand()
+    hub: Hub = Hub()
+    fleets: Fleets = Fleets()
+    routing: Routing = Routing()
+    stations: Stations = Stations()
+    points: Points = Points()
+    delivery: Delivery = Delivery()
