@@ -31,6 +31,11 @@ class HubLine:
         self._carry_arrival = np.empty(0)
         self.sorting_busy_h: list[float] = []
 
+    @property
+    def holding(self) -> int:
+        """Parcels inspected but held over for the next sorting batch."""
+        return self._carry_rows.size
+
     def process(
         self,
         ledger: Ledger,

@@ -40,15 +40,17 @@ class Ledger:
     def __init__(self, capacity: int = 1024) -> None:
         capacity = max(int(capacity), 16)
         self.n = 0
-        self.destination = np.zeros(capacity, dtype=np.int32)
-        self.origin = np.zeros(capacity, dtype=np.int32)
-        self.direction = np.zeros(capacity, dtype=np.int8)
-        self.flags = np.zeros(capacity, dtype=np.uint8)
+        self.destination = np.empty(capacity, dtype=np.int32)
+        self.origin = np.empty(capacity, dtype=np.int32)
+        self.direction = np.empty(capacity, dtype=np.int8)
+        self.flags = np.empty(capacity, dtype=np.uint8)
+        # Time from reaching the point to being collected (0 if delivered home).
         # Drawn when the parcel is created so that two scenarios run with the same
         # seed give each parcel the same pickup behaviour (common random numbers).
-        self.pickup_delay_h = np.zeros(capacity, dtype=np.float32)
+        self.pickup_delay_h = np.empty(capacity)
         for stage in STAGES:
-            setattr(self, stage, np.full(capacity, np.nan))
+            # Filled with NaN row by row in append(): one pass over the memory, not two.
+            setattr(self, stage, np.empty(capacity))
 
     _COLUMNS = ("destination", "origin", "direction", "flags", "pickup_delay_h", *STAGES)
 
@@ -61,8 +63,7 @@ class Ledger:
         new = max(needed, 2 * self.capacity)
         for name in self._COLUMNS:
             old = getattr(self, name)
-            fill = np.nan if name in STAGES else 0
-            grown = np.full(new, fill, dtype=old.dtype)
+            grown = np.empty(new, dtype=old.dtype)
             grown[: self.n] = old[: self.n]
             setattr(self, name, grown)
 
@@ -89,6 +90,8 @@ class Ledger:
         self.t_created[rows] = t_created
         self.t_hub[rows] = t_hub
         self.pickup_delay_h[rows] = pickup_delay_h
+        for stage in STAGES[2:]:  # every stage after t_created and t_hub: not yet reached
+            getattr(self, stage)[rows] = np.nan
         self.n += count
         return np.arange(rows.start, rows.stop)
 

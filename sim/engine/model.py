@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.engine.demand import inbound_day
+from sim.engine.demand import day_factor, inbound_day
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
 from sim.engine.streams import Streams, draw_positive
@@ -35,6 +35,7 @@ class Run:
     trips: pd.DataFrame
     sorting_busy_h: np.ndarray
     end_h: float
+    in_network: dict[str, int]
     kpis: dict[str, float] | None = None
 
     @property
@@ -71,13 +72,22 @@ def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
         pickup = streams["pickup"]
         home = pickup.random(n) < points.home_delivery_share
         delay = draw_positive(
-            pickup, points.pickup_delay_h.kind, points.pickup_delay_h.mean,
-            points.pickup_delay_h.cv, n,
+            pickup,
+            points.pickup_delay_h.kind,
+            points.pickup_delay_h.mean,
+            points.pickup_delay_h.cv,
+            n,
         )
+        delay[home] = 0.0
         flags = perishable * np.uint8(PERISHABLE) | home * np.uint8(HOME_DELIVERY)
         rows = ledger.append(
-            destination=destination, origin=0, direction=INBOUND, flags=flags,
-            t_created=t_hub, t_hub=t_hub, pickup_delay_h=delay,
+            destination=destination,
+            origin=0,
+            direction=INBOUND,
+            flags=flags,
+            t_created=t_hub,
+            t_hub=t_hub,
+            pickup_delay_h=delay,
         )
         boundary = np.inf if day == days - 1 else (day + 1) * 24.0
         sorted_rows, done = hub.process(
@@ -98,8 +108,13 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     seed = scenario.seed if seed is None else int(seed)
     plan = plan_for(scenario)
     horizon = scenario.horizon
-    expected = expected_daily_parcels(scenario, plan.geography).sum() * horizon.days
-    ledger = Ledger(int(expected * 1.05) + 1024)
+    daily = expected_daily_parcels(scenario, plan.geography).sum()
+    weekday_mean = np.mean(scenario.demand.weekday_factors)
+    expected = (
+        daily / weekday_mean * sum(day_factor(scenario.demand, day) for day in range(horizon.days))
+    )
+    # A little headroom over the expected count saves the ledger from growing.
+    ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)
     env = simpy.Environment()
     flow = ParcelFlow(plan, ledger, scenario.stations.crossdock_min / 60.0)
@@ -111,25 +126,35 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
 
     trips = trip_table(flow, plan)
     busy = np.array(hub.sorting_busy_h)
-    return Run(scenario, seed, replication, plan, ledger, trips, busy, total_days * 24.0)
+    # Counted where the parcels physically are, independently of the ledger stamps.
+    in_network = {
+        "hub_unsorted": hub.holding,
+        **{f"waiting_at_{k}": v for k, v in flow.waiting().items()},
+        "on_vehicles": sum(flow.aboard.values()),
+    }
+    return Run(
+        scenario, seed, replication, plan, ledger, trips, busy, total_days * 24.0, in_network
+    )
 
 
 def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
     """The trip log as a DataFrame, with each trip's fleet and capacity."""
     log = flow.log
     service = np.array(log.service, dtype=np.int64)
+    fleets = sorted({s.fleet for s in plan.services})
+    fleet_code = np.array([fleets.index(s.fleet) for s in plan.services], dtype=np.int64)
+    capacity = np.array([s.capacity for s in plan.services], dtype=np.int64)
+    vehicles = np.array([s.vehicles for s in plan.services], dtype=np.int64)
     return pd.DataFrame(
         {
             "service": service,
-            "fleet": pd.Categorical(
-                [plan.services[s].fleet for s in service],
-                categories=sorted({s.fleet for s in plan.services}),
-            ),
+            "fleet": pd.Categorical.from_codes(fleet_code[service], categories=fleets),
             "depart_h": np.array(log.depart_h, dtype=float),
-            "end_h": np.array(log.end_h, dtype=float),
+            "end_h": np.array(log.end_h, dtype=float),  # the last vehicle back
             "km": np.array(log.km, dtype=float),
             "parcels": np.array(log.parcels, dtype=np.int64),
             "max_load": np.array(log.max_load, dtype=np.int64),
-            "capacity": np.array([plan.services[s].capacity for s in service], dtype=np.int64),
+            "capacity": capacity[service],
+            "vehicles": vehicles[service],
         }
     )

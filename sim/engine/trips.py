@@ -8,17 +8,19 @@ the path tables of the plan say where each one goes after it alights.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
-from sim.engine.ledger import HOME_DELIVERY, PERISHABLE, Ledger
-from sim.network.geography import HUB, STATION
+from sim.engine.ledger import PERISHABLE, Ledger
+from sim.network.geography import HUB, POINT, STATION
 from sim.network.services import Plan, Service
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
 _NO_LEGS = np.empty(0, dtype=np.int8)
+_NO_STOPS = np.empty(0, dtype=np.int16)
 
 
 class WaitingParcels:
@@ -100,6 +102,19 @@ class ParcelFlow:
         self.queues = [WaitingParcels() for _ in range(int(sum(sizes)))]
         self.level = plan.geography.level
         self.log = TripLog()
+        # Parcels aboard each trip under way, so that the parcels still in the
+        # network can be counted where they are when the run stops.
+        self.aboard: dict[int, int] = {}
+        self._trip_numbers = itertools.count()
+
+    def waiting(self) -> dict[str, int]:
+        """Parcels waiting in queues, by the level of the place they wait at."""
+        counts = {"hub": 0, "station": 0}
+        for service, base in zip(self.plan.services, self.queue_base, strict=True):
+            for position, place in enumerate(service.stops):
+                key = "hub" if self.level[place] == HUB else "station"
+                counts[key] += len(self.queues[base + position])
+        return counts
 
     def enqueue(self, rows: np.ndarray, legs: np.ndarray, ready: np.ndarray) -> None:
         """Put parcels in the queue of the leg they ride next."""
@@ -108,7 +123,9 @@ class ParcelFlow:
         dest = self.ledger.destination[rows]
         plan = self.plan
         queue = self.queue_base[plan.leg_service[dest, legs]] + plan.leg_board[dest, legs]
-        order = np.argsort(queue, kind="stable")
+        # Few queues: a narrow integer type lets numpy use its linear-time radix sort.
+        narrow = np.int16 if len(self.queues) < 2**15 else np.int32
+        order = np.argsort(queue.astype(narrow), kind="stable")
         queue = queue[order]
         cuts = np.flatnonzero(np.diff(queue)) + 1
         starts = np.concatenate([[0], cuts])
@@ -119,38 +136,43 @@ class ParcelFlow:
     def arrive(self, rows: np.ndarray, legs: np.ndarray, place: int, when: float) -> None:
         """Parcels alight at *place* at time *when*: delivered, or on to their next leg."""
         ledger = self.ledger
-        dest = ledger.destination[rows]
-        last = legs + 1 >= self.plan.n_legs[dest]
-        done = rows[last]
-        if done.size:
-            ledger.t_at_point[done] = when
-            home = (ledger.flags[done] & HOME_DELIVERY) != 0
-            ledger.t_picked_up[done] = when + np.where(home, 0.0, ledger.pickup_delay_h[done])
-        onward = rows[~last]
-        if onward.size:
-            if self.level[place] == STATION:
-                ledger.t_station[onward] = when
-            ready = np.full(onward.size, when + self.crossdock_h)
-            self.enqueue(onward, legs[~last] + 1, ready)
+        if self.level[place] == POINT:
+            # Paths end at their village point and never change vehicles there.
+            ledger.t_at_point[rows] = when
+            ledger.t_picked_up[rows] = when + ledger.pickup_delay_h[rows]
+            return
+        if self.level[place] == STATION:
+            ledger.t_station[rows] = when
+        self.enqueue(rows, legs + 1, np.full(rows.size, when + self.crossdock_h))
+
+
+def _board(rows, legs, alight, boarded, boarded_legs, boarded_alight):
+    """Add parcels to a vehicle's load, kept in order of the stop where they alight."""
+    rows = np.concatenate([rows, boarded])
+    legs = np.concatenate([legs, boarded_legs])
+    alight = np.concatenate([alight, boarded_alight])
+    order = np.argsort(alight, kind="stable")
+    return rows[order], legs[order], alight[order]
 
 
 def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service):
-    """One run of a service along its stops, starting now."""
+    """One run of a service along its stops, starting now.
+
+    The load is kept sorted by alighting stop, so the parcels leaving at a stop
+    are always the front of the load.
+    """
     ledger = flow.ledger
     base = int(flow.queue_base[index])
     last = len(service.stops) - 1
     depart = env.now
-    rows, legs, alight = _NO_ROWS, _NO_LEGS, _NO_ROWS
+    rows, legs, alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
     carried = max_load = 0
+    number = next(flow._trip_numbers)
     for position, place in enumerate(service.stops):
         now = env.now
-        dropped = _NO_ROWS
-        if rows.size:
-            off = alight == position
-            if off.any():
-                dropped, dropped_legs = rows[off], legs[off]
-                stay = ~off
-                rows, legs, alight = rows[stay], legs[stay], alight[stay]
+        leaving = int(np.searchsorted(alight, position, side="right")) if rows.size else 0
+        dropped, dropped_legs = rows[:leaving], legs[:leaving]
+        rows, legs, alight = rows[leaving:], legs[leaving:], alight[leaving:]
         queue = flow.queues[base + position]
         boarded = _NO_ROWS
         if position < last and len(queue):
@@ -159,23 +181,23 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service)
             return  # nothing to carry: the run is cancelled
         if boarded.size:
             carried += boarded.size
-            dest = ledger.destination[boarded]
-            rows = np.concatenate([rows, boarded])
-            legs = np.concatenate([legs, boarded_legs])
-            alight = np.concatenate(
-                [alight, flow.plan.leg_alight[dest, boarded_legs].astype(np.int64)]
-            )
+            boarded_alight = flow.plan.leg_alight[ledger.destination[boarded], boarded_legs]
+            rows, legs, alight = _board(rows, legs, alight, boarded, boarded_legs, boarded_alight)
             max_load = max(max_load, rows.size)
-        handled = dropped.size + boarded.size
+        handled = leaving + boarded.size
         # The vehicle stops only where it hands parcels over or takes them on.
         dwell = service.stop_h + service.handling_h_per_parcel * handled if handled else 0.0
-        if dropped.size:
+        if leaving:
             flow.arrive(dropped, dropped_legs, place, now + dwell)
         if boarded.size and flow.level[place] == HUB:
             ledger.t_left_hub[boarded] = now + dwell
         if position < last:
+            flow.aboard[number] = rows.size
             yield env.timeout(dwell + service.leg_h[position])
-    flow.log.record(index, depart, env.now, sum(service.leg_km), carried, max_load)
+    del flow.aboard[number]
+    flow.log.record(
+        index, depart, env.now, sum(service.leg_km) * service.vehicles, carried, max_load
+    )
 
 
 def timetable(env: simpy.Environment, flow: ParcelFlow, days: int):

@@ -33,7 +33,11 @@ DELIVERY_MODELS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Service:
-    """One timetabled route: a stop sequence that runs at every departure time."""
+    """One timetabled route: a stop sequence that runs at every departure time.
+
+    ``vehicles`` run it together at each departure (more than one only for a
+    village whose demand alone exceeds one vehicle); ``capacity`` is theirs in total.
+    """
 
     name: str
     fleet: str
@@ -42,6 +46,7 @@ class Service:
     leg_km: tuple[float, ...]
     leg_h: tuple[float, ...]
     capacity: int
+    vehicles: int
     stop_h: float
     handling_h_per_parcel: float
     skip_if_empty: bool = True
@@ -91,9 +96,7 @@ def plan_tier(
     # A station's demand is that of all the villages below it.
     points = geo.points
     client_of_point = np.array([_ancestor(geo, p, client_level) for p in points])
-    client_daily = {
-        int(c): float(daily[points[client_of_point == c]].sum()) for c in clients
-    }
+    client_daily = {int(c): float(daily[points[client_of_point == c]].sum()) for c in clients}
     depots = np.flatnonzero(geo.level == depot_level)
     routing = scenario.routing
     services: list[Service] = []
@@ -105,10 +108,11 @@ def plan_tier(
         places = np.array([depot, *mine])
         dist = geo.road_km(places, places)
         per_departure = np.array([client_daily[c] for c in mine]) / len(fleet.departures)
+        planned = per_departure * routing.planning_margin
         try:
             routes = plan_routes(
                 dist,
-                per_departure * routing.planning_margin,
+                planned,
                 capacity=fleet.capacity_parcels,
                 speed_kmh=fleet.speed_kmh,
                 stop_time_h=fleet.stop_min / 60.0,
@@ -121,10 +125,12 @@ def plan_tier(
             raise ScenarioError(
                 None,
                 f"fleets.{tier}.max_route_h",
-                f"{place} cannot be reached from {geo.ids[depot]} within the {tier} "
-                f"limits: {exc}",
+                f"{place} cannot be reached from {geo.ids[depot]} within the {tier} limits: {exc}",
             ) from None
         for route in routes:
+            # The planner gives a village too big for one vehicle a route of its own;
+            # enough vehicles then run it together.
+            vehicles = max(1, int(np.ceil(planned[route].sum() / fleet.capacity_parcels - 1e-9)))
             stops = (int(depot), *(mine[c] for c in route), int(depot))
             km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
             index = first_service + len(services)
@@ -136,7 +142,8 @@ def plan_tier(
                     departures_h=fleet.departures,
                     leg_km=tuple(km),
                     leg_h=tuple(k / fleet.speed_kmh for k in km),
-                    capacity=fleet.capacity_parcels,
+                    capacity=fleet.capacity_parcels * vehicles,
+                    vehicles=vehicles,
                     stop_h=fleet.stop_min / 60.0,
                     handling_h_per_parcel=fleet.handling_min_per_parcel / 60.0,
                 )
@@ -159,8 +166,9 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
         tier_legs.append((TIER_SHAPES[tier][1], legs))
     n_places, n_tiers = len(geo.ids), len(tiers)
     leg_service = np.full((n_places, n_tiers), -1, dtype=np.int32)
-    leg_board = np.zeros((n_places, n_tiers), dtype=np.int32)
-    leg_alight = np.zeros((n_places, n_tiers), dtype=np.int32)
+    # Stop positions are small: int16 lets numpy radix-sort them when loading.
+    leg_board = np.zeros((n_places, n_tiers), dtype=np.int16)
+    leg_alight = np.zeros((n_places, n_tiers), dtype=np.int16)
     n_legs = np.zeros(n_places, dtype=np.int8)
     for p in geo.points:
         at = 0  # the hub: every inbound path starts there
@@ -169,6 +177,8 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
             # Consecutive legs must meet: a tier boards where the previous one alighted.
             assert services[svc].stops[board] == at, "delivery model tiers do not chain"
             at = services[svc].stops[alight]
+            # The trips rely on this: a village point is where a path ends, never a transfer.
+            assert geo.level[at] != POINT or k == n_tiers - 1
             leg_service[p, k], leg_board[p, k], leg_alight[p, k] = svc, board, alight
         assert at == p
         n_legs[p] = n_tiers

@@ -1,0 +1,31 @@
+"""Shared test helpers: small scenarios built in code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.scenario.schema import Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = REPO / "scenarios"
+
+
+def small_scenario(**sections) -> Scenario:
+    """A few townships for a few days: quick enough for property tests."""
+    base = {
+        "name": "small",
+        "horizon": {"days": 3, "warmup_days": 1, "drain_days": 1},
+        "network": {"townships": 2, "villages_per_township": [2, 3], "area_km2": 400},
+        "demand": {"parcels_per_capita_day": 0.01},
+        "routing": {"iterations": 50},
+    }
+    for key, value in sections.items():
+        base[key] = {**base.get(key, {}), **value} if isinstance(value, dict) else value
+    return Scenario.model_validate(base)
+
+
+@pytest.fixture
+def small() -> Scenario:
+    return small_scenario()

@@ -1,0 +1,168 @@
+"""A tiny deterministic county where every parcel's times are worked out by hand.
+
+Hub at (0, 0); one township station S at (0, 10); village A at (3, 10) and
+village B at (-3, 10). Circuity 1, so road km are straight-line km.
+All parcels arrive at the hub at 06:00 sharp; inspection and sorting are
+deterministic at 3,600 parcels/h (one second each), the sorter always open.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import simulate
+from sim.scenario.schema import Scenario
+
+SECOND = 1 / 3600
+
+
+def tiny(tmp_path, model: str, **fleets) -> Scenario:
+    nodes = tmp_path / "tiny.csv"
+    nodes.write_text(
+        "id,level,parent,x_km,y_km,population\n"
+        "H,hub,,0,0,0\n"
+        "S,station,H,0,10,0\n"
+        "A,point,S,3,10,1000\n"
+        "B,point,S,-3,10,1000\n"
+    )
+    fleet = {
+        "trunk": {
+            "capacity_parcels": 10000,
+            "speed_kmh": 50,
+            "departures": ["08:00"],
+            "stop_min": 6,
+            "handling_min_per_parcel": 0,
+            "max_route_h": 5,
+        },
+        "township_van": {
+            "capacity_parcels": 10000,
+            "speed_kmh": 30,
+            "departures": ["09:00", "15:00"],
+            "stop_min": 6,
+            "handling_min_per_parcel": 0,
+            "max_route_h": 0.45,
+        },
+        "hub_van": {
+            "capacity_parcels": 10000,
+            "speed_kmh": 40,
+            "departures": ["08:00"],
+            "stop_min": 6,
+            "handling_min_per_parcel": 0,
+            "max_route_h": 0.8,
+        },
+    }
+    for name, changes in fleets.items():
+        fleet[name] = {**fleet[name], **changes}
+    return Scenario.model_validate(
+        {
+            "name": "tiny",
+            "horizon": {"days": 1, "warmup_days": 0, "drain_days": 1},
+            "network": {"source": "csv", "csv_path": str(nodes), "circuity": 1.0},
+            "demand": {
+                "parcels_per_capita_day": 0.1,  # ~100 parcels per village
+                "waves": [{"time": "06:00", "share": 1.0}],
+                "wave_unload_min": 0,
+            },
+            "hub": {
+                "inspection": {"rate_per_h": 3600, "open_box_share": 0},
+                "sorting": {"rate_per_h": 3600, "service": "deterministic"},
+            },
+            "fleets": fleet,
+            "stations": {"crossdock_min": 30},
+            "points": {
+                "home_delivery_share": 0.0,
+                "pickup_delay_h": {"kind": "deterministic", "mean": 2.0},
+            },
+            "delivery": {"model": model},
+        }
+    )
+
+
+def test_hub_times_are_the_fifo_recursion_by_hand(tmp_path):
+    run = simulate(tiny(tmp_path, "via_township"), seed=3)
+    parcels = run.parcels.sort_values("t_sorted")
+    k = np.arange(len(parcels))
+    # k-th parcel (0-based): inspected at 6 + (k+1) s, then sorted one second later.
+    np.testing.assert_allclose(parcels["t_sorted"], 6 + (k + 2) * SECOND)
+    assert (parcels["t_hub"] == 6.0).all()
+
+
+def test_via_township_times_by_hand(tmp_path):
+    run = simulate(tiny(tmp_path, "via_township"), seed=3)
+    parcels = run.parcels
+    assert len(parcels) > 150  # ~200 expected; all must be sorted before the 08:00 trunk
+    # Trunk: loads from 08:00 for 6 min, 10 km at 50 km/h, 6 min unloading at S.
+    np.testing.assert_allclose(parcels["t_left_hub"], 8.1)
+    np.testing.assert_allclose(parcels["t_station"], 8.1 + 0.2 + 0.1)
+    # Cross-dock 30 min -> ready 8.9, in time for the 09:00 township van. Each
+    # village is its own route (both in one would exceed max_route_h 0.45 h):
+    # 6 min loading, 3 km at 30 km/h, 6 min unloading.
+    np.testing.assert_allclose(parcels["t_at_point"], 9.0 + 0.1 + 0.1 + 0.1)
+    np.testing.assert_allclose(parcels["t_picked_up"], 9.3 + 2.0)
+    assert run.kpis["lead_time_mean_h"] == pytest.approx(3.3)
+    assert run.kpis["on_time_24h_share"] == 1.0
+    # Two township routes of 6 km and one trunk run of 20 km.
+    assert run.kpis["vehicle_km"] == pytest.approx(20 + 6 + 6)
+
+
+def test_direct_times_by_hand(tmp_path):
+    run = simulate(tiny(tmp_path, "direct"), seed=3)
+    parcels = run.parcels
+    # One van per village (both in one route, 0.87 h, exceed max_route_h 0.8 h at 40 km/h):
+    # hub -> A is hypot(3, 10) km. Loading 6 min, drive, unloading 6 min.
+    km = np.hypot(3, 10)
+    np.testing.assert_allclose(parcels["t_at_point"], 8.0 + 0.1 + km / 40 + 0.1)
+    assert np.isnan(parcels["t_station"]).all()
+    assert run.kpis["vehicle_km"] == pytest.approx(4 * km)
+
+
+def test_full_van_leaves_overflow_for_the_next_departure(tmp_path):
+    # Planned for 1.2 x ~50 parcels per departure: one 60-parcel van per village.
+    capacity = 60
+    run = simulate(
+        tiny(tmp_path, "via_township", township_van={"capacity_parcels": capacity}), seed=3
+    )
+    parcels = run.parcels
+    for village in (2, 3):  # A and B
+        mine = parcels[parcels["destination"] == village]
+        assert len(mine) > capacity  # ~100 expected
+        assert run.trips.query("fleet == 'township_van'")["vehicles"].eq(1).all()
+        # First come (by hub arrival, then ledger order) first served.
+        order = mine.sort_values(["t_hub"], kind="stable")
+        first, rest = order.iloc[:capacity], order.iloc[capacity:]
+        np.testing.assert_allclose(first["t_at_point"], 9.3)
+        # The 15:00 run: 6 min loading, 3 km at 30 km/h, 6 min unloading.
+        np.testing.assert_allclose(rest["t_at_point"], 15.3)
+
+
+def test_perishables_board_first(tmp_path):
+    # Routes are planned for ~50 parcels per departure, so one 50-parcel van runs.
+    scenario = tiny(tmp_path, "via_township", township_van={"capacity_parcels": 50})
+    scenario = scenario.model_copy(
+        update={
+            "demand": scenario.demand.model_copy(update={"perishable_share": 0.2}),
+            "routing": scenario.routing.model_copy(update={"planning_margin": 1.0}),
+        }
+    )
+    parcels = simulate(scenario, seed=3).parcels
+    perishable = (parcels["flags"] & 1) != 0
+    for village in (2, 3):
+        mine = parcels["destination"] == village
+        n_perishable = int((mine & perishable).sum())
+        assert 0 < n_perishable < 50
+        # Every perishable parcel rides the first van; it fills up with the oldest others.
+        np.testing.assert_allclose(parcels.loc[mine & perishable, "t_at_point"], 9.3)
+        first_run = parcels.loc[mine & (parcels["t_at_point"] < 10)]
+        assert len(first_run) == 50
+
+
+def test_village_bigger_than_a_van_gets_several_vans(tmp_path):
+    # ~50 parcels per departure x margin 1.2 = 60 planned; 25-parcel vans -> 3 run together.
+    run = simulate(tiny(tmp_path, "via_township", township_van={"capacity_parcels": 25}), seed=3)
+    vans = run.trips.query("fleet == 'township_van'")
+    assert (vans["vehicles"] == 3).all() and (vans["capacity"] == 75).all()
+    # ~100 parcels per village exceed 75, so both departures run: two village
+    # routes of 6 km, each by three vans, twice; plus the 20 km trunk run.
+    assert (vans["parcels"] > 0).all() and len(vans) == 4
+    assert run.kpis["vehicle_km"] == pytest.approx(20 + 2 * (3 * 6 + 3 * 6))

@@ -1,0 +1,50 @@
+"""The bundled Leiyang-like county: its size matches its description; both models run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import load_scenario, simulate
+from sim.network.geography import build_geography
+from sim.network.services import expected_daily_parcels
+from tests.conftest import SCENARIOS
+
+SHORT = ["horizon.days=4", "horizon.warmup_days=1", "routing.iterations=50"]
+
+
+def test_base_county_is_leiyang_sized():
+    scenario = load_scenario(SCENARIOS / "leiyang_base.yaml")
+    geo = build_geography(scenario.network)
+    assert len(geo.stations) == 24
+    assert 14 <= len(geo.points) / 24 <= 18  # ~16 villages per township
+    span = np.ptp(geo.x_km) * np.ptp(geo.y_km)
+    assert 0.8 * 2650 <= span <= 2650 * 1.01  # inside a ~2,650 km2 county
+    daily = expected_daily_parcels(scenario, geo).sum()
+    assert 25_000 <= daily <= 35_000  # ~30,000 inbound parcels a day
+    assert 0.9e6 <= geo.population.sum() <= 1.3e6  # ~1.1 M residents
+
+
+@pytest.mark.parametrize("name", ["leiyang_direct", "leiyang_via_township"])
+def test_bundled_models_run_and_deliver(name):
+    scenario = load_scenario(SCENARIOS / f"{name}.yaml", SHORT)
+    run = simulate(scenario, seed=1)
+    parcels, k = run.parcels, run.kpis
+    assert k["parcels_generated"] > 50_000
+    assert k["parcels_in_system"] < 0.01 * k["parcels_generated"]
+    delivered = parcels["t_at_point"].notna()
+    via_station = parcels.loc[delivered, "t_station"].notna()
+    # The delivery model decides the path: through a station, or straight from the hub.
+    assert via_station.all() if name == "leiyang_via_township" else not via_station.any()
+    assert 0 < k["sorting_utilization"] < 1
+    assert 0 < k["van_load_factor_mean"] <= 1
+    assert k["cost_per_parcel_cny"] > 0 and k["co2_kg"] > 0
+
+
+def test_models_differ_only_in_services_and_paths():
+    direct = load_scenario(SCENARIOS / "leiyang_direct.yaml")
+    via = load_scenario(SCENARIOS / "leiyang_via_township.yaml")
+    d, v = direct.model_dump(), via.model_dump()
+    for key in ("name", "description", "delivery"):
+        d.pop(key), v.pop(key)
+    assert d == v

@@ -1,0 +1,172 @@
+"""The ``ruralsim`` command end to end: outputs, determinism and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim import KPI_NAMES, Scenario, load_scenario
+from sim.cli import main
+from tests.conftest import SCENARIOS
+
+SHORT = ["--set", "horizon.days=3", "--set", "horizon.warmup_days=1", "--set", "routing.iterations=30"]
+
+
+def test_run_writes_manifest_and_kpis(tmp_path, capsys):
+    out = tmp_path / "via"
+    scenario = SCENARIOS / "leiyang_via_township.yaml"
+    code = main(["run", str(scenario), "--replications", "2", "--seed", "7", "--out", str(out), *SHORT])
+    assert code == 0
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert list(kpis["replication"]) == [0, 1]
+    assert set(KPI_NAMES) <= set(kpis.columns)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and manifest["replications"] == 2
+    assert manifest["scenario"]["horizon"]["days"] == 3
+    assert manifest["overrides"] == [s for s in SHORT if s != "--set"]
+    # The manifest's scenario is complete: it validates back into the same scenario.
+    assert Scenario.model_validate(manifest["scenario"]) == load_scenario(
+        scenario, manifest["overrides"]
+    )
+    printed = capsys.readouterr().out
+    assert "lead_time_p90_h" in printed and "95% CI" in printed
+    assert sorted(p.name for p in out.parent.iterdir()) == ["via"]  # no temporary leftovers
+
+
+def test_same_seed_gives_byte_identical_kpis(tmp_path):
+    scenario = str(SCENARIOS / "leiyang_direct.yaml")
+    for name in ("a", "b"):
+        main(["run", scenario, "--seed", "3", "--out", str(tmp_path / name), "--quiet", *SHORT])
+    assert (tmp_path / "a" / "kpis.csv").read_bytes() == (tmp_path / "b" / "kpis.csv").read_bytes()
+    main(["run", scenario, "--seed", "4", "--out", str(tmp_path / "c"), "--quiet", *SHORT])
+    assert (tmp_path / "a" / "kpis.csv").read_bytes() != (tmp_path / "c" / "kpis.csv").read_bytes()
+
+
+def test_validate_prints_the_resolved_scenario(capsys):
+    assert main(["validate", str(SCENARIOS / "leiyang_direct.yaml")]) == 0
+    resolved = yaml.safe_load(capsys.readouterr().out)
+    assert resolved["delivery"]["model"] == "direct"  # from the child file
+    assert resolved["hub"]["sorting"]["rate_per_h"] == 8000  # from the base it extends
+    assert Scenario.model_validate(resolved) == load_scenario(SCENARIOS / "leiyang_direct.yaml")
+
+
+def test_python_dash_m_and_console_script_agree(tmp_path):
+    args = ["validate", str(SCENARIOS / "leiyang_via_township.yaml")]
+    by_module = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True)
+    by_script = subprocess.run(["ruralsim", *args], capture_output=True, text=True)
+    assert by_module.returncode == by_script.returncode == 0
+    assert by_module.stdout == by_script.stdout
+
+
+def test_interrupted_run_leaves_no_results(tmp_path, monkeypatch):
+    import sim.runner
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.runner, "run_replications", interrupted)
+    out = tmp_path / "results" / "x"
+    code = main(["run", str(SCENARIOS / "leiyang_direct.yaml"), "--out", str(out), *SHORT])
+    assert code == 130
+    assert not out.exists() and list(out.parent.iterdir()) == []
+
+
+def write(path, text):
+    path.write_text(text)
+    return path
+
+
+BAD = {
+    "zero sorting rate": (
+        "hub:\n  sorting:\n    rate_per_h: 0\n",
+        "hub.sorting.rate_per_h",
+        "greater than 0",
+    ),
+    "circuity below 1": ("network:\n  circuity: 0.8\n", "network.circuity", "greater than or equal to 1"),
+    "impossible clock time": (
+        'fleets:\n  hub_van:\n    capacity_parcels: 10\n    speed_kmh: 30\n    departures: ["25:00"]\n',
+        "fleets.hub_van.departures.0",
+        "25:00",
+    ),
+    "warm-up longer than horizon": (
+        "horizon:\n  days: 5\n  warmup_days: 9\n",
+        "horizon",
+        "warmup_days (9) must be shorter than days (5)",
+    ),
+    "unknown key": ("hub:\n  sortng: {}\n", "hub.sortng", "allowed: inspection, sorting"),
+    "wrong type": ("network:\n  townships: many\n", "network.townships", "valid integer"),
+    "unknown delivery model": ("delivery:\n  model: teleport\n", "delivery.model", "'direct'"),
+    "missing extends file": ("extends: nowhere.yaml\n", "extends", "nowhere.yaml"),
+    "huge number": ("seed: 1" + "0" * 40 + "\n", "seed", "too large"),
+    "alias bomb": (
+        'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+            f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+            for i in range(8)
+        ),
+        "",
+        "alias",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_exits_2_with_a_clear_message(case, tmp_path):
+    text, path, phrase = BAD[case]
+    scenario = write(tmp_path / "bad.yaml", text)
+    out = tmp_path / "out"
+    result = subprocess.run(
+        ["ruralsim", "run", str(scenario), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert str(scenario) in result.stderr
+    assert path in result.stderr
+    assert phrase.lower() in result.stderr.lower()
+    assert not out.exists()
+
+
+def test_bad_override_names_set_as_its_source(tmp_path, capsys):
+    code = main(["validate", str(SCENARIOS / "leiyang_base.yaml"), "--set", "hub.sorting.rate_per_h=-5"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--set: hub.sorting.rate_per_h" in err and "-5" in err
+
+
+def test_extends_cycle_is_an_error(tmp_path, capsys):
+    write(tmp_path / "a.yaml", "extends: b.yaml\n")
+    write(tmp_path / "b.yaml", "extends: a.yaml\n")
+    assert main(["validate", str(tmp_path / "a.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "cycle" in err
+    assert f"{tmp_path / 'a.yaml'} -> {tmp_path / 'b.yaml'} -> {tmp_path / 'a.yaml'}" in err
+
+
+def test_unreachable_village_is_named(tmp_path, capsys):
+    scenario = write(
+        tmp_path / "far.yaml",
+        f"extends: {SCENARIOS / 'leiyang_direct.yaml'}\n"
+        "fleets:\n  hub_van:\n    capacity_parcels: 250\n    speed_kmh: 40\n"
+        '    departures: ["08:30"]\n    max_route_h: 0.5\n',
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "fleets.hub_van.max_route_h" in err and "cannot be reached from hub" in err
+    assert "T" in err.split("cannot be reached")[0]  # a village id such as T07V03
+    assert not out.exists()
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(SCENARIOS / "leiyang_base.yaml"), "--replications", "0"])
+    assert exit_info.value.code == 2
