@@ -14,13 +14,22 @@ from sim import KPI_NAMES, Scenario, load_scenario
 from sim.cli import main
 from tests.conftest import SCENARIOS
 
-SHORT = ["--set", "horizon.days=3", "--set", "horizon.warmup_days=1", "--set", "routing.iterations=30"]
+SHORT = [
+    "--set",
+    "horizon.days=3",
+    "--set",
+    "horizon.warmup_days=1",
+    "--set",
+    "routing.iterations=30",
+]
 
 
 def test_run_writes_manifest_and_kpis(tmp_path, capsys):
     out = tmp_path / "via"
     scenario = SCENARIOS / "leiyang_via_township.yaml"
-    code = main(["run", str(scenario), "--replications", "2", "--seed", "7", "--out", str(out), *SHORT])
+    code = main(
+        ["run", str(scenario), "--replications", "2", "--seed", "7", "--out", str(out), *SHORT]
+    )
     assert code == 0
     kpis = pd.read_csv(out / "kpis.csv")
     assert list(kpis["replication"]) == [0, 1]
@@ -87,9 +96,14 @@ BAD = {
         "hub.sorting.rate_per_h",
         "greater than 0",
     ),
-    "circuity below 1": ("network:\n  circuity: 0.8\n", "network.circuity", "greater than or equal to 1"),
+    "circuity below 1": (
+        "network:\n  circuity: 0.8\n",
+        "network.circuity",
+        "greater than or equal to 1",
+    ),
     "impossible clock time": (
-        'fleets:\n  hub_van:\n    capacity_parcels: 10\n    speed_kmh: 30\n    departures: ["25:00"]\n',
+        "fleets:\n  hub_van:\n    capacity_parcels: 10\n    speed_kmh: 30\n"
+        '    departures: ["25:00"]\n',
         "fleets.hub_van.departures.0",
         "25:00",
     ),
@@ -136,7 +150,9 @@ def test_bad_input_exits_2_with_a_clear_message(case, tmp_path):
 
 
 def test_bad_override_names_set_as_its_source(tmp_path, capsys):
-    code = main(["validate", str(SCENARIOS / "leiyang_base.yaml"), "--set", "hub.sorting.rate_per_h=-5"])
+    code = main(
+        ["validate", str(SCENARIOS / "leiyang_base.yaml"), "--set", "hub.sorting.rate_per_h=-5"]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "--set: hub.sorting.rate_per_h" in err and "-5" in err
