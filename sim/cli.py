@@ -12,7 +12,7 @@ import yaml
 
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.stats import summarize
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError
 from sim.scenario.schema import Scenario
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
@@ -76,12 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args) -> Scenario:
-    scenario = load_scenario(args.scenario, args.overrides)
-    # Planning can still reject a scenario (a village out of reach); do it before any output.
-    from sim.engine.model import plan_for
+    from sim.runner import load_checked
 
-    plan_for(scenario)
-    return scenario
+    return load_checked(args.scenario, args.overrides)
 
 
 def _table(summary) -> str:

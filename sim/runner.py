@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+
 import pandas as pd
 
 from sim.analysis.kpis import KPI_NAMES, compute_kpis
-from sim.engine.model import Run, run
+from sim.engine.model import Run, plan_for, run
+from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
+
+
+def load_checked(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
+    """Load a scenario and plan it, so that every input error surfaces before any run.
+
+    Route planning can still reject a validated scenario (a village out of reach,
+    a bus stop that is not in the network); such errors name the scenario file.
+    """
+    scenario = load_scenario(path, overrides)
+    try:
+        plan_for(scenario)
+    except ScenarioError as exc:
+        raise exc.in_file(os.fspath(path)) from None
+    return scenario
 
 
 def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Run:
@@ -24,7 +42,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     """
     result = run(scenario, seed=seed, replication=replication)
     result.kpis = compute_kpis(
-        scenario, result.ledger, result.trips, result.sorting_busy_h, result.end_h
+        scenario, result.ledger, result.trips, result.services, result.sorting_busy_h, result.end_h
     )
     return result
 

@@ -117,6 +117,23 @@ BAD = {
     "unknown delivery model": ("delivery:\n  model: teleport\n", "delivery.model", "'direct'"),
     "missing extends file": ("extends: nowhere.yaml\n", "extends", "nowhere.yaml"),
     "huge number": ("seed: 1" + "0" * 40 + "\n", "seed", "too large"),
+    "bus stop not in the network": (
+        "delivery:\n  model: bus\nbuses:\n  lines:\n    - name: L1\n"
+        "      stops: [hub, T01, NOWHERE]\n",
+        "buses.lines.0.stops.2",
+        "'NOWHERE', which is not a place in the network",
+    ),
+    "bus departures out of order": (
+        "buses:\n  lines:\n    - name: L1\n      stops: [hub, T01]\n"
+        '      departures_out: ["10:00", "08:00"]\n',
+        "buses.lines.0",
+        "departures_out must be in strictly increasing clock order",
+    ),
+    "negative bus capacity": (
+        "buses:\n  corridors:\n    capacity_parcels: -5\n",
+        "buses.corridors.capacity_parcels",
+        "greater than or equal to 0",
+    ),
     "alias bomb": (
         'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
         + "".join(

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, RODE_BUS
+
 KPI_NAMES = (
     "parcels_generated",
     "parcels_delivered",
@@ -33,6 +35,12 @@ KPI_NAMES = (
     "co2_kg",
     "sorting_utilization",
     "van_load_factor_mean",
+    "bus_parcels_share",
+    "bus_load_factor_mean",
+    "bus_overflow_parcels",
+    "bus_fallback_parcels",
+    "bus_fee_cny",
+    "bus_delay_added_min_mean",
 )
 
 
@@ -55,7 +63,9 @@ def vehicles_needed(trips: pd.DataFrame) -> pd.Series:
     return pd.Series(needed, dtype=np.int64)
 
 
-def compute_kpis(scenario, ledger, trips: pd.DataFrame, sorting_busy_h, end_h: float) -> dict:
+def compute_kpis(
+    scenario, ledger, trips: pd.DataFrame, services: pd.DataFrame, sorting_busy_h, end_h: float
+) -> dict:
     """All KPIs of one replication (see ``KPI_NAMES``).
 
     Parameters
@@ -63,6 +73,7 @@ def compute_kpis(scenario, ledger, trips: pd.DataFrame, sorting_busy_h, end_h: f
     scenario : the scenario that was run
     ledger : the parcel ledger (``sim.engine.ledger.Ledger``)
     trips : the trip table (one row per trip that ran)
+    services : the service table (one row per service, with its cost rates)
     sorting_busy_h : hours the sorting line was busy, per daily batch
     end_h : the time the run stopped
     """
@@ -80,29 +91,30 @@ def compute_kpis(scenario, ledger, trips: pd.DataFrame, sorting_busy_h, end_h: f
     generated = int(np.count_nonzero(cohort))
     n_delivered = int(np.count_nonzero(delivered))
     p50, p90, p95 = np.quantile(lead, [0.5, 0.9, 0.95]) if lead.size else [np.nan] * 3
+    flags = ledger.column("flags")
+
+    def cohort_with(flag: int) -> int:
+        return int(np.count_nonzero(cohort & ((flags & flag) != 0)))
 
     measured = trips[(trips["depart_h"] >= start) & (trips["depart_h"] < stop)]
-    fleet = measured["fleet"].cat
+    service = measured["service"].to_numpy()
 
-    def rate(attribute: str) -> np.ndarray:
-        """A fleet parameter, per measured trip."""
-        per_fleet = [
-            float(getattr(getattr(scenario.fleets, f), attribute)) for f in fleet.categories
-        ]
-        return np.asarray(per_fleet)[fleet.codes.to_numpy()]
+    def rate(column: str) -> np.ndarray:
+        """A service parameter, per measured trip."""
+        return services[column].to_numpy()[service]
 
+    is_bus = (rate("fleet") == "bus").astype(bool)
+    fleet, bus = measured[~is_bus], measured[is_bus]
+    fleet_cost = fleet_costs(fleet, services)
+    bus_share = bus_parcel_share(bus, services)
+    bus_fee = bus_fees(bus, services)
+    hours = (measured["end_h"] - measured["depart_h"] - measured["late_h"]).to_numpy()
     km = measured["km"].to_numpy()
-    # A service's vehicles are paid for on each day the service runs at all.
-    day = measured["depart_h"] // 24
-    days_run = day.groupby(measured["service"]).nunique()
-    vehicle_days = vehicles_needed(measured) * days_run
-    day_rate = pd.Series(rate("cost_per_vehicle_day_cny"), index=measured.index)
-    day_rate = day_rate.groupby(measured["service"]).first()
-    cost_total = float((km * rate("cost_per_km_cny")).sum() + (vehicle_days * day_rate).sum())
-    vans = measured[rate("counts_as_van") > 0]
+    vans = measured[rate("counts_as_van").astype(bool)]
     shift_h = sum(s.end - s.start for s in scenario.hub.sorting.shifts)
     measured_days = horizon.days - horizon.warmup_days
     busy = float(np.sum(sorting_busy_h[horizon.warmup_days : horizon.days]))
+    cost_total = fleet_cost + bus_fee
 
     return {
         "parcels_generated": generated,
@@ -116,13 +128,71 @@ def compute_kpis(scenario, ledger, trips: pd.DataFrame, sorting_busy_h, end_h: f
         "door_time_mean_h": _mean(door),
         "on_time_24h_share": float((lead <= 24.0).sum() / generated) if generated else np.nan,
         "on_time_48h_share": float((lead <= 48.0).sum() / generated) if generated else np.nan,
-        "vehicle_km": float(measured["km"].sum()),
+        "vehicle_km": float(km[~is_bus].sum() + (km[is_bus] * bus_share).sum()),
         "vehicle_hours": float(
-            ((measured["end_h"] - measured["depart_h"]) * measured["vehicles"]).sum()
+            (hours[~is_bus] * fleet["vehicles"].to_numpy()).sum()
+            + (hours[is_bus] * bus_share).sum()
         ),
         "cost_total_cny": cost_total,
         "cost_per_parcel_cny": cost_total / generated if generated else float("nan"),
-        "co2_kg": float((km * rate("co2_per_km_kg")).sum()),
+        "co2_kg": float(
+            (km[~is_bus] * rate("co2_per_km_kg")[~is_bus]).sum()
+            + (km[is_bus] * bus_share * rate("co2_per_km_kg")[is_bus]).sum()
+        ),
         "sorting_utilization": busy / (shift_h * measured_days),
         "van_load_factor_mean": _mean((vans["max_load"] / vans["capacity"]).to_numpy()),
+        "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
+        "bus_load_factor_mean": _mean(
+            (bus["max_load"] / bus["capacity"]).to_numpy()[bus["capacity"].to_numpy() > 0]
+        ),
+        "bus_overflow_parcels": cohort_with(LEFT_BEHIND),
+        "bus_fallback_parcels": cohort_with(FELL_BACK),
+        "bus_fee_cny": bus_fee,
+        "bus_delay_added_min_mean": _mean(bus["parcel_dwell_h"].to_numpy() * 60.0),
     }
+
+
+def fleet_costs(trips: pd.DataFrame, services: pd.DataFrame) -> float:
+    """Vans and trucks: vehicle-km times cost per km, plus vehicle-days times day rate.
+
+    A service's vehicles are paid for on each day the service runs at all.
+    """
+    if trips.empty:
+        return 0.0
+    rates = services.loc[trips["service"]]
+    per_km = float((trips["km"].to_numpy() * rates["cost_per_km_cny"].to_numpy()).sum())
+    days_run = (trips["depart_h"] // 24).groupby(trips["service"]).nunique()
+    vehicle_days = vehicles_needed(trips) * days_run
+    day_rate = services.loc[vehicle_days.index, "cost_per_vehicle_day_cny"]
+    return per_km + float((vehicle_days * day_rate).sum())
+
+
+def bus_parcel_share(trips: pd.DataFrame, services: pd.DataFrame) -> np.ndarray:
+    """Share of each bus trip attributed to parcels.
+
+    A bus runs for its passengers; parcels are charged the part of it they use:
+    ``full_cargo_share`` when the cargo space is full over the whole line, in
+    proportion to the parcel-km carried otherwise.
+    """
+    rates = services.loc[trips["service"]]
+    space = rates["nominal_capacity"].to_numpy() * rates["route_km"].to_numpy()
+    used = np.divide(
+        trips["parcel_km"].to_numpy(), space, out=np.zeros(len(trips)), where=space > 0
+    )
+    return rates["full_cargo_share"].to_numpy() * used
+
+
+def bus_fees(trips: pd.DataFrame, services: pd.DataFrame) -> float:
+    """What the parcel network pays the bus operators: per parcel and per line-day."""
+    if trips.empty:
+        return 0.0
+    rates = services.loc[trips["service"]]
+    per_parcel = float((trips["parcels"].to_numpy() * rates["fee_per_parcel_cny"].to_numpy()).sum())
+    line_days = pd.DataFrame(
+        {
+            "line": rates["line"].to_numpy(),
+            "day": (trips["depart_h"] // 24).to_numpy(),
+            "fee": rates["fee_per_line_day_cny"].to_numpy(),
+        }
+    ).drop_duplicates(["line", "day"])
+    return per_parcel + float(line_days["fee"].sum())

@@ -16,6 +16,9 @@ INBOUND, OUTBOUND = 0, 1
 PERISHABLE = 1
 HOME_DELIVERY = 2
 OPEN_BOX = 4
+RODE_BUS = 8  # rode a passenger bus on some leg
+LEFT_BEHIND = 16  # left waiting at least once by a full bus
+FELL_BACK = 32  # waited too long for its first-choice carrier and took the fallback
 
 STAGES = (
     "t_created",

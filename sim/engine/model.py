@@ -33,6 +33,7 @@ class Run:
     plan: Plan
     ledger: Ledger
     trips: pd.DataFrame
+    services: pd.DataFrame
     sorting_busy_h: np.ndarray
     end_h: float
     in_network: dict[str, int]
@@ -117,7 +118,7 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)
     env = simpy.Environment()
-    flow = ParcelFlow(plan, ledger, scenario.stations.crossdock_min / 60.0)
+    flow = ParcelFlow(plan, ledger, scenario.stations.crossdock_min / 60.0, streams["bus_delay"])
     hub = HubLine(scenario.hub)
     total_days = horizon.days + horizon.drain_days
     env.process(receive_inbound(env, scenario, plan, ledger, hub, flow, streams))
@@ -133,28 +134,63 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
         "on_vehicles": sum(flow.aboard.values()),
     }
     return Run(
-        scenario, seed, replication, plan, ledger, trips, busy, total_days * 24.0, in_network
+        scenario,
+        seed,
+        replication,
+        plan,
+        ledger,
+        trips,
+        service_table(plan),
+        busy,
+        total_days * 24.0,
+        in_network,
     )
 
 
+def service_table(plan: Plan) -> pd.DataFrame:
+    """One row per service: what it is and what it costs (read by the analysis)."""
+    columns = (
+        "name",
+        "fleet",
+        "line",
+        "vehicles",
+        "cost_per_km_cny",
+        "cost_per_vehicle_day_cny",
+        "co2_per_km_kg",
+        "fee_per_parcel_cny",
+        "fee_per_line_day_cny",
+        "full_cargo_share",
+        "counts_as_van",
+    )
+    table = pd.DataFrame(
+        [{c: getattr(s, c) for c in columns} for s in plan.services], columns=list(columns)
+    )
+    table["route_km"] = [sum(s.leg_km) for s in plan.services]
+    table["nominal_capacity"] = [max(s.capacities) for s in plan.services]
+    table.index.name = "service"
+    return table
+
+
 def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
-    """The trip log as a DataFrame, with each trip's fleet and capacity."""
+    """The trip log as a DataFrame, one row per trip that ran, with its service's fleet."""
     log = flow.log
     service = np.array(log.service, dtype=np.int64)
     fleets = sorted({s.fleet for s in plan.services})
     fleet_code = np.array([fleets.index(s.fleet) for s in plan.services], dtype=np.int64)
-    capacity = np.array([s.capacity for s in plan.services], dtype=np.int64)
     vehicles = np.array([s.vehicles for s in plan.services], dtype=np.int64)
     return pd.DataFrame(
         {
             "service": service,
             "fleet": pd.Categorical.from_codes(fleet_code[service], categories=fleets),
-            "depart_h": np.array(log.depart_h, dtype=float),
+            "depart_h": np.array(log.depart_h, dtype=float),  # as timetabled
+            "late_h": np.array(log.late_h, dtype=float),
             "end_h": np.array(log.end_h, dtype=float),  # the last vehicle back
             "km": np.array(log.km, dtype=float),
             "parcels": np.array(log.parcels, dtype=np.int64),
             "max_load": np.array(log.max_load, dtype=np.int64),
-            "capacity": capacity[service],
+            "capacity": np.array(log.capacity, dtype=np.int64),
             "vehicles": vehicles[service],
+            "parcel_km": np.array(log.parcel_km, dtype=float),
+            "parcel_dwell_h": np.array(log.parcel_dwell_h, dtype=float),
         }
     )

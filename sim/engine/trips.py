@@ -1,9 +1,11 @@
 """Scheduled trips moving batches of parcels between waiting queues.
 
-One generic ``trip`` process runs any service: at each stop it unloads the parcels
-whose leg ends there, loads waiting parcels up to free capacity, dwells, and
-drives on. Parcels wait at a stop in a queue keyed by the service they board next;
-the path tables of the plan say where each one goes after it alights.
+One generic ``trip`` process runs any service, van or bus: at each stop it
+unloads the parcels whose leg ends there, loads waiting parcels up to free
+capacity, dwells, and drives on. Parcels wait at a stop in a queue keyed by the
+service they board next; the plan's path tables say where each one goes after it
+alights. A parcel whose leg has a fallback carrier moves to the fallback's queue
+once it has waited ``fallback_after_h``, when the fallback next departs.
 """
 
 from __future__ import annotations
@@ -14,59 +16,81 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.engine.ledger import PERISHABLE, Ledger
+from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, PERISHABLE, RODE_BUS, Ledger
+from sim.engine.streams import draw_positive
 from sim.network.geography import HUB, POINT, STATION
 from sim.network.services import Plan, Service
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
 _NO_LEGS = np.empty(0, dtype=np.int8)
 _NO_STOPS = np.empty(0, dtype=np.int16)
+_NO_TIMES = np.empty(0)
 
 
 class WaitingParcels:
     """Parcels waiting at one stop for one service.
 
-    Each parcel is loadable from its ``ready`` time on (after sorting or
-    cross-docking). Loading order: perishables first, then first come (by hub
-    arrival), first served.
+    Per parcel: its ledger row, leg number, the stop position where it will alight,
+    the time it is loadable from (after sorting or cross-docking), and the time it
+    may move to its fallback carrier (``inf`` without one). Loading order:
+    perishables first, then first come (by hub arrival), first served.
     """
 
-    __slots__ = ("rows", "legs", "ready")
+    __slots__ = ("rows", "legs", "alight", "ready", "expires")
 
     def __init__(self) -> None:
-        self.rows = _NO_ROWS
-        self.legs = _NO_LEGS
-        self.ready = np.empty(0)
+        self.rows, self.legs, self.alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
+        self.ready, self.expires = _NO_TIMES, _NO_TIMES
 
     def __len__(self) -> int:
         return self.rows.size
 
-    def add(self, rows: np.ndarray, legs: np.ndarray, ready: np.ndarray) -> None:
-        """Queue parcels that will be loadable from their ready times."""
+    def add(self, rows, legs, alight, ready, expires) -> None:
+        """Queue parcels."""
         if self.rows.size:
             self.rows = np.concatenate([self.rows, rows])
             self.legs = np.concatenate([self.legs, legs])
+            self.alight = np.concatenate([self.alight, alight])
             self.ready = np.concatenate([self.ready, ready])
+            self.expires = np.concatenate([self.expires, expires])
         else:
-            self.rows, self.legs, self.ready = rows, legs, ready
+            self.rows, self.legs, self.alight = rows, legs, alight
+            self.ready, self.expires = ready, expires
 
-    def take(self, now: float, limit: int, ledger: Ledger) -> tuple[np.ndarray, np.ndarray]:
-        """Remove and return up to *limit* parcels ready at *now* (rows, leg numbers)."""
+    def remove(self, positions: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Remove the parcels at *positions*; returns (rows, legs, alight, ready)."""
+        taken = (
+            self.rows[positions],
+            self.legs[positions],
+            self.alight[positions],
+            self.ready[positions],
+        )
+        keep = np.ones(self.rows.size, dtype=bool)
+        keep[positions] = False
+        self.rows, self.legs, self.alight = self.rows[keep], self.legs[keep], self.alight[keep]
+        self.ready, self.expires = self.ready[keep], self.expires[keep]
+        return taken
+
+    def take(self, now: float, limit: int, ledger: Ledger, left_behind_flag: int = 0):
+        """Remove up to *limit* parcels ready at *now*; returns (rows, legs, alight).
+
+        Ready parcels that do not fit are stamped with *left_behind_flag*.
+        """
         ready = self.ready <= now
-        count = int(ready.sum())
-        if count == 0 or limit <= 0:
-            return _NO_ROWS, _NO_LEGS
+        count = int(np.count_nonzero(ready))
+        if count == 0:
+            return _NO_ROWS, _NO_LEGS, _NO_STOPS
         candidates = np.flatnonzero(ready)
         if count > limit:
             rows = self.rows[candidates]
             perishable = (ledger.flags[rows] & PERISHABLE) != 0
             order = np.lexsort((rows, ledger.t_hub[rows], ~perishable))
+            if left_behind_flag:
+                ledger.flags[rows[order[limit:]]] |= left_behind_flag
             candidates = np.sort(candidates[order[:limit]])
-        taken_rows, taken_legs = self.rows[candidates], self.legs[candidates]
-        keep = np.ones(self.rows.size, dtype=bool)
-        keep[candidates] = False
-        self.rows, self.legs, self.ready = self.rows[keep], self.legs[keep], self.ready[keep]
-        return taken_rows, taken_legs
+        if candidates.size == 0:
+            return _NO_ROWS, _NO_LEGS, _NO_STOPS
+        return self.remove(candidates)[:3]
 
 
 @dataclass
@@ -75,28 +99,31 @@ class TripLog:
 
     service: list[int] = field(default_factory=list)
     depart_h: list[float] = field(default_factory=list)
+    late_h: list[float] = field(default_factory=list)
     end_h: list[float] = field(default_factory=list)
     km: list[float] = field(default_factory=list)
     parcels: list[int] = field(default_factory=list)
     max_load: list[int] = field(default_factory=list)
+    capacity: list[int] = field(default_factory=list)
+    parcel_km: list[float] = field(default_factory=list)
+    parcel_dwell_h: list[float] = field(default_factory=list)
 
-    def record(self, service, depart_h, end_h, km, parcels, max_load) -> None:
+    def record(self, **trip) -> None:
         """Append one finished trip."""
-        self.service.append(service)
-        self.depart_h.append(depart_h)
-        self.end_h.append(end_h)
-        self.km.append(km)
-        self.parcels.append(parcels)
-        self.max_load.append(max_load)
+        for name, value in trip.items():
+            getattr(self, name).append(value)
 
 
 class ParcelFlow:
     """Where parcels wait and how they move on: queues, paths and the ledger."""
 
-    def __init__(self, plan: Plan, ledger: Ledger, crossdock_h: float) -> None:
+    def __init__(
+        self, plan: Plan, ledger: Ledger, crossdock_h: float, delay_rng: np.random.Generator
+    ) -> None:
         self.plan = plan
         self.ledger = ledger
         self.crossdock_h = crossdock_h
+        self.delay_rng = delay_rng
         sizes = [len(s.stops) for s in plan.services]
         self.queue_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.queues = [WaitingParcels() for _ in range(int(sum(sizes)))]
@@ -106,13 +133,23 @@ class ParcelFlow:
         # network can be counted where they are when the run stops.
         self.aboard: dict[int, int] = {}
         self._trip_numbers = itertools.count()
+        # feeders[q]: the queues whose parcels may fall back to queue q.
+        self.feeders: dict[int, list[int]] = {}
+        has_fallback = plan.fallback_service >= 0
+        primary = self._queue_id(plan.leg_service, plan.leg_board)[has_fallback]
+        fallback = self._queue_id(plan.fallback_service, plan.fallback_board)[has_fallback]
+        for p, q in sorted(set(zip(primary.tolist(), fallback.tolist(), strict=True))):
+            self.feeders.setdefault(q, []).append(p)
+
+    def _queue_id(self, service: np.ndarray, board: np.ndarray) -> np.ndarray:
+        return np.where(service >= 0, self.queue_base[service] + board, -1)
 
     def waiting(self) -> dict[str, int]:
         """Parcels waiting in queues, by the level of the place they wait at."""
-        counts = {"hub": 0, "station": 0}
+        counts = {"hub": 0, "station": 0, "point": 0}
         for service, base in zip(self.plan.services, self.queue_base, strict=True):
             for position, place in enumerate(service.stops):
-                key = "hub" if self.level[place] == HUB else "station"
+                key = {HUB: "hub", STATION: "station", POINT: "point"}[int(self.level[place])]
                 counts[key] += len(self.queues[base + position])
         return counts
 
@@ -120,18 +157,47 @@ class ParcelFlow:
         """Put parcels in the queue of the leg they ride next."""
         if rows.size == 0:
             return
-        dest = self.ledger.destination[rows]
         plan = self.plan
+        dest = self.ledger.destination[rows]
         queue = self.queue_base[plan.leg_service[dest, legs]] + plan.leg_board[dest, legs]
+        alight = plan.leg_alight[dest, legs]
+        if self.feeders:
+            wait = np.where(plan.fallback_service[dest, legs] >= 0, plan.fallback_after_h, np.inf)
+            expires = ready + wait
+        else:
+            expires = np.full(rows.size, np.inf)
         # Few queues: a narrow integer type lets numpy use its linear-time radix sort.
         narrow = np.int16 if len(self.queues) < 2**15 else np.int32
         order = np.argsort(queue.astype(narrow), kind="stable")
         queue = queue[order]
         cuts = np.flatnonzero(np.diff(queue)) + 1
-        starts = np.concatenate([[0], cuts])
-        for group in np.split(order, cuts):
-            self.queues[queue[starts[0]]].add(rows[group], legs[group], ready[group])
-            starts = starts[1:]
+        for start, group in zip(np.concatenate([[0], cuts]), np.split(order, cuts), strict=True):
+            self.queues[queue[start]].add(
+                rows[group], legs[group], alight[group], ready[group], expires[group]
+            )
+
+    def fall_back(self, queue_id: int, now: float) -> None:
+        """Move parcels that waited too long for their first choice into *queue_id*."""
+        plan, ledger = self.plan, self.ledger
+        for feeder_id in self.feeders.get(queue_id, ()):
+            feeder = self.queues[feeder_id]
+            if not len(feeder):
+                continue
+            due = np.flatnonzero(feeder.expires <= now)
+            if due.size == 0:
+                continue
+            dest, legs = ledger.destination[feeder.rows[due]], feeder.legs[due]
+            target = self._queue_id(
+                plan.fallback_service[dest, legs], plan.fallback_board[dest, legs]
+            )
+            due = due[target == queue_id]
+            if due.size == 0:
+                continue
+            rows, legs, _, ready = feeder.remove(due)
+            dest = ledger.destination[rows]
+            ledger.flags[rows] |= FELL_BACK
+            alight = plan.fallback_alight[dest, legs]
+            self.queues[queue_id].add(rows, legs, alight, ready, np.full(rows.size, np.inf))
 
     def arrive(self, rows: np.ndarray, legs: np.ndarray, place: int, when: float) -> None:
         """Parcels alight at *place* at time *when*: delivered, or on to their next leg."""
@@ -146,16 +212,14 @@ class ParcelFlow:
         self.enqueue(rows, legs + 1, np.full(rows.size, when + self.crossdock_h))
 
 
-def _board(rows, legs, alight, boarded, boarded_legs, boarded_alight):
+def _board(load, boarded):
     """Add parcels to a vehicle's load, kept in order of the stop where they alight."""
-    rows = np.concatenate([rows, boarded])
-    legs = np.concatenate([legs, boarded_legs])
-    alight = np.concatenate([alight, boarded_alight])
+    rows, legs, alight = (np.concatenate([a, b]) for a, b in zip(load, boarded, strict=True))
     order = np.argsort(alight, kind="stable")
     return rows[order], legs[order], alight[order]
 
 
-def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service):
+def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service, capacity: int):
     """One run of a service along its stops, starting now.
 
     The load is kept sorted by alighting stop, so the parcels leaving at a stop
@@ -165,38 +229,63 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service)
     base = int(flow.queue_base[index])
     last = len(service.stops) - 1
     depart = env.now
+    late = 0.0
+    if service.delay_min is not None:
+        d = service.delay_min
+        late = float(draw_positive(flow.delay_rng, d.kind, d.mean, d.cv, 1)[0]) / 60.0
+        yield env.timeout(late)
+    left_behind_flag = LEFT_BEHIND if service.is_bus else 0
     rows, legs, alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
     carried = max_load = 0
+    parcel_km = parcel_dwell = 0.0
     number = next(flow._trip_numbers)
     for position, place in enumerate(service.stops):
         now = env.now
         leaving = int(np.searchsorted(alight, position, side="right")) if rows.size else 0
         dropped, dropped_legs = rows[:leaving], legs[:leaving]
         rows, legs, alight = rows[leaving:], legs[leaving:], alight[leaving:]
-        queue = flow.queues[base + position]
+        queue_id = base + position
         boarded = _NO_ROWS
-        if position < last and len(queue):
-            boarded, boarded_legs = queue.take(now, service.capacity - rows.size, ledger)
-        if position == 0 and boarded.size == 0 and service.skip_if_empty:
+        if position < last:
+            if queue_id in flow.feeders:
+                flow.fall_back(queue_id, now)
+            queue = flow.queues[queue_id]
+            if len(queue):
+                on = queue.take(now, capacity - rows.size, ledger, left_behind_flag)
+                boarded = on[0]
+        if position == 0 and boarded.size == 0 and not service.runs_empty:
             return  # nothing to carry: the run is cancelled
         if boarded.size:
             carried += boarded.size
-            boarded_alight = flow.plan.leg_alight[ledger.destination[boarded], boarded_legs]
-            rows, legs, alight = _board(rows, legs, alight, boarded, boarded_legs, boarded_alight)
+            rows, legs, alight = _board((rows, legs, alight), on)
             max_load = max(max_load, rows.size)
+            if service.is_bus:
+                ledger.flags[boarded] |= RODE_BUS
         handled = leaving + boarded.size
-        # The vehicle stops only where it hands parcels over or takes them on.
-        dwell = service.stop_h + service.handling_h_per_parcel * handled if handled else 0.0
+        handling = service.handling_h_per_parcel * handled
+        parcel_dwell += handling
+        # A van stops only where it hands parcels over or takes them on.
+        dwell = (service.stop_h if handled or service.always_stops else 0.0) + handling
         if leaving:
             flow.arrive(dropped, dropped_legs, place, now + dwell)
         if boarded.size and flow.level[place] == HUB:
             ledger.t_left_hub[boarded] = now + dwell
         if position < last:
             flow.aboard[number] = rows.size
+            parcel_km += rows.size * service.leg_km[position]
             yield env.timeout(dwell + service.leg_h[position])
     del flow.aboard[number]
     flow.log.record(
-        index, depart, env.now, sum(service.leg_km) * service.vehicles, carried, max_load
+        service=index,
+        depart_h=depart,
+        late_h=late,
+        end_h=env.now,
+        km=sum(service.leg_km) * service.vehicles,
+        parcels=carried,
+        max_load=max_load,
+        capacity=capacity,
+        parcel_km=parcel_km,
+        parcel_dwell_h=parcel_dwell,
     )
 
 
@@ -204,11 +293,13 @@ def timetable(env: simpy.Environment, flow: ParcelFlow, days: int):
     """Start every service's trips at its departure times, day after day."""
     services = flow.plan.services
     daily = sorted(
-        (hour, index) for index, service in enumerate(services) for hour in service.departures_h
+        (hour, index, capacity)
+        for index, service in enumerate(services)
+        for hour, capacity in zip(service.departures_h, service.capacities, strict=True)
     )
     for day in range(days):
-        for hour, index in daily:
+        for hour, index, capacity in daily:
             start = day * 24.0 + hour
             if start > env.now:
                 yield env.timeout(start - env.now)
-            env.process(trip(env, flow, index, services[index]))
+            env.process(trip(env, flow, index, services[index], capacity))

@@ -1,9 +1,13 @@
 """Scheduled services and parcel paths: a delivery model as data.
 
 Every vehicle movement is a *service*: a stop sequence run at fixed departure
-times by one fleet. A delivery model is a list of *tiers* (which fleet carries a
-parcel on each leg); every destination gets a *path*, one leg per tier (service,
-board stop, alight stop). "direct" and "via_township" differ only in their tiers.
+times. Fleet services (hub vans, trunk trucks, township vans) are routes planned
+with PyVRP; bus services are the two directions of each bus line. A delivery model
+is a list of legs (to the station, to the village point), each with carriers in
+order of preference; every destination gets a *path*: per leg the service that
+carries it (board and alight stop) and, where another carrier also serves the
+leg, a fallback service for parcels that waited too long. "direct",
+"via_township", "bus" and the hybrids differ only in that data.
 """
 
 from __future__ import annotations
@@ -15,41 +19,55 @@ import numpy as np
 from sim.network.geography import HUB, POINT, STATION, Geography
 from sim.network.routing import RoutePlanningError, plan_routes
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import Fleet, Scenario
+from sim.scenario.schema import BusTimetable, Distribution, Fleet, Scenario
 
-# Tier shape: (level of the depot a route starts from, level of the places it serves).
-TIER_SHAPES: dict[str, tuple[int, int]] = {
+# Fleet shape: (level of the depot its routes start from, level of the places they serve).
+FLEET_SHAPES: dict[str, tuple[int, int]] = {
     "hub_van": (HUB, POINT),
     "trunk": (HUB, STATION),
     "township_van": (STATION, POINT),
 }
-
-# A delivery model is the sequence of tiers a parcel rides from hub to village.
-DELIVERY_MODELS: dict[str, tuple[str, ...]] = {
-    "direct": ("hub_van",),
-    "via_township": ("trunk", "township_van"),
-}
+_LEVEL_OF_LEG = {"station": STATION, "point": POINT}
 
 
 @dataclass(frozen=True)
 class Service:
     """One timetabled route: a stop sequence that runs at every departure time.
 
-    ``vehicles`` run it together at each departure (more than one only for a
-    village whose demand alone exceeds one vehicle); ``capacity`` is theirs in total.
+    ``capacities`` holds the cargo capacity of each departure (all vehicles of the
+    departure together); ``vehicles`` run each departure (more than one only for a
+    village whose demand alone exceeds one vehicle). The cost and emission fields
+    are not used by the engine; the analysis reads them.
     """
 
     name: str
     fleet: str
     stops: tuple[int, ...]
     departures_h: tuple[float, ...]
+    capacities: tuple[int, ...]
     leg_km: tuple[float, ...]
     leg_h: tuple[float, ...]
-    capacity: int
     vehicles: int
     stop_h: float
     handling_h_per_parcel: float
-    skip_if_empty: bool = True
+    # Vans leave only with something to carry and stop only where they hand over;
+    # passenger buses run and stop regardless.
+    runs_empty: bool = False
+    always_stops: bool = False
+    delay_min: Distribution | None = None
+    line: str = ""
+    cost_per_km_cny: float = 0.0
+    cost_per_vehicle_day_cny: float = 0.0
+    co2_per_km_kg: float = 0.0
+    fee_per_parcel_cny: float = 0.0
+    fee_per_line_day_cny: float = 0.0
+    full_cargo_share: float = 0.0
+    counts_as_van: bool = False
+
+    @property
+    def is_bus(self) -> bool:
+        """A passenger bus line carrying parcels."""
+        return self.fleet == "bus"
 
 
 @dataclass(frozen=True)
@@ -57,8 +75,9 @@ class Plan:
     """Geography, services and one path per village point.
 
     ``leg_service[p, k]``, ``leg_board[p, k]``, ``leg_alight[p, k]`` give leg *k* of
-    the path to place *p* (service index and stop positions); ``n_legs[p]`` is the
-    number of legs (0 for places that are not destinations).
+    the path to place *p* (service index and stop positions); the ``fallback_*``
+    arrays the same for the fallback service (-1 where there is none);
+    ``n_legs[p]`` is the number of legs (0 for places that are not destinations).
     """
 
     geography: Geography
@@ -66,8 +85,12 @@ class Plan:
     leg_service: np.ndarray
     leg_board: np.ndarray
     leg_alight: np.ndarray
+    fallback_service: np.ndarray
+    fallback_board: np.ndarray
+    fallback_alight: np.ndarray
     n_legs: np.ndarray
     model: str
+    fallback_after_h: float
 
 
 def expected_daily_parcels(scenario: Scenario, geo: Geography) -> np.ndarray:
@@ -82,36 +105,55 @@ def _ancestor(geo: Geography, place: int, level: int) -> int:
     return place
 
 
-def plan_tier(
+def _fleet_service(
+    name: str, fleet_name: str, fleet: Fleet, stops: tuple[int, ...], km: list[float], vehicles: int
+) -> Service:
+    return Service(
+        name=name,
+        fleet=fleet_name,
+        stops=stops,
+        departures_h=fleet.departures,
+        capacities=(fleet.capacity_parcels * vehicles,) * len(fleet.departures),
+        leg_km=tuple(km),
+        leg_h=tuple(k / fleet.speed_kmh for k in km),
+        vehicles=vehicles,
+        stop_h=fleet.stop_min / 60.0,
+        handling_h_per_parcel=fleet.handling_min_per_parcel / 60.0,
+        cost_per_km_cny=fleet.cost_per_km_cny,
+        cost_per_vehicle_day_cny=fleet.cost_per_vehicle_day_cny,
+        co2_per_km_kg=fleet.co2_per_km_kg,
+        counts_as_van=fleet.counts_as_van,
+    )
+
+
+def plan_fleet(
     geo: Geography,
-    tier: str,
-    fleet: Fleet,
+    fleet_name: str,
     daily: np.ndarray,
     scenario: Scenario,
     first_service: int,
 ) -> tuple[list[Service], dict[int, tuple[int, int, int]]]:
-    """Plan the routes of one tier; returns its services and each client's leg."""
-    depot_level, client_level = TIER_SHAPES[tier]
+    """Plan the routes of one fleet; returns its services and each served place's leg."""
+    fleet = getattr(scenario.fleets, fleet_name)
+    depot_level, client_level = FLEET_SHAPES[fleet_name]
     clients = np.flatnonzero(geo.level == client_level)
     # A station's demand is that of all the villages below it.
     points = geo.points
     client_of_point = np.array([_ancestor(geo, p, client_level) for p in points])
     client_daily = {int(c): float(daily[points[client_of_point == c]].sum()) for c in clients}
-    depots = np.flatnonzero(geo.level == depot_level)
     routing = scenario.routing
     services: list[Service] = []
     legs: dict[int, tuple[int, int, int]] = {}
-    for depot in depots:
+    for depot in np.flatnonzero(geo.level == depot_level):
         mine = [int(c) for c in clients if _ancestor(geo, int(c), depot_level) == depot]
         if not mine:
             continue
         places = np.array([depot, *mine])
-        dist = geo.road_km(places, places)
-        per_departure = np.array([client_daily[c] for c in mine]) / len(fleet.departures)
-        planned = per_departure * routing.planning_margin
+        planned = np.array([client_daily[c] for c in mine]) / len(fleet.departures)
+        planned *= routing.planning_margin
         try:
             routes = plan_routes(
-                dist,
+                geo.road_km(places, places),
                 planned,
                 capacity=fleet.capacity_parcels,
                 speed_kmh=fleet.speed_kmh,
@@ -121,11 +163,12 @@ def plan_tier(
                 iterations=routing.iterations,
             )
         except RoutePlanningError as exc:
-            place = geo.ids[mine[exc.client]] if exc.client is not None else "?"
+            place = geo.ids[mine[exc.client]] if exc.client is not None else "a place"
             raise ScenarioError(
                 None,
-                f"fleets.{tier}.max_route_h",
-                f"{place} cannot be reached from {geo.ids[depot]} within the {tier} limits: {exc}",
+                f"fleets.{fleet_name}.max_route_h",
+                f"{place} cannot be reached from {geo.ids[depot]} within the {fleet_name} "
+                f"limits: {exc}",
             ) from None
         for route in routes:
             # The planner gives a village too big for one vehicle a route of its own;
@@ -134,60 +177,199 @@ def plan_tier(
             stops = (int(depot), *(mine[c] for c in route), int(depot))
             km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
             index = first_service + len(services)
-            services.append(
-                Service(
-                    name=f"{tier}:{geo.ids[depot]}#{len(services) + 1}",
-                    fleet=tier,
-                    stops=stops,
-                    departures_h=fleet.departures,
-                    leg_km=tuple(km),
-                    leg_h=tuple(k / fleet.speed_kmh for k in km),
-                    capacity=fleet.capacity_parcels * vehicles,
-                    vehicles=vehicles,
-                    stop_h=fleet.stop_min / 60.0,
-                    handling_h_per_parcel=fleet.handling_min_per_parcel / 60.0,
-                )
-            )
+            name = f"{fleet_name}:{geo.ids[depot]}#{len(services) + 1}"
+            services.append(_fleet_service(name, fleet_name, fleet, stops, km, vehicles))
             for position, client in enumerate(stops[1:-1], start=1):
                 legs[client] = (index, 0, position)
     return services, legs
 
 
-def build_plan(scenario: Scenario, geo: Geography) -> Plan:
-    """Plan every service of the scenario's delivery model and every point's path."""
-    tiers = DELIVERY_MODELS[scenario.delivery.model]
-    daily = expected_daily_parcels(scenario, geo)
+def corridor_lines(scenario: Scenario, geo: Geography) -> list[tuple[str, str, list[int]]]:
+    """Bus lines generated from the network: hub -> station -> a chain of its villages.
+
+    Villages are chained nearest-neighbour from the station; a township with more
+    than ``villages_per_line`` villages gets several lines. Returns
+    (name, yaml path, stops) per line.
+    """
+    corridors = scenario.buses.corridors
+    stations = geo.stations
+    if corridors.townships != "all":
+        by_id = {geo.ids[s]: int(s) for s in stations}
+        for i, name in enumerate(corridors.townships):
+            if name not in by_id:
+                raise ScenarioError(
+                    None,
+                    f"buses.corridors.townships.{i}",
+                    f"no township station {name!r} in the network "
+                    f"(stations: {', '.join(sorted(by_id)[:8])}…)",
+                )
+        stations = [by_id[name] for name in corridors.townships]
+    lines = []
+    for station in stations:
+        villages = [int(p) for p in geo.points if geo.parent[p] == station]
+        chain, at = [], int(station)
+        while villages:
+            nearest = villages[int(np.argmin(geo.road_km(at, np.array(villages))[0]))]
+            chain.append(nearest)
+            villages.remove(nearest)
+            at = nearest
+        size = corridors.villages_per_line
+        for number, start in enumerate(range(0, len(chain), size), start=1):
+            name = f"bus:{geo.ids[station]}-{number}"
+            lines.append((name, "buses.corridors", [0, int(station), *chain[start : start + size]]))
+    return lines
+
+
+def _bus_services(
+    name: str, timetable: BusTimetable, stops: list[int], geo: Geography
+) -> list[Service]:
+    """The two directions of one bus line (a direction without departures is left out)."""
+    services = []
+    for direction, departures, order in (
+        ("out", timetable.departures_out, stops),
+        ("back", timetable.departures_back, stops[::-1]),
+    ):
+        if not departures:
+            continue
+        km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(order, order[1:], strict=False)]
+        if timetable.running_min is not None:
+            hours = [timetable.running_min / 60.0 * k / sum(km) for k in km]
+        else:
+            hours = [k / timetable.speed_kmh for k in km]
+        reduced = {
+            t.departure: t.capacity_parcels
+            for t in timetable.peak_trips
+            if t.direction == direction
+        }
+        capacities = tuple(reduced.get(d, timetable.capacity_parcels) for d in departures)
+        if not any(capacities):
+            continue  # no cargo space on any trip: this direction carries no parcels
+        services.append(
+            Service(
+                name=f"{name}:{direction}",
+                fleet="bus",
+                stops=tuple(order),
+                departures_h=departures,
+                capacities=capacities,
+                leg_km=tuple(km),
+                leg_h=tuple(hours),
+                vehicles=1,
+                stop_h=timetable.dwell_min / 60.0,
+                handling_h_per_parcel=timetable.handling_min_per_parcel / 60.0,
+                runs_empty=True,
+                always_stops=True,
+                delay_min=timetable.delay_min,
+                line=name,
+                co2_per_km_kg=timetable.co2_per_km_kg,
+                fee_per_parcel_cny=timetable.fee_per_parcel_cny,
+                fee_per_line_day_cny=timetable.fee_per_line_day_cny,
+                full_cargo_share=timetable.full_cargo_share,
+            )
+        )
+    return services
+
+
+def plan_buses(scenario: Scenario, geo: Geography) -> list[Service]:
+    """Services of every bus line, written by hand or generated from corridors."""
+    index = {name: i for i, name in enumerate(geo.ids)}
     services: list[Service] = []
-    tier_legs = []
-    for tier in tiers:
-        fleet = getattr(scenario.fleets, tier)
-        tier_services, legs = plan_tier(geo, tier, fleet, daily, scenario, len(services))
-        services.extend(tier_services)
-        tier_legs.append((TIER_SHAPES[tier][1], legs))
-    n_places, n_tiers = len(geo.ids), len(tiers)
-    leg_service = np.full((n_places, n_tiers), -1, dtype=np.int32)
+    for i, line in enumerate(scenario.buses.lines):
+        stops = []
+        for j, stop in enumerate(line.stops):
+            if stop not in index:
+                raise ScenarioError(
+                    None,
+                    f"buses.lines.{i}.stops.{j}",
+                    f"line {line.name!r} stops at {stop!r}, which is not a place in the network",
+                )
+            stops.append(index[stop])
+        services.extend(_bus_services(f"bus:{line.name}", line, stops, geo))
+    if scenario.buses.corridors is not None:
+        for name, _, stops in corridor_lines(scenario, geo):
+            services.extend(_bus_services(name, scenario.buses.corridors, stops, geo))
+    return services
+
+
+def _bus_leg(services: list[Service], start: int, target: int) -> tuple[int, int, int] | None:
+    """The first bus service that stops at *start* and later at *target*."""
+    for index, service in enumerate(services):
+        if service.is_bus and start in service.stops and target in service.stops:
+            board, alight = service.stops.index(start), service.stops.index(target)
+            if board < alight:
+                return index, board, alight
+    return None
+
+
+def build_plan(scenario: Scenario, geo: Geography) -> Plan:
+    """Plan every service the delivery model uses and every village's path."""
+    path_legs = scenario.delivery.path_legs
+    daily = expected_daily_parcels(scenario, geo)
+    fleets_used = []
+    for k, leg in enumerate(path_legs):
+        for carrier in leg.by:
+            if carrier == "bus" or carrier in fleets_used:
+                continue
+            if FLEET_SHAPES[carrier][1] != _LEVEL_OF_LEG[leg.to]:
+                raise ScenarioError(
+                    None,
+                    f"delivery.legs.{k}.by",
+                    f"{carrier} cannot carry a leg to a {leg.to}",
+                )
+            fleets_used.append(carrier)
+    services: list[Service] = []
+    fleet_legs: dict[str, dict[int, tuple[int, int, int]]] = {}
+    for fleet_name in fleets_used:
+        planned, legs = plan_fleet(geo, fleet_name, daily, scenario, len(services))
+        services.extend(planned)
+        fleet_legs[fleet_name] = legs
+    if any("bus" in leg.by for leg in path_legs):
+        services.extend(plan_buses(scenario, geo))
+
+    n_places, n_legs = len(geo.ids), len(path_legs)
     # Stop positions are small: int16 lets numpy radix-sort them when loading.
-    leg_board = np.zeros((n_places, n_tiers), dtype=np.int16)
-    leg_alight = np.zeros((n_places, n_tiers), dtype=np.int16)
-    n_legs = np.zeros(n_places, dtype=np.int8)
+    arrays = {
+        name: np.full((n_places, n_legs), -1, dtype=np.int32 if "service" in name else np.int16)
+        for name in (
+            "leg_service",
+            "leg_board",
+            "leg_alight",
+            "fallback_service",
+            "fallback_board",
+            "fallback_alight",
+        )
+    }
     for p in geo.points:
         at = 0  # the hub: every inbound path starts there
-        for k, (client_level, legs) in enumerate(tier_legs):
-            svc, board, alight = legs[_ancestor(geo, int(p), client_level)]
-            # Consecutive legs must meet: a tier boards where the previous one alighted.
-            assert services[svc].stops[board] == at, "delivery model tiers do not chain"
-            at = services[svc].stops[alight]
-            # The trips rely on this: a village point is where a path ends, never a transfer.
-            assert geo.level[at] != POINT or k == n_tiers - 1
-            leg_service[p, k], leg_board[p, k], leg_alight[p, k] = svc, board, alight
-        assert at == p
-        n_legs[p] = n_tiers
+        for k, leg in enumerate(path_legs):
+            target = int(p) if leg.to == "point" else _ancestor(geo, int(p), STATION)
+            options = []
+            for carrier in leg.by:
+                if carrier == "bus":
+                    found = _bus_leg(services, at, target)
+                elif FLEET_SHAPES[carrier][0] == geo.level[at]:
+                    found = fleet_legs[carrier].get(target)
+                else:
+                    found = None
+                if found is not None and services[found[0]].stops[found[1]] == at:
+                    options.append(found)
+            if not options:
+                raise ScenarioError(
+                    None,
+                    "delivery.model",
+                    f"no carrier in {list(leg.by)} takes parcels from {geo.ids[at]} "
+                    f"to {geo.ids[target]} (leg {k + 1} of the path to {geo.ids[p]})",
+                )
+            for prefix, option in zip(("leg", "fallback"), options[:2], strict=False):
+                for part, value in zip(("service", "board", "alight"), option, strict=True):
+                    arrays[f"{prefix}_{part}"][p, k] = value
+            at = target
+    n = np.zeros(n_places, dtype=np.int8)
+    n[geo.points] = n_legs
     return Plan(
         geography=geo,
         services=tuple(services),
-        leg_service=leg_service,
-        leg_board=leg_board,
-        leg_alight=leg_alight,
-        n_legs=n_legs,
+        n_legs=n,
         model=scenario.delivery.model,
+        fallback_after_h=scenario.delivery.fallback_after_h,
+        **arrays,
     )

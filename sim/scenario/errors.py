@@ -65,6 +65,16 @@ class ScenarioError(Exception):
         err.problems = problems
         return err
 
+    def in_file(self, file: str) -> ScenarioError:
+        """The same error, naming *file* where a problem had no file of its own.
+
+        Problems found after validation (while planning routes or bus lines) know
+        their YAML path but not which file set it.
+        """
+        return ScenarioError.from_problems(
+            (problem_file or file, path, message) for problem_file, path, message in self.problems
+        )
+
     def __str__(self) -> str:
         if len(self.problems) == 1:
             return _render(*self.problems[0])

@@ -52,7 +52,7 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 class Strict(BaseModel):
     """Base for every scenario section: frozen, unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 def _ascending(times: tuple[float, ...], what: str) -> tuple[float, ...]:
@@ -290,10 +290,147 @@ class Points(Strict):
     pickup_delay_h: Distribution = Distribution(kind="lognormal", mean=10.0, cv=1.0)
 
 
-class Delivery(Strict):
-    """Which delivery model to run."""
+class PeakTrip(Strict):
+    """A timetabled bus trip full of passengers, with less room for parcels."""
 
-    model: Literal["direct", "via_township"] = "via_township"
+    direction: Literal["out", "back"] = "out"
+    departure: ClockTime
+    capacity_parcels: int = Field(ge=0)
+
+
+class BusTimetable(Strict):
+    """Everything about a bus line except where it stops."""
+
+    departures_out: tuple[ClockTime, ...] = Field(
+        ("07:00", "10:00", "13:00", "16:00"), min_length=1
+    )
+    departures_back: tuple[ClockTime, ...] = ("08:30", "11:30", "14:30", "17:30")
+    speed_kmh: PositiveFloat = 35.0
+    running_min: PositiveFloat | None = Field(
+        None, description="end-to-end running time; overrides speed_kmh when given"
+    )
+    dwell_min: NonNegFloat = Field(1.0, description="passenger dwell at every stop")
+    handling_min_per_parcel: NonNegFloat = Field(
+        0.1, description="extra dwell per parcel loaded or unloaded: the delay parcels cause"
+    )
+    capacity_parcels: int = Field(40, ge=0, description="cargo space per trip")
+    peak_trips: tuple[PeakTrip, ...] = ()
+    fee_per_parcel_cny: NonNegFloat = 0.0
+    fee_per_line_day_cny: NonNegFloat = 10.0
+    delay_min: Distribution | None = Field(
+        None, description="lateness of each trip's departure; none when absent"
+    )
+    full_cargo_share: Share = Field(
+        0.1,
+        description="share of the bus's CO2 attributed to parcels when the cargo space is "
+        "full over the whole line; scales with parcel-km carried",
+    )
+    co2_per_km_kg: NonNegFloat = 0.9
+
+    @model_validator(mode="after")
+    def _timetable(self) -> BusTimetable:
+        _ascending(self.departures_out, "departures_out")
+        _ascending(self.departures_back, "departures_back")
+        for trip in self.peak_trips:
+            times = self.departures_out if trip.direction == "out" else self.departures_back
+            if trip.departure not in times:
+                raise ValueError(
+                    f"peak trip {format_clock(trip.departure)} ({trip.direction}) is not "
+                    f"one of the departures_{trip.direction}"
+                )
+        return self
+
+
+class BusLine(BusTimetable):
+    """A bus line written out by hand: its stops are place ids of the network."""
+
+    name: str = Field(min_length=1, max_length=100)
+    stops: tuple[str, ...] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> BusLine:
+        if len(set(self.stops)) != len(self.stops):
+            raise ValueError(f"line {self.name!r} visits a stop twice")
+        return self
+
+
+class Corridors(BusTimetable):
+    """Bus lines generated from the network: hub -> station -> a chain of its villages."""
+
+    townships: Literal["all"] | tuple[str, ...] = "all"
+    villages_per_line: int = Field(
+        8, ge=1, le=100, description="a township with more villages gets several lines"
+    )
+
+
+class Buses(Strict):
+    """Passenger buses that carry parcels (passenger-cargo-mail integration)."""
+
+    lines: tuple[BusLine, ...] = ()
+    corridors: Corridors | None = None
+
+    @model_validator(mode="after")
+    def _names(self) -> Buses:
+        names = [line.name for line in self.lines]
+        if len(set(names)) != len(names):
+            raise ValueError("bus line names must be unique")
+        return self
+
+
+Carrier = Literal["hub_van", "trunk", "township_van", "bus"]
+
+
+class Leg(Strict):
+    """One leg of every parcel's path, and who may carry it, in order of preference."""
+
+    to: Literal["station", "point"]
+    by: tuple[Carrier, ...] = Field(min_length=1)
+
+
+# Named delivery models: the legs a parcel rides from the hub to its village.
+DELIVERY_MODELS: dict[str, tuple[Leg, ...]] = {
+    "direct": (Leg(to="point", by=("hub_van",)),),
+    "via_township": (Leg(to="station", by=("trunk",)), Leg(to="point", by=("township_van",))),
+    "bus": (Leg(to="point", by=("bus", "hub_van")),),
+    "bus_then_township_van": (
+        Leg(to="station", by=("bus", "trunk")),
+        Leg(to="point", by=("township_van",)),
+    ),
+    "trunk_then_bus": (
+        Leg(to="station", by=("trunk",)),
+        Leg(to="point", by=("bus", "township_van")),
+    ),
+}
+
+
+class Delivery(Strict):
+    """Which delivery model to run.
+
+    A named ``model`` stands for a list of ``legs``; ``model: custom`` takes the
+    legs from the scenario. On each leg the first carrier in ``by`` that serves it
+    carries the parcel; the next one that serves it takes over parcels that have
+    waited ``fallback_after_h`` (e.g. a van for parcels a full bus left behind).
+    """
+
+    model: Literal[
+        "direct", "via_township", "bus", "bus_then_township_van", "trunk_then_bus", "custom"
+    ] = "via_township"
+    legs: tuple[Leg, ...] | None = None
+    fallback_after_h: NonNegFloat = 4.0
+
+    @model_validator(mode="after")
+    def _legs(self) -> Delivery:
+        if (self.model == "custom") != (self.legs is not None):
+            raise ValueError("legs are given exactly when model is 'custom'")
+        if self.legs is not None:
+            if self.legs[-1].to != "point" or any(leg.to == "point" for leg in self.legs[:-1]):
+                raise ValueError("legs must end at the village point, and only the last one")
+        return self
+
+    @property
+    def path_legs(self) -> tuple[Leg, ...]:
+        """The legs of the chosen model."""
+        return self.legs if self.legs is not None else DELIVERY_MODELS[self.model]
 
 
 class Scenario(Strict):
@@ -310,4 +447,5 @@ class Scenario(Strict):
     routing: Routing = Routing()
     stations: Stations = Stations()
     points: Points = Points()
+    buses: Buses = Buses()
     delivery: Delivery = Delivery()

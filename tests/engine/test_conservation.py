@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from sim import simulate
 from sim.engine.ledger import STAGES
+from sim.scenario.schema import DELIVERY_MODELS
 from tests.conftest import small_scenario
 
 clock = st.integers(min_value=0, max_value=23 * 60 - 1).map(lambda m: f"{m // 60:02d}:{m % 60:02d}")
@@ -55,11 +56,27 @@ def scenarios(draw):
         },
         fleets={"hub_van": fleet(400), "trunk": fleet(2000), "township_van": fleet(300)},
         points={"home_delivery_share": draw(st.floats(0, 1))},
-        delivery={"model": draw(st.sampled_from(["direct", "via_township"]))},
+        buses={
+            "corridors": {
+                "villages_per_line": draw(st.integers(1, 4)),
+                "departures_out": departures(),
+                "departures_back": departures(),
+                "capacity_parcels": draw(st.integers(0, 50)),
+                "handling_min_per_parcel": draw(st.floats(0, 0.5)),
+                "delay_min": draw(
+                    st.none()
+                    | st.builds(lambda m: {"kind": "exponential", "mean": m}, st.floats(0.1, 60))
+                ),
+            }
+        },
+        delivery={
+            "model": draw(st.sampled_from(list(DELIVERY_MODELS))),
+            "fallback_after_h": draw(st.floats(0, 30)),
+        },
     )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(), seed=st.integers(0, 2**32))
 def test_every_parcel_is_delivered_or_still_in_the_network(scenario, seed):
     run = simulate(scenario, seed=seed)
@@ -74,7 +91,7 @@ def test_every_parcel_is_delivered_or_still_in_the_network(scenario, seed):
     assert k["parcels_picked_up"] <= k["parcels_delivered"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(), seed=st.integers(0, 2**32))
 def test_stages_are_reached_in_order_and_never_negative(scenario, seed):
     ledger = simulate(scenario, seed=seed).parcels
