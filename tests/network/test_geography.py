@@ -1,0 +1,70 @@
+"""County geography: the synthetic generator and the CSV reader."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.network.geography import HUB, POINT, STATION, read_geography_csv, synthetic_geography
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Network
+
+
+def test_synthetic_county_is_seeded_and_well_formed():
+    cfg = Network(townships=10, villages_per_township=(3, 7), area_km2=900, seed=5)
+    a, b = synthetic_geography(cfg), synthetic_geography(cfg)
+    np.testing.assert_array_equal(a.x_km, b.x_km)
+    assert a.ids == b.ids
+    other = synthetic_geography(cfg.model_copy(update={"seed": 6}))
+    assert not np.array_equal(a.x_km, other.x_km)
+    assert a.level[0] == HUB and (a.level == STATION).sum() == 10
+    per_town = np.bincount(a.parent[a.level == POINT], minlength=11)[1:]
+    assert per_town.min() >= 3 and per_town.max() <= 7
+    # Every village's parent is a station; everything lies inside the 30 km square.
+    assert (a.level[a.parent[a.level == POINT]] == STATION).all()
+    assert np.abs(a.x_km).max() <= 15 and np.abs(a.y_km).max() <= 15
+    assert (a.population[a.level == POINT] > 0).all()
+
+
+def test_road_distance_is_straight_line_times_circuity():
+    geo = synthetic_geography(Network(townships=3, circuity=1.4))
+    i, j = 1, 5
+    straight = math.hypot(geo.x_km[i] - geo.x_km[j], geo.y_km[i] - geo.y_km[j])
+    assert geo.road_km(i, j)[0, 0] == pytest.approx(1.4 * straight)
+
+
+def test_csv_with_lon_lat_is_projected_around_the_hub(tmp_path):
+    path = tmp_path / "county.csv"
+    path.write_text(
+        "id,level,parent,lon,lat,population\n"
+        "V,point,S,112.86,26.42,800\n"  # rows in any order
+        "H,hub,,112.85,26.41,0\n"
+        "S,station,H,112.85,26.42,0\n"
+    )
+    geo = read_geography_csv(path, 1.0)
+    assert geo.ids == ("H", "S", "V")
+    # 0.01 degree of latitude is ~1.112 km; of longitude, that times cos(26.41 deg).
+    assert geo.y_km[1] == pytest.approx(1.112, abs=0.002)
+    assert geo.x_km[2] == pytest.approx(1.112 * math.cos(math.radians(26.41)), abs=0.002)
+    assert list(geo.parent) == [-1, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("rows", "phrase"),
+    [
+        ("H,hub,,0,0,0\nV,point,H,1,1,100\n", "'V' needs a station as parent"),
+        ("H,hub,,0,0,0\nS,station,H,1,1,0\nV,point,X,1,1,100\n", "line 4"),
+        ("H,hub,,0,0,0\nS,town,H,1,1,0\n", "level must be hub, station or point"),
+        ("S,station,,1,1,0\n", "exactly one row with level hub"),
+        ("H,hub,,0,0,0\nS,station,H,east,1,0\n", "x_km must be a number"),
+        ("H,hub,,0,0,0\nH,station,H,1,1,0\n", "duplicate id"),
+    ],
+)
+def test_csv_errors_name_the_problem(tmp_path, rows, phrase):
+    path = tmp_path / "bad.csv"
+    path.write_text("id,level,parent,x_km,y_km,population\n" + rows)
+    with pytest.raises(ScenarioError) as error:
+        read_geography_csv(path, 1.3)
+    assert phrase in str(error.value) and str(path) in str(error.value)
