@@ -45,19 +45,24 @@ class Run:
         return self.ledger.to_frame()
 
 
+# The scenario sections route planning reads; nothing else may change a plan.
+_PLANNING_SECTIONS = {"network", "demand", "fleets", "routing", "buses", "delivery"}
+
+
 @functools.lru_cache(maxsize=16)
-def _plan_from_json(parts: str, scenario: Scenario) -> Plan:
+def _plan_from_json(sections: str) -> Plan:
+    scenario = Scenario.model_validate_json(sections)
     return build_plan(scenario, build_geography(scenario.network))
 
 
 def plan_for(scenario: Scenario) -> Plan:
     """The network and services of a scenario, planned once and reused across replications.
 
-    Route planning is deterministic, so caching changes no result; the key holds
-    only the sections planning depends on.
+    Route planning is deterministic, so caching changes no result. The cache key is
+    the planning sections alone, so scenarios that differ only in, say, seed or
+    horizon share one plan.
     """
-    parts = scenario.model_dump_json(include={"network", "demand", "fleets", "routing", "delivery"})
-    return _plan_from_json(parts, scenario)
+    return _plan_from_json(scenario.model_dump_json(include=_PLANNING_SECTIONS))
 
 
 def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):

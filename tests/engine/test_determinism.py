@@ -30,3 +30,15 @@ def test_common_random_numbers_across_delivery_models():
     via = simulate(small_scenario(delivery={"model": "via_township"}), seed=4).parcels
     columns = ["destination", "flags", "pickup_delay_h", "t_hub", "t_sorted"]
     pd.testing.assert_frame_equal(direct[columns], via[columns])
+
+
+def test_plans_are_shared_exactly_when_planning_inputs_agree():
+    from sim.engine.model import plan_for
+
+    base = small_scenario()
+    same = small_scenario(horizon={"days": 4}, seed=9)
+    assert plan_for(base) is plan_for(same)
+    buses = small_scenario(delivery={"model": "bus"}, buses={"corridors": {"capacity_parcels": 5}})
+    more = small_scenario(delivery={"model": "bus"}, buses={"corridors": {"capacity_parcels": 9}})
+    assert plan_for(buses) is not plan_for(more)
+    assert {s.capacities[0] for s in plan_for(more).services if s.is_bus} == {9}
