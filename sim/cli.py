@@ -12,7 +12,8 @@ import yaml
 
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.stats import summarize
-from sim.scenario import ScenarioError
+from sim.experiments.errors import ExperimentError
+from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
@@ -44,6 +45,33 @@ def _seed(text: str) -> int:
     return value
 
 
+def _replications(text: str) -> int | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of at least 1 or 'auto', got {text!r}"
+        ) from None
+
+
+def _precision(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number such as 0.05, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1, got {text}")
+    return value
+
+
+def _kpi(text: str) -> str:
+    if text not in KPI_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown KPI {text!r} (known: {', '.join(KPI_NAMES)})")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = _Parser(
@@ -52,8 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def scenario_args(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("scenario", type=Path, help="YAML scenario file")
+    def overrides_arg(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--set",
             dest="overrides",
@@ -63,15 +90,132 @@ def build_parser() -> argparse.ArgumentParser:
             help="override a scenario field, e.g. --set hub.sorting.rate_per_h=4000 (repeatable)",
         )
 
+    def scenario_args(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("scenario", type=Path, help="YAML scenario file")
+        overrides_arg(sub)
+
+    def execution_args(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--jobs",
+            type=_positive_int,
+            default=None,
+            metavar="N",
+            help="run replications on N worker processes (with --dask local: N Dask workers)",
+        )
+        sub.add_argument(
+            "--dask",
+            default=None,
+            metavar="ADDRESS",
+            help="run replications on the Dask scheduler at ADDRESS, or 'local' to start one",
+        )
+        sub.add_argument("--quiet", action="store_true", help="no progress bar or tables")
+
+    def experiment_args(sub: argparse.ArgumentParser, least: int, default_out: str) -> None:
+        sub.add_argument(
+            "--replications",
+            type=_replications,
+            default=5,
+            metavar="N|auto",
+            help=f"replications per scenario (at least {least}; default 5), or 'auto': add "
+            "batches of 5 until every --kpi is within --precision",
+        )
+        sub.add_argument(
+            "--precision",
+            type=_precision,
+            default=None,
+            metavar="P",
+            help="with --replications auto: largest relative 95%% CI half-width (default 0.05)",
+        )
+        sub.add_argument(
+            "--max-replications",
+            type=_positive_int,
+            default=50,
+            metavar="N",
+            help="with --replications auto: the cap (default 50)",
+        )
+        sub.add_argument(
+            "--kpi",
+            dest="kpis",
+            action="append",
+            type=_kpi,
+            default=None,
+            metavar="NAME",
+            help="a KPI to judge (verdicts, --replications auto); repeatable "
+            "(default: the headline KPIs)",
+        )
+        sub.add_argument("--seed", type=_seed, default=None, help="root seed for every scenario")
+        sub.add_argument(
+            "--out", type=Path, default=None, metavar="DIR", help=f"results folder ({default_out})"
+        )
+        sub.add_argument(
+            "--resume",
+            action="store_true",
+            help="reuse the finished replications in --out (same scenarios and seed only)",
+        )
+        execution_args(sub)
+
     run = commands.add_parser("run", help="run replications of one scenario and write results")
     scenario_args(run)
     run.add_argument("--replications", type=_positive_int, default=1, metavar="N")
     run.add_argument("--seed", type=_seed, default=None, help="root seed (default: scenario seed)")
     run.add_argument("--out", type=Path, default=None, help="results folder (default results/NAME)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    execution_args(run)
 
     check = commands.add_parser("validate", help="validate a scenario and print it fully resolved")
     scenario_args(check)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare scenarios with common random numbers (paired differences, 95%% CIs)",
+    )
+    compare.add_argument(
+        "scenarios", type=Path, nargs="+", metavar="SCENARIO", help="two or more YAML files"
+    )
+    overrides_arg(compare)
+    experiment_args(compare, least=2, default_out="default results/NAME_vs_NAME")
+
+    sweep = commands.add_parser(
+        "sweep", help="run a scenario over a grid of values (full factorial or a design file)"
+    )
+    sweep.add_argument("scenario", type=Path, nargs="?", help="base YAML scenario file")
+    sweep.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=V1,V2,...",
+        help="a factor: a scenario field and its values, read as YAML (repeatable)",
+    )
+    sweep.add_argument(
+        "--design",
+        type=Path,
+        default=None,
+        help="a sweep YAML file (scenario, set, factors, points) instead of SCENARIO --vary",
+    )
+    overrides_arg(sweep)
+    experiment_args(sweep, least=1, default_out="default results/sweep_NAME")
+
+    warm = commands.add_parser(
+        "warmup", help="suggest horizon.warmup_days with MSER-5 on the daily mean lead time"
+    )
+    scenario_args(warm)
+    warm.add_argument("--replications", type=_positive_int, default=5, metavar="N")
+    warm.add_argument("--seed", type=_seed, default=None, help="root seed (default: scenario seed)")
+    warm.add_argument(
+        "--days",
+        type=_positive_int,
+        default=None,
+        help="days to simulate (default: the scenario's horizon, at least 10 batches)",
+    )
+    warm.add_argument(
+        "--batch", type=_positive_int, default=5, help="MSER batch size in days (default 5)"
+    )
+    warm.add_argument(
+        "--keep-peaks",
+        action="store_true",
+        help="keep the scenario's demand peaks (by default they are switched off: a "
+        "scheduled peak is not start-up)",
+    )
+    execution_args(warm)
     return parser
 
 
@@ -100,14 +244,17 @@ def cmd_run(args) -> int:
     """Run replications and write ``manifest.json`` and ``kpis.csv``."""
     from tqdm import tqdm
 
+    from sim import runner
+    from sim.experiments.core import replication_table
+    from sim.experiments.executors import SerialExecutor, make_executor
     from sim.results import manifest, results_folder, write_json, write_text_atomic
-    from sim.runner import run_replications
 
     scenario = _load(args)
     seed = scenario.seed if args.seed is None else args.seed
     out = args.out or Path("results") / scenario.name
     started, clock = datetime.now().astimezone(), time.perf_counter()
     with (
+        make_executor(args.jobs, args.dask) as executor,
         tqdm(
             total=args.replications,
             desc=scenario.name,
@@ -117,7 +264,10 @@ def cmd_run(args) -> int:
         ) as bar,
         results_folder(out) as work,
     ):
-        kpis = run_replications(scenario, args.replications, seed, progress=bar.update)
+        if type(executor) is SerialExecutor:
+            kpis = runner.run_replications(scenario, args.replications, seed, progress=bar.update)
+        else:
+            kpis = replication_table(scenario, args.replications, seed, executor, bar.update)
         write_text_atomic(work / "kpis.csv", kpis.to_csv(index=False))
         write_json(
             work / "manifest.json",
@@ -138,12 +288,141 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
+def _experiment_options(args) -> dict:
+    return {
+        "overrides": list(args.overrides),
+        "kpis": args.kpis,
+        "precision": args.precision,
+        "max_replications": args.max_replications,
+        "jobs": args.jobs,
+        "dask": args.dask,
+        "resume": args.resume,
+        "progress": False if args.quiet else None,
+    }
+
+
+def _interrupted(out: Path) -> int:
+    kept = len(list(out.glob("**/replications/r[0-9]*.json"))) if out.is_dir() else 0
+    if kept:
+        message = (
+            f"interrupted; {kept} finished replication(s) kept in {out}; "
+            "run the same command with --resume to continue"
+        )
+    else:
+        message = "interrupted before any replication finished"
+    print(f"ruralsim: {message}", file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def cmd_compare(args) -> int:
+    """Compare scenarios with common random numbers; write ``comparison.csv`` and more."""
+    from sim.experiments import run_comparison
+
+    if len(args.scenarios) < 2:
+        raise _UsageError("compare needs at least two scenario files")
+    out = args.out
+    if out is None:
+        names = [load_scenario(path, args.overrides).name for path in args.scenarios]
+        out = Path("results") / "_vs_".join(names)
+    try:
+        result = run_comparison(
+            args.scenarios, args.replications, args.seed, out=out, **_experiment_options(args)
+        )
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    if not args.quiet:
+        print(result.report())
+        print()
+    print(f"results written to {out}")
+    return EXIT_OK
+
+
+def cmd_sweep(args) -> int:
+    """Run a sweep; write ``sweep.csv`` (long form) and ``kpis.csv``."""
+    from sim.experiments import load_design, parse_vary, run_sweep
+
+    if args.design is not None and (args.scenario is not None or args.vary):
+        raise _UsageError("give either --design FILE or SCENARIO with --vary, not both")
+    if args.design is None and (args.scenario is None or not args.vary):
+        raise _UsageError("sweep needs SCENARIO and at least one --vary PATH=V1,V2 (or --design)")
+    factors: dict = {}
+    for item in args.vary:
+        path, values = parse_vary(item)
+        if path in factors:
+            raise _UsageError(f"--vary {path} is given twice")
+        factors[path] = values
+    design = load_design(args.design) if args.design is not None else None
+    out = args.out
+    if out is None:
+        if design is not None:
+            out = Path("results") / f"sweep_{args.design.stem}"
+        else:
+            out = Path("results") / f"sweep_{load_scenario(args.scenario, args.overrides).name}"
+    try:
+        result = run_sweep(
+            args.scenario,
+            factors or None,
+            args.replications,
+            args.seed,
+            design=design,
+            out=out,
+            **_experiment_options(args),
+        )
+    except KeyboardInterrupt:
+        return _interrupted(out)
+    if not args.quiet:
+        print(result.report())
+        print()
+    print(f"results written to {out}")
+    return EXIT_OK
+
+
+def cmd_warmup(args) -> int:
+    """Print the daily mean lead-time series and the MSER-5 warm-up suggestion."""
+    from sim.experiments import warmup
+
+    result = warmup(
+        args.scenario,
+        args.replications,
+        args.seed,
+        overrides=list(args.overrides),
+        days=args.days,
+        batch=args.batch,
+        keep_peaks=args.keep_peaks,
+        jobs=args.jobs,
+        dask=args.dask,
+        progress=False if args.quiet else None,
+    )
+    if args.quiet:
+        print(f"suggested horizon.warmup_days: {result.suggested_warmup_days}")
+    else:
+        print(result.report())
+    return EXIT_OK
+
+
+class _UsageError(Exception):
+    """Arguments that argparse alone cannot check."""
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "compare": cmd_compare,
+    "sweep": cmd_sweep,
+    "warmup": cmd_warmup,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
-    except ScenarioError as exc:
+        return COMMANDS[args.command](args)
+    except _UsageError as exc:
+        print(f"ruralsim {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (ScenarioError, ExperimentError) as exc:
         print(f"ruralsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -1,0 +1,368 @@
+"""Paired comparison of scenarios run with common random numbers.
+
+Replication *r* of every scenario in a comparison uses the same seed, so the
+scenarios see the same parcels and the per-replication differences are paired.
+For each KPI: every scenario's mean with a Student-t confidence interval over
+replications, and for every scenario after the first (the reference) the mean
+paired difference to the reference with its Student-t interval and the paired
+t-test p-value (``scipy.stats.ttest_rel``). The interval of the difference
+excludes 0 exactly when the p-value is below ``1 - level``.
+
+These functions work on KPI tables (one row per replication, as written to
+``kpis.csv``); they never touch a simulation.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.analysis.directions import HIGHER, LOWER, direction, is_share, judge, unit
+from sim.analysis.stats import t_interval
+
+COMPARISON_COLUMNS = (
+    "scenario",
+    "kpi",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "diff",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+)
+"""Columns of ``comparison.csv``, in order."""
+
+_NOT_KPIS = ("replication", "seed")
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """Mean paired difference (other minus reference) with its interval and p-value.
+
+    Attributes
+    ----------
+    mean, ci_low, ci_high : float
+        Mean difference and its two-sided Student-t confidence interval (NaN with
+        fewer than two pairs).
+    p_value : float
+        Two-sided paired t-test; NaN when fewer than two pairs or when every
+        difference is exactly zero (nothing to test).
+    n : int
+        Pairs used: replications where both values are finite.
+    identical : bool
+        Every pair is exactly equal (there is at least one pair).
+    """
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n: int
+    identical: bool
+
+
+def paired_difference(
+    reference: Sequence[float] | np.ndarray,
+    other: Sequence[float] | np.ndarray,
+    level: float = 0.95,
+) -> PairedDifference:
+    """Paired difference ``other - reference`` over replications.
+
+    Parameters
+    ----------
+    reference, other : array-like of float
+        One value per replication, aligned (element *r* of both is replication *r*).
+        Pairs where either value is NaN or infinite are left out.
+    level : float, optional
+        Confidence level of the interval, 0.95 by default.
+
+    Returns
+    -------
+    PairedDifference
+        Mean, interval, p-value (``scipy.stats.ttest_rel(other, reference)``), pairs.
+    """
+    reference = np.asarray(reference, dtype=float)
+    other = np.asarray(other, dtype=float)
+    if reference.shape != other.shape:
+        raise ValueError(f"paired samples differ in length: {reference.size} and {other.size}")
+    keep = np.isfinite(reference) & np.isfinite(other)
+    reference, other = reference[keep], other[keep]
+    diff = other - reference
+    mean, low, high = t_interval(diff, level)
+    identical = bool(diff.size) and not diff.any()
+    p_value = float("nan")
+    if diff.size >= 2 and not identical:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            # Constant non-zero differences give t = ±inf and p = 0, which is right.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            p_value = float(stats.ttest_rel(other, reference).pvalue)
+    return PairedDifference(mean, low, high, p_value, int(diff.size), identical)
+
+
+def _paired_columns(reference: pd.DataFrame, other: pd.DataFrame, kpi: str):
+    if "replication" not in reference or "replication" not in other:
+        return reference[kpi].to_numpy(), other[kpi].to_numpy()
+    left = reference.set_index("replication")[kpi]
+    right = other.set_index("replication")[kpi]
+    if not (left.index.is_unique and right.index.is_unique) or set(left.index) != set(right.index):
+        raise ValueError(
+            "scenarios must have the same replications to be paired "
+            f"(got {list(left.index)} and {list(right.index)})"
+        )
+    return left.to_numpy(), right.reindex(left.index).to_numpy()
+
+
+def comparison_table(
+    kpis: Mapping[str, pd.DataFrame],
+    columns: Sequence[str] | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The long comparison table (``comparison.csv``).
+
+    Parameters
+    ----------
+    kpis : mapping of str to DataFrame
+        Scenario name -> KPI table (one row per replication, a ``replication``
+        column to pair on, one column per KPI). The first scenario is the reference.
+    columns : sequence of str, optional
+        KPIs to compare, in order; by default every column of the first table
+        except ``replication`` and ``seed``.
+    level : float, optional
+        Confidence level, 0.95 by default.
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario and KPI (scenarios in the given order, KPIs within
+        each), columns :data:`COMPARISON_COLUMNS`. ``diff`` and the following
+        columns are NaN for the reference scenario.
+    """
+    if not kpis:
+        raise ValueError("nothing to compare: no scenarios given")
+    names = list(kpis)
+    reference = kpis[names[0]]
+    if columns is None:
+        columns = [c for c in reference.columns if c not in _NOT_KPIS]
+    rows = []
+    for name in names:
+        table = kpis[name]
+        for kpi in columns:
+            mean, low, high = t_interval(table[kpi].to_numpy(), level)
+            row = {"scenario": name, "kpi": kpi, "mean": mean, "ci_low": low, "ci_high": high}
+            if name == names[0]:
+                row.update(diff=np.nan, diff_ci_low=np.nan, diff_ci_high=np.nan, p_value=np.nan)
+            else:
+                paired = paired_difference(*_paired_columns(reference, table, kpi), level)
+                row.update(
+                    diff=paired.mean,
+                    diff_ci_low=paired.ci_low,
+                    diff_ci_high=paired.ci_high,
+                    p_value=paired.p_value,
+                )
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+
+
+# --------------------------------------------------------------------------- words
+
+
+def format_number(value: float, digits: int = 3) -> str:
+    """A number for people: about ``digits`` significant figures, thousands separated."""
+    if value != value:
+        return "n/a"
+    size = abs(value)
+    if size >= 10 ** (digits - 1) or size == 0:
+        return f"{value:,.0f}"
+    decimals = digits - 1 - int(np.floor(np.log10(size)))
+    if size >= 1:
+        return f"{value:,.{decimals}f}"
+    return f"{value:#.{digits}g}"
+
+
+def format_interval(low: float, high: float) -> tuple[str, str]:
+    """Both ends of an interval, with enough figures to tell them apart (up to 6)."""
+    for digits in range(3, 7):
+        pair = format_number(low, digits), format_number(high, digits)
+        if pair[0] != pair[1]:
+            break
+    return pair
+
+
+def _p_text(p_value: float) -> str:
+    if p_value != p_value:
+        return "p n/a"
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
+def _scaled(kpi: str, value: float) -> float:
+    return value * 100.0 if is_share(kpi) else value
+
+
+def verdict(
+    kpi: str,
+    name: str,
+    reference: str,
+    diff: float,
+    ci_low: float,
+    ci_high: float,
+    p_value: float,
+    reference_mean: float = float("nan"),
+    *,
+    identical: bool = False,
+    level: float = 0.95,
+) -> str:
+    """One line saying what a paired difference shows, without overclaiming.
+
+    A difference is called only when its confidence interval excludes 0;
+    otherwise the line says "no significant difference". Better and worse follow
+    the KPI's good direction (:mod:`sim.analysis.directions`); neutral KPIs are
+    only higher or lower. Lead and door times read as faster or slower.
+
+    Parameters
+    ----------
+    kpi : str
+        KPI name.
+    name, reference : str
+        The scenario and the reference it is compared with.
+    diff, ci_low, ci_high : float
+        Mean paired difference (``name`` minus ``reference``) and its interval.
+    p_value : float
+        Paired t-test p-value.
+    reference_mean : float, optional
+        The reference's mean, to show the relative change.
+    identical : bool, optional
+        Every replication gave exactly the same value in both scenarios.
+    level : float, optional
+        Confidence level of the interval, for the wording.
+
+    Returns
+    -------
+    str
+        E.g. ``"lead_time_p90_h: via is 9.8 h faster than direct (-21%; 95% CI
+        8.1–11.5 h; p < 0.001)"``.
+    """
+    pct = f"{level * 100:g}%"
+    the_unit = unit(kpi)
+    suffix = f" {the_unit}" if the_unit else ""
+    if identical:
+        return f"{kpi}: {name} and {reference} are identical in every replication"
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return f"{kpi}: cannot tell ({name} vs {reference} needs at least 2 paired replications)"
+    d, low, high = (_scaled(kpi, v) for v in (diff, ci_low, ci_high))
+    if low <= 0.0 <= high:
+        return (
+            f"{kpi}: no significant difference between {name} and {reference} "
+            f"(difference {'+' if d > 0 else ''}{format_number(d)}{suffix}, {pct} CI "
+            f"{' to '.join(format_interval(low, high))}; {_p_text(p_value)})"
+        )
+    lower = d < 0
+    size, lo, hi = abs(d), min(abs(low), abs(high)), max(abs(low), abs(high))
+    way = direction(kpi)
+    if kpi.startswith(("lead_time", "door_time")) and way == LOWER:
+        words = "faster" if lower else "slower"
+    else:
+        words = "lower" if lower else "higher"
+        if way in (LOWER, HIGHER):
+            words += f" ({judge(kpi, diff)})"
+    relative = ""
+    if np.isfinite(reference_mean) and reference_mean != 0 and not is_share(kpi):
+        change = diff / abs(reference_mean)
+        relative = f"{change:+.1%}; " if abs(change) < 0.1 else f"{change:+.0%}; "
+    lo_text, hi_text = format_interval(lo, hi)
+    return (
+        f"{kpi}: {name} is {format_number(size)}{suffix} {words} than {reference} "
+        f"({relative}{pct} CI {lo_text}–{hi_text}{suffix}; {_p_text(p_value)})"
+    )
+
+
+def verdicts(table: pd.DataFrame, kpis: Sequence[str], level: float = 0.95) -> list[str]:
+    """Verdict lines for every non-reference scenario and each of ``kpis``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A comparison table (:func:`comparison_table`).
+    kpis : sequence of str
+        KPIs to give a verdict on, in order.
+    level : float, optional
+        Confidence level used for the table.
+
+    Returns
+    -------
+    list of str
+        One line per scenario after the first and KPI.
+    """
+    names = list(dict.fromkeys(table["scenario"]))
+    reference = names[0]
+    means = table[table["scenario"] == reference].set_index("kpi")["mean"]
+    lines = []
+    for name in names[1:]:
+        rows = table[table["scenario"] == name].set_index("kpi")
+        for kpi in kpis:
+            row = rows.loc[kpi]
+            interval = (row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+            lines.append(
+                verdict(
+                    kpi,
+                    name,
+                    reference,
+                    *interval,
+                    row["p_value"],
+                    means.get(kpi, float("nan")),
+                    # A zero mean with a zero-width interval: every difference is 0.
+                    identical=all(value == 0.0 for value in interval),
+                    level=level,
+                )
+            )
+    return lines
+
+
+def format_comparison(table: pd.DataFrame, kpis: Sequence[str] | None = None) -> str:
+    """The comparison as a text table: each scenario's mean, then each difference.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A comparison table (:func:`comparison_table`).
+    kpis : sequence of str, optional
+        Rows to show (default: every KPI in the table).
+
+    Returns
+    -------
+    str
+        One line per KPI: the means, then for each non-reference scenario the
+        difference to the reference with its 95% CI and p-value.
+    """
+    names = list(dict.fromkeys(table["scenario"]))
+    kpis = list(kpis) if kpis is not None else list(dict.fromkeys(table["kpi"]))
+    by = {name: table[table["scenario"] == name].set_index("kpi") for name in names}
+    width = max(12, *(len(n) for n in names))
+    header = [f"{'KPI':<26}", *(f"{n:>{width}}" for n in names)]
+    header += [f"{f'{n} - {names[0]} (95% CI)':>40} {'p':>8}" for n in names[1:]]
+    lines = [" ".join(header)]
+    for kpi in kpis:
+        cells = [f"{kpi:<26}"]
+        cells += [f"{format_number(by[n].loc[kpi, 'mean']):>{width}}" for n in names]
+        for name in names[1:]:
+            row = by[name].loc[kpi]
+            if row["diff"] == row["diff_ci_low"] == row["diff_ci_high"] == 0.0:
+                text = "identical"
+            elif np.isfinite(row["diff_ci_low"]):
+                text = (
+                    f"{row['diff']:+.4g} ({row['diff_ci_low']:+.4g} to {row['diff_ci_high']:+.4g})"
+                )
+            else:
+                text = "n/a" if row["diff"] != row["diff"] else f"{row['diff']:+.4g}"
+            p_value = row["p_value"]
+            p_text = (
+                "" if p_value != p_value else ("<0.001" if p_value < 0.001 else f"{p_value:.3f}")
+            )
+            cells.append(f"{text:>40} {p_text:>8}")
+        lines.append(" ".join(cells))
+    return "\n".join(lines)

@@ -1,0 +1,985 @@
+"""Experiments: paired comparisons, parameter sweeps and warm-up detection.
+
+Every experiment runs replications ``0..n-1`` of one or more scenarios with one
+root seed, so replication *r* of every scenario sees the same parcels (common
+random numbers). Replications are independent tasks handed to an executor
+(serial, process pool or Dask); results are put back in replication order, so
+the numbers do not depend on the executor. With an output folder every finished
+replication is kept as it finishes (see :mod:`sim.experiments.folder`), which is
+what ``resume`` continues from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.compare import comparison_table, format_comparison, verdicts
+from sim.analysis.directions import HEADLINE_KPIS
+from sim.analysis.kpis import KPI_NAMES
+from sim.analysis.precision import DEFAULT_BATCH, SequentialResult, sequential_replications
+from sim.analysis.sweep import sweep_table
+from sim.analysis.warmup import MserResult, mser, text_chart
+from sim.engine.model import plan_for
+from sim.experiments import tasks
+from sim.experiments.design import (
+    SweepDesign,
+    describe,
+    expand_points,
+    load_design,
+    override_strings,
+    scenario_with,
+)
+from sim.experiments.errors import ExperimentError
+from sim.experiments.executors import make_executor
+from sim.experiments.folder import Arm, ExperimentFolder
+from sim.results import _versions, manifest, write_json, write_text_atomic
+from sim.runner import load_checked
+from sim.scenario import ScenarioError
+from sim.scenario.loader import apply_overrides, validate
+from sim.scenario.schema import Scenario
+
+LEVEL = 0.95
+"""Confidence level of every interval."""
+DEFAULT_MAX_REPLICATIONS = 50
+"""Cap of ``replications="auto"``."""
+KPI_COLUMNS = ("replication", "seed", *KPI_NAMES)
+"""Columns of ``kpis.csv``."""
+SEEDING = "replication r uses child r of numpy SeedSequence(seed), in every scenario"
+
+Replications = int | Literal["auto"]
+ScenarioLike = Scenario | str | os.PathLike
+
+_SAFE_NAME = re.compile(r"[\w][\w.\-]*")
+_RESERVED = {"manifest.json", "comparison.csv", "sweep.csv", "kpis.csv", "points"}
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _load(item: ScenarioLike, overrides: Sequence[str]) -> tuple[Scenario, str | None]:
+    """Load (or take) a scenario, apply overrides and plan it: every input error now."""
+    if not isinstance(item, Scenario):
+        return load_checked(item, list(overrides)), os.fspath(item)
+    if overrides:
+        origins: dict[str, str] = {}
+        data = apply_overrides(item.model_dump(mode="json"), list(overrides), origins)
+        item = validate(Scenario, data, origins, default_file="--set")
+    _plan(item)
+    return item, None
+
+
+def _plan(scenario: Scenario) -> None:
+    # Route planning can still reject a scenario (a village out of reach).
+    plan_for(scenario)
+
+
+def _check_focus(kpis: Iterable[str] | None) -> tuple[str, ...]:
+    if kpis is None:
+        return HEADLINE_KPIS
+    focus = tuple(dict.fromkeys(kpis))
+    unknown = [k for k in focus if k not in KPI_NAMES]
+    if unknown:
+        raise ExperimentError(f"unknown KPI {', '.join(unknown)} (known: {', '.join(KPI_NAMES)})")
+    if not focus:
+        raise ExperimentError("no KPI named")
+    return focus
+
+
+def _check_replications(
+    replications: Replications, precision: float | None, max_replications: int, least: int
+) -> None:
+    if replications == "auto":
+        if precision is not None and not 0 < precision <= 1:
+            raise ExperimentError(f"precision must be in (0, 1], got {precision}")
+        if max_replications < max(least, 2):
+            raise ExperimentError(f"max_replications must be at least 2, got {max_replications}")
+        return
+    if isinstance(replications, bool) or not isinstance(replications, int | np.integer):
+        raise ExperimentError(
+            f"replications must be a whole number or 'auto', got {replications!r}"
+        )
+    if replications < least:
+        why = " (a confidence interval needs two)" if least == 2 else ""
+        raise ExperimentError(f"replications must be at least {least}{why}, got {replications}")
+    if precision is not None:
+        raise ExperimentError(
+            "precision applies only with replications='auto' (--replications auto)"
+        )
+
+
+def _check_seed(seed: int | None, default: int) -> int:
+    seed = default if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
+        raise ExperimentError(f"seed must be a whole number from 0 to 2**63-1, got {seed!r}")
+    return int(seed)
+
+
+def _check_names(scenarios: Sequence[Scenario], files: Sequence[str | None]) -> None:
+    seen: dict[str, int] = {}
+    for index, scenario in enumerate(scenarios):
+        name = scenario.name
+        where = files[index] or f"scenario {index + 1}"
+        if not _SAFE_NAME.fullmatch(name) or name.lower() in _RESERVED:
+            raise ExperimentError(
+                f"{where}: scenario name {name!r} cannot name a results folder; use letters, "
+                "digits, '_', '-' and '.', not starting with '.' (set name: in the file)"
+            )
+        if name.lower() in seen:
+            other = files[seen[name.lower()]] or f"scenario {seen[name.lower()] + 1}"
+            raise ExperimentError(
+                f"{other} and {where} are both named {name!r}; a comparison names its "
+                "results by scenario name, so give each a different name: in its file"
+            )
+        seen[name.lower()] = index
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _table(records: Mapping[int, dict], n: int) -> pd.DataFrame:
+    return pd.DataFrame([records[r] for r in range(n)], columns=list(KPI_COLUMNS))
+
+
+def _bar(desc: str, progress: bool | None, total: int = 0):
+    """A tqdm bar on stderr; None: only on a terminal; False: no bar at all."""
+    if progress is False:
+        return nullcontext(None)
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="rep",
+        file=sys.stderr,
+        disable=None if progress is None else not progress,
+    )
+
+
+def _runner(
+    folder: ExperimentFolder, seed: int, executor, bar
+) -> Callable[[int], dict[str, pd.DataFrame]]:
+    """``run(n)``: the KPI tables of replications 0..n-1 of every arm, running what is missing."""
+    arms = folder.arms
+
+    def run(n: int) -> dict[str, pd.DataFrame]:
+        missing = [(arm, r) for arm in arms for r in range(n) if r not in folder.records[arm.key]]
+        if bar is not None:  # replications kept from an earlier run count as done
+            bar.total, bar.n = len(arms) * n, len(arms) * n - len(missing)
+            bar.refresh()
+        work = [(arm.scenario, seed, r) for arm, r in missing]
+        # Looked up at call time, so a test can stand in for the worker function.
+        for index, row in executor.map_unordered(tasks.replicate_kpis, work):
+            folder.save(missing[index][0].key, row)
+            if bar is not None:
+                bar.update()
+        return {arm.label: _table(folder.records[arm.key], n) for arm in arms}
+
+    return run
+
+
+def replication_table(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    executor,
+    progress: Callable[[], Any] | None = None,
+) -> pd.DataFrame:
+    """KPIs of replications 0..n-1 on an executor (like ``sim.run_replications``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario.
+    replications : int
+        How many.
+    seed : int
+        Root seed.
+    executor : Executor
+        From :func:`sim.experiments.make_executor`.
+    progress : callable, optional
+        Called after each replication.
+
+    Returns
+    -------
+    DataFrame
+        One row per replication, in replication order (``kpis.csv``).
+    """
+    rows: dict[int, dict] = {}
+    work = [(scenario, seed, r) for r in range(replications)]
+    for index, row in executor.map_unordered(tasks.replicate_kpis, work):
+        rows[index] = row
+        if progress is not None:
+            progress()
+    return _table(rows, replications)
+
+
+@dataclass
+class _Execution:
+    """What an experiment ran and how; shared by compare and sweep."""
+
+    tables: dict[str, pd.DataFrame]
+    replications: int
+    sequential: SequentialResult | None
+    executor: str
+    reused: int
+    started: datetime
+    wall_s: float
+
+
+def _replication_rule(
+    replications: Replications, precision: float, max_replications: int, focus, done=None
+) -> dict:
+    if replications != "auto":
+        return {"mode": "fixed", "replications": replications}
+    rule = {
+        "mode": "auto",
+        "precision": precision,
+        "kpis": list(focus),
+        "max_replications": max_replications,
+        "batch": DEFAULT_BATCH,
+        "rule": "add batches until every KPI mean of every scenario has a 95% CI "
+        "half-width <= precision x |mean|, or the cap is reached",
+    }
+    if done is not None:
+        rule.update(
+            reached=done.reached,
+            steps=list(done.steps),
+            widest_relative_half_width=float(done.widths["relative"].max()),
+        )
+    return rule
+
+
+def _execute(
+    folder: ExperimentFolder,
+    mode: str,
+    *,
+    seed: int,
+    replications: Replications,
+    precision: float,
+    max_replications: int,
+    focus: Sequence[str],
+    jobs: int | None,
+    dask: Any,
+    progress: bool | None,
+    fields: dict,
+    desc: str,
+) -> _Execution:
+    started, clock = datetime.now().astimezone(), time.perf_counter()
+    with make_executor(jobs, dask) as executor:  # connects before anything is written
+        fields = {
+            **fields,
+            "executor": executor.description,
+            "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
+            "replications": replications,
+            "replications_rule": _replication_rule(
+                replications, precision, max_replications, focus
+            ),
+        }
+        folder.start(mode, fields)
+        try:
+            with _bar(desc, progress) as bar:
+                run = _runner(folder, seed, executor, bar)
+                if replications == "auto":
+                    tables, done = sequential_replications(
+                        run, focus, precision, max_replications, DEFAULT_BATCH, LEVEL
+                    )
+                    n = done.replications
+                else:
+                    tables, done, n = run(replications), None, replications
+        except KeyboardInterrupt:
+            folder.write_manifest(fields, status="interrupted")
+            raise
+        except BaseException:
+            folder.write_manifest(fields, status="failed")
+            raise
+        description = executor.description
+    return _Execution(
+        dict(tables), n, done, description, folder.reused, started, time.perf_counter() - clock
+    )
+
+
+def _finish_fields(fields: dict, execution: _Execution, rule: dict, files: list[str]) -> dict:
+    return {
+        **fields,
+        "executor": execution.executor,
+        "started_at": execution.started.astimezone(UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(execution.wall_s, 3),
+        "replications": execution.replications,
+        "replications_rule": rule,
+        "reused_replications": execution.reused,
+        "files": files,
+    }
+
+
+def _common_fields(overrides: Sequence[str], focus: Sequence[str]) -> dict:
+    return {
+        "overrides": list(overrides),
+        "replication_seeds": SEEDING,
+        "confidence_level": LEVEL,
+        "focus_kpis": list(focus),
+        "versions": _versions(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+    }
+
+
+# --------------------------------------------------------------------------- compare
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`run_comparison`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        The long comparison table (``comparison.csv``).
+    kpis : dict of str to DataFrame
+        Each scenario's KPI table, one row per replication (``kpis.csv``).
+    replications : int
+        Replications per scenario.
+    seed : int
+        The root seed every scenario used.
+    focus : tuple of str
+        KPIs given a verdict (and checked by ``replications="auto"``).
+    sequential : SequentialResult or None
+        How ``replications="auto"`` ended.
+    executor : str
+        Where the replications ran.
+    reused : int
+        Replications taken from an earlier run (``resume``).
+    out : Path or None
+        The results folder.
+    files : list of str
+        Files written there when the comparison completed, relative to ``out``.
+    """
+
+    table: pd.DataFrame
+    kpis: dict[str, pd.DataFrame]
+    replications: int
+    seed: int
+    focus: tuple[str, ...]
+    sequential: SequentialResult | None = None
+    executor: str = "serial"
+    reused: int = 0
+    out: Path | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def reference(self) -> str:
+        """The first scenario, which the others are compared with."""
+        return next(iter(self.kpis))
+
+    def verdicts(self, kpis: Sequence[str] | None = None) -> list[str]:
+        """One line per non-reference scenario and KPI (default: the focus KPIs)."""
+        return verdicts(self.table, list(kpis or self.focus), LEVEL)
+
+    def report(self) -> str:
+        """The comparison for the terminal: setting, table, verdicts."""
+        lines = [
+            f"compare: {', '.join(self.kpis)}; {self.replications} replications each, "
+            f"seed {self.seed}, common random numbers; reference: {self.reference}"
+        ]
+        if self.sequential is not None:
+            lines.append(self.sequential.summary())
+        lines += ["", format_comparison(self.table), "", *self.verdicts()]
+        return "\n".join(lines)
+
+
+def run_comparison(
+    scenarios: Sequence[ScenarioLike],
+    replications: Replications = 5,
+    seed: int | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    kpis: Sequence[str] | None = None,
+    precision: float | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    jobs: int | None = None,
+    dask: Any = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: bool | None = False,
+) -> Comparison:
+    """Compare scenarios with common random numbers; see :func:`compare`.
+
+    Returns
+    -------
+    Comparison
+        The table, each scenario's KPIs, verdicts and how it was run.
+    """
+    overrides = list(overrides)
+    if len(scenarios) < 2:
+        raise ExperimentError(f"a comparison needs at least two scenarios, got {len(scenarios)}")
+    focus = _check_focus(kpis)
+    _check_replications(replications, precision, max_replications, least=2)
+    precision = 0.05 if precision is None else precision
+    loaded = [_load(item, overrides) for item in scenarios]
+    found = [scenario for scenario, _ in loaded]
+    files = [file for _, file in loaded]
+    _check_names(found, files)
+    seed = _check_seed(seed, found[0].seed)
+    arms = [Arm(s.name, s.name, s) for s in found]
+    folder = ExperimentFolder(None if out is None else Path(out), "compare", arms, seed, resume)
+    mode = folder.check()
+    fields = {
+        **_common_fields(overrides, focus),
+        "scenarios": [{"name": s.name, "file": f} for s, f in zip(found, files, strict=True)],
+        "comparison": "paired differences to the first scenario (the reference): "
+        "diff = scenario - reference per replication, Student-t 95% CI, paired t-test p-value",
+    }
+    execution = _execute(
+        folder,
+        mode,
+        seed=seed,
+        replications=replications,
+        precision=precision,
+        max_replications=max_replications,
+        focus=focus,
+        jobs=jobs,
+        dask=dask,
+        progress=progress,
+        fields=fields,
+        desc="compare",
+    )
+    table = comparison_table(execution.tables, list(KPI_NAMES), LEVEL)
+    result = Comparison(
+        table,
+        execution.tables,
+        execution.replications,
+        seed,
+        focus,
+        execution.sequential,
+        execution.executor,
+        execution.reused,
+        folder.root,
+    )
+    if folder.root is not None:
+        root = folder.root
+        files_written = ["comparison.csv"]
+        for scenario, file in zip(found, files, strict=True):
+            table_k = execution.tables[scenario.name]
+            write_text_atomic(root / scenario.name / "kpis.csv", table_k.to_csv(index=False))
+            write_json(
+                root / scenario.name / "manifest.json",
+                manifest(
+                    scenario,
+                    scenario_file=file,
+                    overrides=overrides,
+                    seed=seed,
+                    replications=execution.replications,
+                    started=execution.started,
+                    wall_s=execution.wall_s,
+                ),
+            )
+            files_written += [f"{scenario.name}/kpis.csv", f"{scenario.name}/manifest.json"]
+        write_text_atomic(root / "comparison.csv", table.to_csv(index=False))
+        rule = _replication_rule(
+            replications, precision, max_replications, focus, execution.sequential
+        )
+        folder.write_manifest(
+            _finish_fields(fields, execution, rule, files_written), status="complete"
+        )
+        result.files = files_written
+    return result
+
+
+def compare(
+    scenarios: Sequence[ScenarioLike],
+    replications: Replications = 5,
+    seed: int | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    kpis: Sequence[str] | None = None,
+    precision: float | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    jobs: int | None = None,
+    dask: Any = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: bool | None = False,
+) -> pd.DataFrame:
+    """Compare scenarios with common random numbers: the long comparison table.
+
+    Replication *r* of every scenario uses child *r* of ``SeedSequence(seed)``, so
+    every scenario sees the same parcels; differences to the first scenario (the
+    reference) are paired by replication.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or path
+        At least two; loaded scenarios or YAML files. Names must differ (they name
+        the rows and the result folders).
+    replications : int or "auto"
+        Replications per scenario (at least 2), or ``"auto"`` to add batches of
+        5 until every ``kpis`` mean of every scenario is within ``precision``
+        (relative CI half-width) or ``max_replications`` is reached.
+    seed : int, optional
+        Root seed for every scenario (default: the first scenario's ``seed``).
+    overrides : sequence of str, optional
+        ``PATH=VALUE`` overrides applied to every scenario (like ``--set``).
+    kpis : sequence of str, optional
+        Focus KPIs: the verdicts, and what ``"auto"`` checks (default: headline KPIs).
+    precision : float, optional
+        Relative precision for ``"auto"`` (default 0.05).
+    max_replications : int, optional
+        Cap for ``"auto"`` (default 50).
+    jobs : int, optional
+        Worker processes (default: serial); with ``dask="local"``, Dask workers.
+    dask : str or distributed.Client, optional
+        ``"local"`` (start a LocalCluster), a scheduler address, or a client.
+    out : path, optional
+        Results folder (``comparison.csv``, each scenario's ``kpis.csv`` …); by
+        default nothing is written.
+    resume : bool, optional
+        Reuse the finished replications in ``out`` (same scenarios and seed only).
+    progress : bool or None, optional
+        Show a progress bar on stderr (None: only on a terminal).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario, kpi, mean, ci_low, ci_high, diff, diff_ci_low,
+        diff_ci_high, p_value``; one row per scenario and KPI.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid scenario.
+    ExperimentError
+        For other bad input (a ``ValueError``).
+    """
+    return run_comparison(
+        scenarios,
+        replications,
+        seed,
+        overrides=overrides,
+        kpis=kpis,
+        precision=precision,
+        max_replications=max_replications,
+        jobs=jobs,
+        dask=dask,
+        out=out,
+        resume=resume,
+        progress=progress,
+    ).table
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+@dataclass
+class SweepResult:
+    """Result of :func:`run_sweep`.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``sweep.csv``: varied paths, ``kpi, mean, ci_low, ci_high, n``.
+    points : DataFrame
+        One row per point (index ``p000`` …), one column per varied path.
+    kpis : DataFrame
+        Every replication of every point: varied paths, ``replication``, ``seed``, KPIs.
+    replications : int
+        Replications per point.
+    seed : int
+        The root seed every point used.
+    focus : tuple of str
+        KPIs shown, and checked by ``replications="auto"``.
+    sequential : SequentialResult or None
+        How ``replications="auto"`` ended.
+    executor : str
+        Where the replications ran.
+    reused : int
+        Replications taken from an earlier run.
+    out : Path or None
+        The results folder.
+    """
+
+    table: pd.DataFrame
+    points: pd.DataFrame
+    kpis: pd.DataFrame
+    replications: int
+    seed: int
+    focus: tuple[str, ...]
+    sequential: SequentialResult | None = None
+    executor: str = "serial"
+    reused: int = 0
+    out: Path | None = None
+
+    def report(self) -> str:
+        """The sweep for the terminal: one line per point, focus KPIs as mean ± half-width."""
+        paths = list(self.points.columns)
+        lines = [
+            f"sweep: {len(self.points)} points, {self.replications} replications each, "
+            f"seed {self.seed}, common random numbers"
+        ]
+        if self.sequential is not None:
+            lines.append(self.sequential.summary())
+        wide = self.table.assign(half=(self.table["ci_high"] - self.table["ci_low"]) / 2)
+        header = [f"{'point':<6}", *(f"{p:>24}" for p in paths), *(f"{k:>24}" for k in self.focus)]
+        lines += ["", " ".join(header)]
+        for number, (name, point) in enumerate(self.points.iterrows()):
+            rows = wide.iloc[number * len(KPI_NAMES) : (number + 1) * len(KPI_NAMES)]
+            rows = rows.set_index("kpi")
+            cells = [f"{name:<6}", *(f"{str(point[p]):>24}" for p in paths)]
+            for kpi in self.focus:
+                mean, half = rows.loc[kpi, "mean"], rows.loc[kpi, "half"]
+                text = f"{mean:.4g}" + ("" if half != half else f" ± {half:.2g}")
+                cells.append(f"{text:>24}")
+            lines.append(" ".join(cells))
+        return "\n".join(lines)
+
+
+def _sweep_inputs(scenario, vary, points, design, overrides):
+    if design is not None:
+        if scenario is not None or vary or points:
+            raise ExperimentError("give either a sweep design file or a scenario with factors")
+        if not isinstance(design, SweepDesign):
+            design = load_design(design)
+        base = design.scenario
+        overrides = [*override_strings(design.overrides, "set"), *overrides]
+        vary, points = design.factors, design.points
+    else:
+        if scenario is None:
+            raise ExperimentError("a sweep needs a scenario (or a design file)")
+        base = scenario
+    return base, list(overrides), dict(vary or {}), list(points or [])
+
+
+def run_sweep(
+    scenario: ScenarioLike | None = None,
+    vary: Mapping[str, Sequence[Any]] | None = None,
+    replications: Replications = 5,
+    seed: int | None = None,
+    *,
+    points: Sequence[Mapping[str, Any]] | None = None,
+    design: SweepDesign | str | os.PathLike | None = None,
+    overrides: Sequence[str] = (),
+    kpis: Sequence[str] | None = None,
+    precision: float | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    jobs: int | None = None,
+    dask: Any = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: bool | None = False,
+) -> SweepResult:
+    """Run a parameter sweep; see :func:`sweep`.
+
+    Returns
+    -------
+    SweepResult
+        The long table, the points, every replication's KPIs and how it was run.
+    """
+    focus = _check_focus(kpis)
+    _check_replications(replications, precision, max_replications, least=1)
+    precision = 0.05 if precision is None else precision
+    base, overrides, factors, explicit = _sweep_inputs(scenario, vary, points, design, overrides)
+    paths, expanded = expand_points(factors, explicit)
+    width = max(3, len(str(len(expanded) - 1)))
+    names = [f"p{number:0{width}d}" for number in range(len(expanded))]
+    arms = []
+    for name, values in zip(names, expanded, strict=True):
+        try:
+            point = scenario_with(base, overrides, values)
+            _plan(point)
+        except ScenarioError as exc:
+            # The point's own values reach the loader as overrides; name them as varied.
+            varied = tuple(values)
+            problems = [
+                ("varied" if file == "--set" and path.startswith(varied) else file, path, text)
+                for file, path, text in exc.problems
+            ]
+            error = ScenarioError.from_problems(problems)
+            raise ExperimentError(f"sweep point {name} ({describe(values)}): {error}") from None
+        arms.append(Arm(f"points/{name}", name, point))
+    first = arms[0].scenario
+    seed = _check_seed(seed, first.seed)
+    folder = ExperimentFolder(None if out is None else Path(out), "sweep", arms, seed, resume)
+    mode = folder.check()
+    base_file = None if isinstance(base, Scenario) else os.fspath(base)
+    fields = {
+        **_common_fields(overrides, focus),
+        "scenario_file": base_file,
+        "design_file": None
+        if design is None or isinstance(design, SweepDesign)
+        else os.fspath(design),
+        "varied_paths": paths,
+        "points": [{"point": n, "values": v} for n, v in zip(names, expanded, strict=True)],
+    }
+    execution = _execute(
+        folder,
+        mode,
+        seed=seed,
+        replications=replications,
+        precision=precision,
+        max_replications=max_replications,
+        focus=focus,
+        jobs=jobs,
+        dask=dask,
+        progress=progress,
+        fields=fields,
+        desc="sweep",
+    )
+    point_frame = pd.DataFrame(expanded, columns=paths, index=pd.Index(names, name="point"))
+    tables = [execution.tables[name] for name in names]
+    table = sweep_table(point_frame.reset_index(drop=True), tables, list(KPI_NAMES), LEVEL)
+    every = pd.concat(
+        [
+            pd.concat(
+                [pd.DataFrame([values] * len(t), columns=paths), t.reset_index(drop=True)],
+                axis=1,
+            )
+            for values, t in zip(expanded, tables, strict=True)
+        ],
+        ignore_index=True,
+    )
+    result = SweepResult(
+        table,
+        point_frame,
+        every,
+        execution.replications,
+        seed,
+        focus,
+        execution.sequential,
+        execution.executor,
+        execution.reused,
+        folder.root,
+    )
+    if folder.root is not None:
+        write_text_atomic(folder.root / "sweep.csv", table.to_csv(index=False))
+        write_text_atomic(folder.root / "kpis.csv", every.to_csv(index=False))
+        rule = _replication_rule(
+            replications, precision, max_replications, focus, execution.sequential
+        )
+        folder.write_manifest(
+            _finish_fields(fields, execution, rule, ["sweep.csv", "kpis.csv"]), status="complete"
+        )
+    return result
+
+
+def sweep(
+    scenario: ScenarioLike | None = None,
+    vary: Mapping[str, Sequence[Any]] | None = None,
+    replications: Replications = 5,
+    seed: int | None = None,
+    *,
+    points: Sequence[Mapping[str, Any]] | None = None,
+    design: SweepDesign | str | os.PathLike | None = None,
+    overrides: Sequence[str] = (),
+    kpis: Sequence[str] | None = None,
+    precision: float | None = None,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    jobs: int | None = None,
+    dask: Any = None,
+    out: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: bool | None = False,
+) -> pd.DataFrame:
+    """Run a scenario over a grid of parameter values: the long sweep table.
+
+    Every point runs replications ``0..n-1`` with the same root seed, so the
+    points see the same parcels where their demand is the same (common random
+    numbers).
+
+    Parameters
+    ----------
+    scenario : Scenario or path, optional
+        The base scenario (or give ``design``).
+    vary : mapping of str to sequence, optional
+        Factors: scenario path -> values, crossed in a full factorial (the last
+        path varies fastest), e.g. ``{"hub.sorting.rate_per_h": [4000, 8000]}``.
+    replications : int or "auto"
+        Replications per point, or ``"auto"`` (see :func:`compare`).
+    seed : int, optional
+        Root seed (default: the scenario's ``seed``).
+    points : sequence of mapping, optional
+        Explicit points (path -> value) run after the factorial ones.
+    design : SweepDesign or path, optional
+        A sweep YAML file (base scenario, ``set``, ``factors``, ``points``) instead
+        of ``scenario``, ``vary`` and ``points``.
+    overrides : sequence of str, optional
+        ``PATH=VALUE`` overrides applied to every point before its own values.
+    kpis, precision, max_replications, jobs, dask, out, resume, progress
+        As for :func:`compare`.
+
+    Returns
+    -------
+    DataFrame
+        One column per varied path, then ``kpi, mean, ci_low, ci_high, n``; one row
+        per point and KPI.
+    """
+    return run_sweep(
+        scenario,
+        vary,
+        replications,
+        seed,
+        points=points,
+        design=design,
+        overrides=overrides,
+        kpis=kpis,
+        precision=precision,
+        max_replications=max_replications,
+        jobs=jobs,
+        dask=dask,
+        out=out,
+        resume=resume,
+        progress=progress,
+    ).table
+
+
+# --------------------------------------------------------------------------- warm-up
+
+
+@dataclass
+class WarmupResult:
+    """Result of :func:`warmup`.
+
+    Attributes
+    ----------
+    series : DataFrame
+        ``day``, ``lead_time_mean_h`` (daily mean lead time averaged over
+        replications) and ``replications`` (how many had a value that day).
+    mser : MserResult
+        The MSER computation on the series.
+    suggested_warmup_days : int
+        The suggested ``horizon.warmup_days``.
+    scenario_warmup_days : int
+        The scenario's own ``horizon.warmup_days``.
+    name : str
+        Scenario name.
+    replications, seed, days : int
+        How the series was made.
+    peaks_removed : int
+        Demand peaks of the scenario switched off for the study.
+    """
+
+    series: pd.DataFrame
+    mser: MserResult
+    suggested_warmup_days: int
+    scenario_warmup_days: int
+    name: str
+    replications: int
+    seed: int
+    days: int
+    peaks_removed: int = 0
+
+    def report(self) -> str:
+        """The series as a text chart and the suggestion."""
+        batch = self.mser.batch
+        removed = (
+            f"; its {self.peaks_removed} demand peak(s) switched off (--keep-peaks keeps them)"
+            if self.peaks_removed
+            else ""
+        )
+        return "\n".join(
+            [
+                f"{self.name}: daily mean lead time (hub arrival -> village point, by day of "
+                f"hub arrival), mean of {self.replications} replications, seed {self.seed}, "
+                f"{self.days} days{removed}",
+                text_chart(self.series["lead_time_mean_h"], mark=self.suggested_warmup_days),
+                f"MSER-{batch}: truncating {self.mser.batches_truncated} batch(es) of {batch} "
+                f"days minimises the MSER statistic (searched the first half of the series)",
+                f"suggested horizon.warmup_days: {self.suggested_warmup_days} "
+                f"(the scenario has {self.scenario_warmup_days})",
+            ]
+        )
+
+
+def warmup(
+    scenario: ScenarioLike,
+    replications: int = 5,
+    seed: int | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    days: int | None = None,
+    batch: int = 5,
+    keep_peaks: bool = False,
+    jobs: int | None = None,
+    dask: Any = None,
+    progress: bool | None = False,
+) -> WarmupResult:
+    """Suggest ``horizon.warmup_days`` with MSER-5 on the daily mean lead time.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The scenario to study.
+    replications : int, optional
+        Replications averaged into the series (default 5).
+    seed : int, optional
+        Root seed (default: the scenario's ``seed``).
+    overrides : sequence of str, optional
+        ``PATH=VALUE`` overrides.
+    days : int, optional
+        Days to simulate (default: the scenario's horizon, at least 10 batches).
+    batch : int, optional
+        MSER batch size (default 5: MSER-5; 7 averages out the weekly pattern).
+    keep_peaks : bool, optional
+        Keep the scenario's demand peaks. By default they are switched off: a
+        scheduled peak and its backlog are not start-up, but MSER cannot tell.
+    jobs, dask, progress
+        As for :func:`compare`.
+
+    Returns
+    -------
+    WarmupResult
+        The series, the MSER result and the suggestion.
+    """
+    base, _ = _load(scenario, list(overrides))
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ExperimentError(f"batch must be a whole number of days >= 1, got {batch!r}")
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ExperimentError(f"replications must be at least 1, got {replications!r}")
+    days = max(base.horizon.days, 10 * batch) if days is None else days
+    least = 4 * batch
+    if isinstance(days, bool) or not isinstance(days, int) or days < least:
+        raise ExperimentError(
+            f"days must be at least {least} (four batches of {batch}) for MSER, got {days!r}"
+        )
+    data = base.model_dump(mode="json")
+    data["horizon"] = {**data["horizon"], "days": days, "warmup_days": 0}
+    peaks = len(base.demand.peaks)
+    if not keep_peaks:
+        # A scheduled peak is not start-up; MSER would mistake its backlog for a transient.
+        data["demand"] = {**data["demand"], "peaks": []}
+    study = validate(Scenario, data, {}, default_file="--days")
+    seed = _check_seed(seed, base.seed)
+    work = [(study, seed, r) for r in range(replications)]
+    series = np.full((replications, days), np.nan)
+    with make_executor(jobs, dask) as executor, _bar("warm-up", progress, replications) as bar:
+        for index, values in executor.map_unordered(tasks.replicate_daily_lead_time, work):
+            series[index] = values
+            if bar is not None:
+                bar.update()
+    counts = np.isfinite(series).sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        mean = np.where(counts > 0, np.nansum(series, axis=0) / np.maximum(counts, 1), np.nan)
+    try:
+        found = mser(mean, batch)
+    except ValueError as exc:
+        raise ExperimentError(f"cannot suggest a warm-up: {exc}") from None
+    frame = pd.DataFrame({"day": np.arange(days), "lead_time_mean_h": mean, "replications": counts})
+    return WarmupResult(
+        frame,
+        found,
+        found.truncation,
+        base.horizon.warmup_days,
+        base.name,
+        replications,
+        seed,
+        days,
+        0 if keep_peaks else peaks,
+    )

@@ -1,0 +1,266 @@
+"""The results folder of a compare or sweep: built in place, so it can be resumed.
+
+Layout (every file written atomically, so the folder is consistent at any moment)::
+
+    DIR/manifest.json                       the whole experiment; "status" is running,
+                                            interrupted, failed or complete
+    DIR/<arm>/replications/r0007.json       one finished replication (its KPI row)
+    DIR/<arm>/kpis.csv, DIR/<arm>/manifest.json     written when the experiment completes
+    DIR/comparison.csv or DIR/sweep.csv     written when the experiment completes
+
+An *arm* is one scenario of a comparison (folder: its name) or one point of a
+sweep (folder ``points/p000``). A replication record names the fingerprint of
+its arm's resolved scenario and the seed, so a record can never be mistaken for
+another scenario's.
+
+``--resume`` reuses the records only if the folder's manifest describes the same
+experiment: the same kind, arms, resolved scenarios, seed and ruralsim version.
+Without ``--resume`` an existing results folder is started afresh; a folder that
+is not a results folder is never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.experiments.errors import ExperimentError
+from sim.results import package_version, write_json
+from sim.scenario.schema import Scenario
+
+MANIFEST = "manifest.json"
+
+
+def fingerprint(scenario: Scenario) -> str:
+    """SHA-256 of the fully resolved scenario (canonical JSON)."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One scenario of an experiment, with the folder its records go to.
+
+    Attributes
+    ----------
+    key : str
+        Folder relative to the results folder (``leiyang_direct``, ``points/p003``).
+    label : str
+        Name in tables (the scenario name, or the point name).
+    scenario : Scenario
+        The fully resolved scenario.
+    """
+
+    key: str
+    label: str
+    scenario: Scenario
+
+    @property
+    def fingerprint(self) -> str:
+        """Fingerprint of the resolved scenario."""
+        return fingerprint(self.scenario)
+
+
+def _flatten(value, prefix: str = "") -> dict:
+    if isinstance(value, dict):
+        flat = {}
+        for key, item in value.items():
+            flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return flat or {prefix: {}}
+    return {prefix: value}
+
+
+def first_difference(old: dict, new: dict) -> str:
+    """The first dotted path where two resolved scenarios differ, as ``path: old -> new``."""
+    a, b = _flatten(old), _flatten(new)
+    for path in sorted(a.keys() | b.keys()):
+        if a.get(path, "(absent)") != b.get(path, "(absent)"):
+            return f"{path}: {a.get(path, '(absent)')!r} -> {b.get(path, '(absent)')!r}"
+    return "(no visible difference)"
+
+
+def _to_json(row: Mapping) -> dict:
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+
+
+def _from_json(row: Mapping) -> dict:
+    return {k: math.nan if v is None else v for k, v in row.items()}
+
+
+class ExperimentFolder:
+    """Records, manifest and tables of one compare or sweep.
+
+    Parameters
+    ----------
+    root : Path or None
+        The results folder; None keeps everything in memory (nothing is written).
+    kind : str
+        ``"compare"`` or ``"sweep"``.
+    arms : list of Arm
+        The scenarios, in order.
+    seed : int
+        Root seed shared by every arm (common random numbers).
+    resume : bool
+        Reuse the records of an earlier run of the same experiment.
+    """
+
+    def __init__(
+        self, root: Path | None, kind: str, arms: list[Arm], seed: int, resume: bool
+    ) -> None:
+        self.root = None if root is None else Path(root)
+        self.kind = kind
+        self.arms = arms
+        self.seed = seed
+        self.resume = resume
+        self.records: dict[str, dict[int, dict]] = {arm.key: {} for arm in arms}
+        self._fingerprints = {arm.key: arm.fingerprint for arm in arms}
+        self.reused = 0
+
+    # ------------------------------------------------------------------ checks
+
+    def check(self) -> str:
+        """Check the folder can be used, before anything is written.
+
+        Returns
+        -------
+        str
+            ``"memory"``, ``"fresh"`` (new or started afresh) or ``"resume"``.
+
+        Raises
+        ------
+        ExperimentError
+            If the folder is a file, holds something that is not a results folder,
+            or (with ``resume``) holds a different experiment.
+        """
+        if self.root is None:
+            if self.resume:
+                raise ExperimentError("resume needs a results folder (out=...)")
+            return "memory"
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise ExperimentError(f"{root} exists and is not a folder")
+        has_manifest = (root / MANIFEST).is_file()
+        if root.exists() and any(root.iterdir()) and not has_manifest:
+            raise ExperimentError(
+                f"{root} exists and is not a ruralsim results folder (no {MANIFEST}); "
+                "choose another output folder"
+            )
+        if not self.resume or not has_manifest:
+            return "fresh"
+        try:
+            old = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ExperimentError(f"cannot resume {root}: unreadable {MANIFEST} ({exc})") from None
+        self._check_same(old)
+        return "resume"
+
+    def _check_same(self, old: dict) -> None:
+        where = f"cannot resume {self.root}"
+        if old.get("kind") != self.kind:
+            raise ExperimentError(
+                f"{where}: it holds a {old.get('kind', 'run')} result, not a {self.kind}"
+            )
+        if old.get("package_version") != package_version():
+            raise ExperimentError(
+                f"{where}: it was made with ruralsim {old.get('package_version')}, "
+                f"this is {package_version()}; results would mix versions"
+            )
+        if old.get("seed") != self.seed:
+            raise ExperimentError(
+                f"{where}: it was run with seed {old.get('seed')}, not {self.seed}"
+            )
+        old_arms = old.get("arms", [])
+        old_keys = [arm.get("key") for arm in old_arms]
+        new_keys = [arm.key for arm in self.arms]
+        if old_keys != new_keys:
+            raise ExperimentError(
+                f"{where}: it holds {', '.join(map(str, old_keys)) or 'nothing'}, "
+                f"not {', '.join(new_keys)}"
+            )
+        for previous, arm in zip(old_arms, self.arms, strict=True):
+            if previous.get("fingerprint") != self._fingerprints[arm.key]:
+                change = first_difference(
+                    previous.get("scenario", {}), arm.scenario.model_dump(mode="json")
+                )
+                raise ExperimentError(
+                    f"{where}: scenario {arm.label} differs from the one it was run with ({change})"
+                )
+
+    # ------------------------------------------------------------------ writing
+
+    def _arm_dir(self, key: str) -> Path:
+        assert self.root is not None
+        return self.root / key
+
+    def start(self, mode: str, manifest: dict) -> None:
+        """Create (or clear) the folder, load reusable records, write the manifest.
+
+        Parameters
+        ----------
+        mode : str
+            What :meth:`check` returned.
+        manifest : dict
+            Manifest fields besides those this class sets.
+        """
+        if self.root is None:
+            return
+        if mode == "fresh" and self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        if mode == "resume":
+            for arm in self.arms:
+                self.records[arm.key] = self._load(arm.key)
+            self.reused = sum(len(found) for found in self.records.values())
+        self.write_manifest(manifest, status="running")
+
+    def _load(self, key: str) -> dict[int, dict]:
+        found = {}
+        folder = self._arm_dir(key) / "replications"
+        for path in sorted(folder.glob("r[0-9]*.json")):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+                row = _from_json(record["row"])
+                good = (
+                    record.get("fingerprint") == self._fingerprints[key]
+                    and row["seed"] == self.seed
+                    and path.name == f"r{row['replication']:04d}.json"
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                good = False  # unreadable or foreign: run that replication again
+            if good:
+                found[int(row["replication"])] = row
+        return found
+
+    def save(self, key: str, row: dict) -> None:
+        """Keep one finished replication (in memory, and on disk if there is a folder)."""
+        self.records[key][int(row["replication"])] = row
+        if self.root is not None:
+            path = self._arm_dir(key) / "replications" / f"r{int(row['replication']):04d}.json"
+            write_json(path, {"fingerprint": self._fingerprints[key], "row": _to_json(row)})
+
+    def write_manifest(self, fields: dict, status: str) -> None:
+        """Write ``DIR/manifest.json`` with the experiment's identity and ``fields``."""
+        if self.root is None:
+            return
+        identity = {
+            "kind": self.kind,
+            "status": status,
+            "seed": self.seed,
+            "package_version": package_version(),
+        }
+        arms = [
+            {
+                "key": arm.key,
+                "label": arm.label,
+                "fingerprint": self._fingerprints[arm.key],
+                "finished_replications": len(self.records[arm.key]),
+                "scenario": arm.scenario.model_dump(mode="json"),
+            }
+            for arm in self.arms
+        ]
+        write_json(self.root / MANIFEST, {**identity, **fields, "arms": arms})

@@ -1,0 +1,36 @@
+"""The notebooks run from top to bottom, and are stored without outputs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REPO
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = REPO / "notebooks"
+
+
+@pytest.mark.parametrize("name", ["01_quickstart.ipynb"])
+def test_notebook_executes(name, monkeypatch):
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert all(not cell.outputs and cell.execution_count is None for cell in code), (
+        "store notebooks without outputs"
+    )
+    before = sorted(NOTEBOOKS.iterdir())
+    # The kernel imports this checkout's sim, however the package was installed.
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    client = nbclient.NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": NOTEBOOKS}}
+    )
+    client.execute()
+    outputs = "\n".join(
+        str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+        for cell in code
+        for output in cell.outputs
+    )
+    assert "leiyang_via_township" in outputs and "lead_time_p90_h" in outputs
+    assert "faster" in outputs or "slower" in outputs or "no significant" in outputs
+    assert sorted(NOTEBOOKS.iterdir()) == before  # the notebook writes nothing
