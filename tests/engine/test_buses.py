@@ -177,3 +177,49 @@ def test_custom_legs_equal_the_named_model():
     )
     a, b = simulate(named, seed=4), simulate(custom, seed=4)
     np.testing.assert_array_equal(a.parcels.to_numpy(), b.parcels.to_numpy())
+
+
+def test_running_time_spreads_over_legs_by_distance(tmp_path):
+    scenario = with_bus(tmp_path, fallback_after_h=24)
+    data = scenario.model_dump(mode="json")
+    data["buses"]["lines"][0]["running_min"] = 39  # 13 km end to end: 30 min to S, 9 min on
+    run = simulate(Scenario.model_validate(data), seed=3)
+    first = run.parcels[run.parcels["destination"] == A].sort_index().iloc[:60]
+    handling = (1 + 0.1 * 60) * MIN
+    expected = 8.0 + handling + 30 * MIN + 1 * MIN + 9 * MIN + handling
+    np.testing.assert_allclose(first["t_at_point"], expected)
+
+
+def test_corridor_lines_chain_each_townships_villages():
+    from sim.engine.model import plan_for
+
+    scenario = load_scenario(
+        SCENARIOS / "leiyang_bus.yaml",
+        [*SHORT, "buses.corridors.villages_per_line=5", "buses.corridors.townships=[T01, T02]"],
+    )
+    plan = plan_for(scenario)
+    geo = plan.geography
+    out = [s for s in plan.services if s.is_bus and s.name.endswith(":out")]
+    lines_by_town = {}
+    for service in out:
+        hub, station, *villages = service.stops
+        assert hub == 0 and geo.ids[station] in ("T01", "T02")
+        assert 1 <= len(villages) <= 5
+        assert all(geo.parent[v] == station for v in villages)
+        lines_by_town.setdefault(station, []).extend(villages)
+    for station, villages in lines_by_town.items():
+        mine = set(np.flatnonzero(geo.parent == station))
+        assert sorted(villages) == sorted(mine)  # every village on exactly one line
+    back = [s for s in plan.services if s.is_bus and s.name.endswith(":back")]
+    assert [s.stops[::-1] for s in back] == [s.stops for s in out]
+
+
+def test_unknown_corridor_township_is_an_error():
+    from sim import ScenarioError
+    from sim.runner import load_checked
+
+    with pytest.raises(ScenarioError) as error:
+        load_checked(SCENARIOS / "leiyang_bus.yaml", [*SHORT, "buses.corridors.townships=[T99]"])
+    message = str(error.value)
+    assert "buses.corridors.townships.0" in message and "'T99'" in message
+    assert "leiyang_bus.yaml" in message
