@@ -27,7 +27,8 @@ def package_version() -> str:
         return "unknown"
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
+    """Python's version and those of ruralsim and its main dependencies."""
     found = {"python": platform.python_version()}
     for name in _PACKAGES:
         try:
@@ -56,7 +57,7 @@ def manifest(
         "replications": replications,
         "replication_seeds": "replication r uses child r of numpy SeedSequence(seed)",
         "package_version": package_version(),
-        "versions": _versions(),
+        "versions": versions(),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
         "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(wall_s, 3),
