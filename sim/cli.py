@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from sim.analysis.kpis import KPI_NAMES
+from sim.analysis.regression import CheckError
 from sim.analysis.stats import summarize
 from sim.experiments.errors import ExperimentError
 from sim.scenario import ScenarioError, load_scenario
@@ -173,6 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     overrides_arg(compare)
     experiment_args(compare, least=2, default_out="default results/NAME_vs_NAME")
+    compare.add_argument(
+        "--report",
+        action="store_true",
+        help="also write the HTML report for policy staff, DIR/report.html (see ruralsim report)",
+    )
 
     sweep = commands.add_parser(
         "sweep", help="run a scenario over a grid of values (full factorial or a design file)"
@@ -216,6 +222,91 @@ def build_parser() -> argparse.ArgumentParser:
         "scheduled peak is not start-up)",
     )
     execution_args(warm)
+
+    regress = commands.add_parser(
+        "check",
+        help="re-run scenarios and fail (exit 1) when delivery-time KPIs regress against "
+        "stored baselines",
+    )
+    regress.add_argument(
+        "scenarios", type=Path, nargs="+", metavar="SCENARIO", help="one or more YAML files"
+    )
+    regress.add_argument(
+        "--baseline",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder of baseline files, DIR/<scenario name>.json",
+    )
+    regress.add_argument(
+        "--update",
+        action="store_true",
+        help="write or refresh the baselines (recording --set, --seed, --replications)",
+    )
+    regress.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="replications per scenario, at least 2 (default: the baseline's; 10 with --update)",
+    )
+    regress.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="root seed (default: the baseline's; with --update the scenario's)",
+    )
+    regress.add_argument(
+        "--kpi",
+        dest="kpis",
+        action="append",
+        default=None,
+        metavar="NAME[:higher-is-worse|:lower-is-worse]",
+        help="a KPI to check, replacing the default set (delivery times and on-time shares); "
+        "the suffix says which way is worse (default: from the KPI's good direction); "
+        "repeatable",
+    )
+    regress.add_argument(
+        "--level",
+        type=float,
+        default=0.01,
+        metavar="ALPHA",
+        help="largest false-alarm probability per scenario (default 0.01; each KPI is "
+        "tested at ALPHA / number of KPIs)",
+    )
+    regress.add_argument(
+        "--min-effect",
+        dest="min_effects",
+        action="append",
+        default=[],
+        metavar="KPI=VALUE",
+        help="smallest change that counts, replacing the KPI's default: a number in the "
+        "KPI's units, N%% of the baseline mean, Npp for shares, or both (0.5,5%%); repeatable",
+    )
+    overrides_arg(regress)
+    execution_args(regress)
+
+    report = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report (figures, summary, KPI table) of a results folder",
+    )
+    report.add_argument(
+        "results",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="a folder written by ruralsim compare, sweep or run",
+    )
+    report.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the HTML file (default RESULTS_DIR/report.html; report_zh.html with --lang zh); "
+        "its figures go to FILE's name + _figures/ beside it",
+    )
+    report.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the report (default en)"
+    )
     return parser
 
 
@@ -334,7 +425,28 @@ def cmd_compare(args) -> int:
         print(result.report())
         print()
     print(f"results written to {out}")
+    if args.report:
+        return _write_report(out, None, "en")
     return EXIT_OK
+
+
+def _write_report(folder: Path, out: Path | None, lang: str) -> int:
+    from sim.report import ReportError, write_report
+
+    try:
+        written = write_report(folder, out, lang)
+    except ReportError as exc:
+        print(f"ruralsim report: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for warning in written.warnings:
+        print(f"ruralsim report: warning: {warning}", file=sys.stderr)
+    print(f"report written to {written.html} (figures as PNG and SVG in {written.figures})")
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    """Write the HTML report of a compare, sweep or run results folder."""
+    return _write_report(args.results, args.out, args.lang)
 
 
 def cmd_sweep(args) -> int:
@@ -400,6 +512,39 @@ def cmd_warmup(args) -> int:
     return EXIT_OK
 
 
+EXIT_REGRESSED = 1
+"""Exit status of ``ruralsim check`` when a KPI regressed."""
+
+
+def cmd_check(args) -> int:
+    """Check scenarios against their baselines (exit 1 on a regression), or ``--update`` them."""
+    from sim.analysis.regression import make_rule
+    from sim.checking import check, update_baselines
+
+    options = {
+        "replications": args.replications,
+        "seed": args.seed,
+        "overrides": list(args.overrides),
+        "jobs": args.jobs,
+        "dask": args.dask,
+        "progress": False if args.quiet else None,
+    }
+    if args.update:
+        make_rule(args.kpis, args.level, args.min_effects)  # bad options are bad input here too
+        print(update_baselines(args.scenarios, args.baseline, **options).report())
+        return EXIT_OK
+    result = check(
+        args.scenarios,
+        args.baseline,
+        kpis=args.kpis,
+        level=args.level,
+        min_effects=args.min_effects,
+        **options,
+    )
+    print(result.brief() if args.quiet else result.report())
+    return EXIT_REGRESSED if result.regressed else EXIT_OK
+
+
 class _UsageError(Exception):
     """Arguments that argparse alone cannot check."""
 
@@ -410,6 +555,8 @@ COMMANDS = {
     "compare": cmd_compare,
     "sweep": cmd_sweep,
     "warmup": cmd_warmup,
+    "check": cmd_check,
+    "report": cmd_report,
 }
 
 
@@ -422,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"ruralsim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ScenarioError, ExperimentError) as exc:
+    except (ScenarioError, ExperimentError, CheckError) as exc:
         print(f"ruralsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

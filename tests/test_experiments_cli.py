@@ -76,6 +76,11 @@ def test_compare_writes_tables_manifests_and_verdicts(tmp_path, capsys):
                 for f in ("kpis.csv", "manifest.json")
             ),
             *(f"leiyang_{r}".replace("via/", "via_township/") for r in reps),
+            *(
+                f"leiyang_{name}/details/{table}.csv"
+                for name in ("direct", "via_township")
+                for table in ("lead_time_percentiles", "villages", "daily", "places", "services")
+            ),
         ]
     )
     assert (out / "comparison.csv").read_text().splitlines()[0] == ",".join(COMPARISON_COLUMNS)

@@ -12,7 +12,7 @@ nbclient = pytest.importorskip("nbclient")
 NOTEBOOKS = REPO / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["01_quickstart.ipynb"])
+@pytest.mark.parametrize("name", ["01_quickstart.ipynb", "02_direct_vs_township.ipynb"])
 def test_notebook_executes(name, monkeypatch):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
@@ -34,3 +34,13 @@ def test_notebook_executes(name, monkeypatch):
     assert "leiyang_via_township" in outputs and "lead_time_p90_h" in outputs
     assert "faster" in outputs or "slower" in outputs or "no significant" in outputs
     assert sorted(NOTEBOOKS.iterdir()) == before  # the notebook writes nothing
+    if name == "02_direct_vs_township.ipynb":
+        images = [
+            output
+            for cell in code
+            for output in cell.outputs
+            if "image/png" in output.get("data", {})
+        ]
+        assert len(images) == 6  # CDF, headline bars, cost vs time, map, daily, distance bands
+        assert "95% CI" in outputs and "95% 置信区间" in outputs  # summaries, English and Chinese
+        assert "report.html" in outputs

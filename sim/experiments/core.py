@@ -44,7 +44,7 @@ from sim.experiments.design import (
 from sim.experiments.errors import ExperimentError
 from sim.experiments.executors import make_executor
 from sim.experiments.folder import Arm, ExperimentFolder
-from sim.results import _versions, manifest, write_json, write_text_atomic
+from sim.results import manifest, versions, write_json, write_text_atomic
 from sim.runner import load_checked
 from sim.scenario import ScenarioError
 from sim.scenario.loader import apply_overrides, validate
@@ -63,6 +63,8 @@ ScenarioLike = Scenario | str | os.PathLike
 
 _SAFE_NAME = re.compile(r"[\w][\w.\-]*")
 _RESERVED = {"manifest.json", "comparison.csv", "sweep.csv", "kpis.csv", "points"}
+# The report's files (ruralsim report, compare --report) live beside the scenarios' folders.
+_RESERVED |= {"report.html", "report_zh.html", "report_figures", "report_zh_figures"}
 
 
 # --------------------------------------------------------------------------- checks
@@ -180,8 +182,8 @@ def _runner(
             bar.refresh()
         work = [(arm.scenario, seed, r) for arm, r in missing]
         # Looked up at call time, so a test can stand in for the worker function.
-        for index, row in executor.map_unordered(tasks.replicate_kpis, work):
-            folder.save(missing[index][0].key, row)
+        for index, result in executor.map_unordered(tasks.replicate_kpis, work):
+            folder.save(missing[index][0].key, result.row, result.details)
             if bar is not None:
                 bar.update()
         return {arm.label: _table(folder.records[arm.key], n) for arm in arms}
@@ -217,9 +219,9 @@ def replication_table(
         One row per replication, in replication order (``kpis.csv``).
     """
     rows: dict[int, dict] = {}
-    work = [(scenario, seed, r) for r in range(replications)]
-    for index, row in executor.map_unordered(tasks.replicate_kpis, work):
-        rows[index] = row
+    work = [(scenario, seed, r, False) for r in range(replications)]  # KPIs only
+    for index, result in executor.map_unordered(tasks.replicate_kpis, work):
+        rows[index] = result.row
         if progress is not None:
             progress()
     return _table(rows, replications)
@@ -329,7 +331,7 @@ def _common_fields(overrides: Sequence[str], focus: Sequence[str]) -> dict:
         "replication_seeds": SEEDING,
         "confidence_level": LEVEL,
         "focus_kpis": list(focus),
-        "versions": _versions(),
+        "versions": versions(),
         "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
     }
 
@@ -484,6 +486,8 @@ def run_comparison(
                 ),
             )
             files_written += [f"{scenario.name}/kpis.csv", f"{scenario.name}/manifest.json"]
+        for arm in arms:
+            files_written += folder.write_details(arm, execution.replications)
         write_text_atomic(root / "comparison.csv", table.to_csv(index=False))
         rule = _replication_rule(
             replications, precision, max_replications, focus, execution.sequential
@@ -761,11 +765,14 @@ def run_sweep(
     if folder.root is not None:
         write_text_atomic(folder.root / "sweep.csv", table.to_csv(index=False))
         write_text_atomic(folder.root / "kpis.csv", every.to_csv(index=False))
+        files_written = ["sweep.csv", "kpis.csv"]
+        for arm in arms:
+            files_written += folder.write_details(arm, execution.replications)
         rule = _replication_rule(
             replications, precision, max_replications, focus, execution.sequential
         )
         folder.write_manifest(
-            _finish_fields(fields, execution, rule, ["sweep.csv", "kpis.csv"]), status="complete"
+            _finish_fields(fields, execution, rule, files_written), status="complete"
         )
     return result
 

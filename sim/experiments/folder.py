@@ -4,8 +4,11 @@ Layout (every file written atomically, so the folder is consistent at any moment
 
     DIR/manifest.json                       the whole experiment; "status" is running,
                                             interrupted, failed or complete
-    DIR/<arm>/replications/r0007.json       one finished replication (its KPI row)
+    DIR/<arm>/replications/r0007.json       one finished replication (its KPI row and
+                                            its detail tables)
     DIR/<arm>/kpis.csv, DIR/<arm>/manifest.json     written when the experiment completes
+    DIR/<arm>/details/*.csv                 the detail tables of every replication, and
+                                            the network (written when it completes)
     DIR/comparison.csv or DIR/sweep.csv     written when the experiment completes
 
 An *arm* is one scenario of a comparison (folder: its name) or one point of a
@@ -28,12 +31,20 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
+
+from sim.analysis.details import network_tables
+from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
-from sim.results import package_version, write_json
+from sim.experiments.tasks import DETAIL_TABLES
+from sim.results import package_version, write_json, write_text_atomic
 from sim.scenario.schema import Scenario
 
 MANIFEST = "manifest.json"
+DETAILS = "details"
+"""Folder of an arm's detail tables (``DIR/<arm>/details``)."""
 
 
 def fingerprint(scenario: Scenario) -> str:
@@ -90,6 +101,22 @@ def _to_json(row: Mapping) -> dict:
 
 def _from_json(row: Mapping) -> dict:
     return {k: math.nan if v is None else v for k, v in row.items()}
+
+
+def _columns_to_json(tables: Mapping[str, Mapping[str, list]]) -> dict:
+    return {
+        name: {
+            column: [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+            for column, values in table.items()
+        }
+        for name, table in tables.items()
+    }
+
+
+def _columns_from_json(table: Mapping[str, list]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {column: [math.nan if v is None else v for v in values] for column, values in table.items()}
+    )
 
 
 class ExperimentFolder:
@@ -236,12 +263,79 @@ class ExperimentFolder:
                 found[int(row["replication"])] = row
         return found
 
-    def save(self, key: str, row: dict) -> None:
-        """Keep one finished replication (in memory, and on disk if there is a folder)."""
+    def _record_path(self, key: str, replication: int) -> Path:
+        return self._arm_dir(key) / "replications" / f"r{int(replication):04d}.json"
+
+    def save(self, key: str, row: dict, details: Mapping | None = None) -> None:
+        """Keep one finished replication.
+
+        The KPI row is kept in memory, and with a folder on disk together with the
+        replication's detail tables (which are not kept in memory).
+
+        Parameters
+        ----------
+        key : str
+            The arm.
+        row : dict
+            The replication's KPI row.
+        details : mapping, optional
+            Its detail tables (:func:`sim.experiments.tasks.detail_tables`).
+        """
         self.records[key][int(row["replication"])] = row
         if self.root is not None:
-            path = self._arm_dir(key) / "replications" / f"r{int(row['replication']):04d}.json"
-            write_json(path, {"fingerprint": self._fingerprints[key], "row": _to_json(row)})
+            record = {"fingerprint": self._fingerprints[key], "row": _to_json(row)}
+            if details is not None:
+                record["details"] = _columns_to_json(details)
+            write_json(self._record_path(key, row["replication"]), record)
+
+    def write_details(self, arm: Arm, replications: int) -> list[str]:
+        """Gather the detail tables of replications 0..n-1 into ``DIR/<arm>/details/``.
+
+        Writes ``lead_time_percentiles.csv``, ``villages.csv`` and ``daily.csv``
+        (every replication, with a ``replication`` column first) and the network:
+        ``places.csv`` and ``services.csv``. Nothing is written if a replication's
+        record has no detail tables (one kept by an older ruralsim).
+
+        Parameters
+        ----------
+        arm : Arm
+            The arm.
+        replications : int
+            How many replications the experiment used.
+
+        Returns
+        -------
+        list of str
+            The files written, relative to the results folder.
+        """
+        if self.root is None:
+            return []
+        gathered: dict[str, list[pd.DataFrame]] = {name: [] for name in DETAIL_TABLES}
+        for replication in range(replications):
+            try:
+                record = json.loads(
+                    self._record_path(arm.key, replication).read_text(encoding="utf-8")
+                )
+                tables = record["details"]
+                for name in DETAIL_TABLES:
+                    frame = _columns_from_json(tables[name])
+                    frame.insert(0, "replication", replication)
+                    gathered[name].append(frame)
+            except (OSError, ValueError, KeyError, TypeError):
+                return []
+        # The network is fixed by the scenario; the plan is cached (already planned).
+        places, services = network_tables(SimpleNamespace(plan=plan_for(arm.scenario)))
+        files = {
+            **{name: pd.concat(frames, ignore_index=True) for name, frames in gathered.items()},
+            "places": places,
+            "services": services,
+        }
+        written = []
+        for name, frame in files.items():
+            relative = f"{arm.key}/{DETAILS}/{name}.csv"
+            write_text_atomic(self.root / relative, frame.to_csv(index=False))
+            written.append(relative)
+        return written
 
     def write_manifest(self, fields: dict, status: str) -> None:
         """Write ``DIR/manifest.json`` with the experiment's identity and ``fields``."""

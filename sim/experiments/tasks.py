@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from sim.analysis.details import daily_series, lead_time_percentiles, village_lead_times
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.warmup import daily_mean_lead_time
 from sim.runner import simulate
@@ -35,10 +38,66 @@ def kpi_row(kpis: dict, seed: int, replication: int) -> dict:
     }
 
 
-def replicate_kpis(scenario: Scenario, seed: int, replication: int) -> dict:
-    """Run replication ``replication`` of ``scenario`` and return its KPI row."""
+DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily")
+"""Per-replication detail tables kept by compare and sweep (see :mod:`sim.analysis.details`)."""
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What one replication task returns.
+
+    Attributes
+    ----------
+    row : dict
+        The ``kpis.csv`` row (:func:`kpi_row`).
+    details : dict or None
+        Detail tables by name (:data:`DETAIL_TABLES`), each as column name -> list
+        of plain values; None when not asked for.
+    """
+
+    row: dict
+    details: dict[str, dict[str, list]] | None = None
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, list]:
+    """A table as column -> list of plain Python values (picklable, JSON-ready)."""
+    return {str(name): frame[name].tolist() for name in frame.columns}
+
+
+def detail_tables(run) -> dict[str, dict[str, list]]:
+    """The detail tables of one run: lead-time percentiles, villages, daily series."""
+    return {
+        "lead_time_percentiles": _columns(lead_time_percentiles(run)),
+        "villages": _columns(village_lead_times(run)),
+        "daily": _columns(daily_series(run)),
+    }
+
+
+def replicate_kpis(
+    scenario: Scenario, seed: int, replication: int, details: bool = True
+) -> Replication:
+    """Run replication ``replication`` of ``scenario``: its KPI row and detail tables.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The fully resolved scenario.
+    seed : int
+        Root seed.
+    replication : int
+        Replication number *r* (child *r* of ``SeedSequence(seed)``).
+    details : bool, optional
+        Also compute the detail tables (default); ``ruralsim run`` needs only the row.
+
+    Returns
+    -------
+    Replication
+        The KPI row and (with ``details``) the detail tables.
+    """
     run = simulate(scenario, seed=seed, replication=replication)
-    return kpi_row(run.kpis, seed, replication)
+    return Replication(
+        kpi_row(run.kpis, seed, replication), detail_tables(run) if details else None
+    )
 
 
 def replicate_daily_lead_time(scenario: Scenario, seed: int, replication: int) -> list[float]:

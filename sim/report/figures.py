@@ -1,0 +1,1051 @@
+"""The report's figures, drawn with matplotlib (Agg) from result tables.
+
+Every ``plot_*`` function takes tables (a comparison or sweep table, or
+:class:`~sim.report.results.Details` per scenario), returns a
+:class:`matplotlib.figure.Figure` and touches no global state (no pyplot), so
+they work the same in a notebook, a script and the report. ``lang="zh"`` labels
+everything in Chinese, drawn with an installed CJK font if there is one
+(:mod:`sim.report.fonts`). Scenario names are the user's and are shown as given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+from collections.abc import Iterator, Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+
+from sim.analysis.directions import HEADLINE_KPIS
+from sim.analysis.stats import t_interval
+from sim.report.fonts import font_rc, quiet_missing_glyphs
+from sim.report.i18n import fleet_label, kpi_label, tr, unit_text
+from sim.report.results import Details
+from sim.report.summary import display_unit, scale
+
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+"""Scenario colours (Okabe–Ito, safe for colour-blind readers), in scenario order."""
+
+FLEET_COLOURS = {
+    "hub_van": "#4C72B0",
+    "trunk": "#333333",
+    "township_van": "#2CA02C",
+    "bus": "#9467BD",
+}
+"""Route colours on the map, by fleet."""
+
+LEAD_TIME_CMAP = LinearSegmentedColormap.from_list(
+    "lead_time", ["#FFE680", "#FDB24C", "#F03B20", "#800026"]
+)
+"""Village colours on the map: light yellow (fast) to dark red (slow)."""
+
+_STYLE = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
+    "savefig.dpi": 150,
+    "svg.fonttype": "path",
+    "svg.hashsalt": "ruralsim",
+}
+
+
+@contextlib.contextmanager
+def figure_style(lang: str) -> Iterator[None]:
+    """Matplotlib settings of the report's figures (fonts for ``lang``, quiet axes)."""
+    with mpl.rc_context({**_STYLE, **font_rc(lang)}), quiet_missing_glyphs():
+        yield
+
+
+def _styled(function):
+    """Draw a figure inside :func:`figure_style` and lay it out there once."""
+
+    @functools.wraps(function)
+    def wrapper(*args, lang: str = "en", **kwargs) -> Figure:
+        with figure_style(lang):
+            fig = function(*args, lang=lang, **kwargs)
+            fig.draw_without_rendering()  # creates ticks and layout with these fonts
+        return fig
+
+    return wrapper
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def colours(names: Sequence[str]) -> dict[str, str]:
+    """A colour per scenario, in order (the same in every figure)."""
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def _label(labels: Mapping[str, str] | None, name: str) -> str:
+    return labels.get(name, name) if labels else name
+
+
+def _unit_label(kpi: str, lang: str) -> str:
+    the_unit = unit_text(display_unit(kpi), lang)
+    if not the_unit:
+        return kpi_label(kpi, lang)
+    return (
+        f"{kpi_label(kpi, lang)} ({the_unit})"
+        if lang == "en"
+        else f"{kpi_label(kpi, lang)}（{the_unit}）"
+    )
+
+
+# --------------------------------------------------------------------------- lead-time CDF
+
+
+def mean_percentiles(percentiles: pd.DataFrame) -> pd.Series:
+    """Lead time at each quantile, averaged over replications (index: quantile 0..1)."""
+    return percentiles.groupby("quantile", sort=True)["lead_time_h"].mean()
+
+
+@_styled
+def plot_lead_time_cdf(
+    details: Mapping[str, Details],
+    *,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+    legend_title: str | None = None,
+) -> Figure:
+    """Lead-time distribution per scenario, with lines at 24 h and 48 h.
+
+    Parameters
+    ----------
+    details : mapping of str to Details
+        Scenario -> its tables; ``percentiles`` (``quantile, lead_time_h``, one
+        block per replication) is used. The curve is the mean over replications
+        of the lead time at each quantile, so its 90% point is the mean of the
+        replications' 90th percentiles (the ``lead_time_p90_h`` KPI's mean).
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Legend text per scenario (default: the name).
+    legend_title : str, optional
+        Title of the legend (default: "Scenarios").
+
+    Returns
+    -------
+    Figure
+        x: lead time (hours); y: share of delivered parcels within it (%).
+    """
+    fig = _new_figure(9.0, 5.2)
+    ax = fig.add_subplot()
+    palette = colours(list(details))
+    p99, p100 = [], []
+    for name, tables in details.items():
+        curve = mean_percentiles(tables.percentiles)
+        ax.plot(
+            curve.to_numpy(),
+            curve.index.to_numpy() * 100.0,
+            color=palette[name],
+            linewidth=2.2,
+            label=_label(labels, name),
+            gid=f"cdf:{name}",
+        )
+        p99.append(float(np.interp(0.99, curve.index, curve.to_numpy())))
+        p100.append(float(curve.iloc[-1]))
+    right = max(52.0, np.nanmax(p99) * 1.05 if p99 else 52.0)
+    ax.set_xlim(0.0, right)
+    ax.set_ylim(0.0, 100.0)
+    for hours in (24, 48):
+        ax.axvline(hours, color="#555555", linestyle="--", linewidth=1.0, zorder=1)
+        ax.annotate(
+            tr("fig_cdf_hours", lang, hours=hours),
+            xy=(hours, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            color="#333333",
+            fontsize=9,
+        )
+    ax.axhline(90.0, color="#999999", linestyle=":", linewidth=1.0, zorder=1)
+    ax.set_yticks([0, 25, 50, 75, 90, 100])
+    ax.set_xlabel(tr("fig_cdf_x", lang))
+    ax.set_ylabel(tr("fig_cdf_y", lang))
+    fig.suptitle(tr("fig_cdf_title", lang), x=0.01, ha="left")
+    ax.legend(
+        loc="lower right",
+        title=legend_title or tr("legend_scenarios", lang),
+        frameon=True,
+        facecolor="white",
+        edgecolor="#DDDDDD",
+        framealpha=1.0,
+    )
+    if p100 and np.nanmax(p100) > right:
+        ax.text(
+            1.0,
+            -0.12,
+            tr("fig_cdf_cut", lang),
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=8,
+            color="#666666",
+        )
+    return fig
+
+
+# --------------------------------------------------------------------------- headline bars
+
+
+def _rows(table: pd.DataFrame, kpi: str, names: Sequence[str]) -> pd.DataFrame:
+    return table[table["kpi"] == kpi].set_index("scenario").loc[list(names)]
+
+
+def _panel_grid(fig: Figure, panels: int) -> tuple[list, object]:
+    """Axes for ``panels`` small multiples in rows of three, and a spare cell (or None)."""
+    columns = min(3, panels + 1) if panels < 3 else 3
+    rows = math.ceil((panels + 1) / columns)
+    grid = fig.subplots(rows, columns, squeeze=False).ravel().tolist()
+    for extra in grid[panels + 1 :]:
+        extra.set_visible(False)
+    return grid[:panels], grid[panels] if len(grid) > panels else None
+
+
+@_styled
+def plot_headline_kpis(
+    table: pd.DataFrame,
+    *,
+    kpis: Sequence[str] = HEADLINE_KPIS,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
+    """The headline KPIs as bars (means) with 95% CI error bars, one panel per KPI.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A long table (``comparison.csv``): ``scenario, kpi, mean, ci_low, ci_high``.
+    kpis : sequence of str
+        KPIs to show (default: the headline KPIs).
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Legend text per scenario.
+
+    Returns
+    -------
+    Figure
+        Shares are drawn in %.
+    """
+    names = list(dict.fromkeys(table["scenario"]))
+    palette = colours(names)
+    fig = _new_figure(11.0, 3.4 * math.ceil((len(kpis) + 1) / 3))
+    axes, spare = _panel_grid(fig, len(kpis))
+    for ax, kpi in zip(axes, kpis, strict=True):
+        rows = _rows(table, kpi, names)
+        k = scale(kpi)
+        means = rows["mean"].to_numpy(dtype=float) * k
+        low = rows["ci_low"].to_numpy(dtype=float) * k
+        high = rows["ci_high"].to_numpy(dtype=float) * k
+        x = np.arange(len(names))
+        has_ci = np.isfinite(low) & np.isfinite(high)
+        errors = np.vstack(
+            [np.where(has_ci, means - low, 0.0), np.where(has_ci, high - means, 0.0)]
+        )
+        ax.bar(
+            x,
+            means,
+            yerr=errors,
+            color=[palette[n] for n in names],
+            width=0.65,
+            capsize=5,
+            error_kw={"elinewidth": 1.4, "ecolor": "#222222"},
+            gid=f"bars:{kpi}",
+        )
+        top = np.nanmax(np.where(has_ci, high, means)) if np.isfinite(means).any() else 1.0
+        for xi, mean, upper in zip(x, means, np.where(has_ci, high, means), strict=True):
+            if np.isfinite(mean):
+                ax.annotate(
+                    _short_number(mean),
+                    xy=(xi, upper),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=9,
+                )
+        ax.set_ylim(0.0, (top if top > 0 else 1.0) * 1.18)
+        if top >= 1000:
+            ax.yaxis.set_major_formatter(_THOUSANDS)
+        extra = max(0.0, (3 - len(names)) * 0.5)  # one or two bars keep a bar's width
+        ax.set_xlim(-0.5 - extra, len(names) - 0.5 + extra)
+        ax.set_xticks([])
+        ax.grid(axis="x", visible=False)
+        ax.set_title(_unit_label(kpi, lang), fontsize=10)
+    handles = [mpl.patches.Patch(color=palette[n], label=_label(labels, n)) for n in names]
+    if spare is not None:
+        spare.axis("off")
+        spare.legend(handles=handles, loc="center", title=tr("legend_scenarios", lang))
+    else:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(names), 4))
+    fig.suptitle(tr("fig_bars_title", lang), x=0.01, ha="left")
+    return fig
+
+
+_THOUSANDS = FuncFormatter(lambda value, _: f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}")
+
+
+def _short_number(value: float) -> str:
+    size = abs(value)
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 100:
+        return f"{value:.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+# --------------------------------------------------------------------------- trade-off
+
+
+def _upper(rows: pd.DataFrame, k: float) -> float:
+    """The largest upper CI end (or mean) of some rows, scaled; 1 if there is none."""
+    values = np.concatenate([rows["mean"].to_numpy(float), rows["ci_high"].to_numpy(float)]) * k
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size and values.max() > 0 else 1.0
+
+
+@_styled
+def plot_cost_vs_lead_time(
+    table: pd.DataFrame,
+    *,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+    x_kpi: str = "lead_time_p90_h",
+    y_kpi: str = "cost_per_parcel_cny",
+) -> Figure:
+    """Cost per parcel against the 90th-percentile lead time, CI whiskers both ways.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A long table (``comparison.csv``).
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Legend text per scenario.
+    x_kpi, y_kpi : str
+        The KPIs on the axes (default: p90 lead time across, cost per parcel up).
+
+    Returns
+    -------
+    Figure
+        One point per scenario.
+    """
+    names = list(dict.fromkeys(table["scenario"]))
+    palette = colours(names)
+    fig = _new_figure(8.0, 5.4)
+    ax = fig.add_subplot()
+    xs, ys = _rows(table, x_kpi, names), _rows(table, y_kpi, names)
+    kx, ky = scale(x_kpi), scale(y_kpi)
+    for name in names:
+        x, y = xs.loc[name], ys.loc[name]
+
+        def whisker(row, k):
+            if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+                return None
+            return [[(row["mean"] - row["ci_low"]) * k], [(row["ci_high"] - row["mean"]) * k]]
+
+        ax.errorbar(
+            x["mean"] * kx,
+            y["mean"] * ky,
+            xerr=whisker(x, kx),
+            yerr=whisker(y, ky),
+            fmt="o",
+            markersize=9,
+            color=palette[name],
+            ecolor=palette[name],
+            elinewidth=1.6,
+            capsize=5,
+            label=_label(labels, name),
+            gid=f"point:{name}",
+        )
+    # From zero, so the distances between the points show their true size.
+    ax.set_xlim(left=0.0, right=_upper(xs, kx) * 1.15)
+    ax.set_ylim(bottom=0.0, top=_upper(ys, ky) * 1.2)
+    ax.set_xlabel(_unit_label(x_kpi, lang))
+    ax.set_ylabel(_unit_label(y_kpi, lang))
+    ax.set_title(tr("fig_tradeoff_title", lang), loc="left")
+    ax.legend(loc="upper right", title=tr("legend_scenarios", lang))
+    ax.annotate(
+        tr("fig_tradeoff_better", lang),
+        xy=(0.015, 0.02),
+        xycoords="axes fraction",
+        xytext=(0.08, 0.09),
+        textcoords="axes fraction",
+        arrowprops={"arrowstyle": "->", "color": "#666666"},
+        color="#666666",
+        fontsize=9,
+        ha="left",
+        va="bottom",
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- map
+
+
+def village_means(villages: pd.DataFrame) -> pd.DataFrame:
+    """Per village over all replications: position, parcels, delivered, mean lead time.
+
+    The mean is over every delivered parcel of every replication (replication
+    means weighted by their delivered parcels); NaN where none was delivered.
+    """
+    frame = villages.assign(
+        weighted=villages["lead_time_mean_h"].fillna(0.0) * villages["delivered"]
+    )
+    grouped = frame.groupby("village", sort=False)
+    out = grouped[["x_km", "y_km", "road_km_from_hub"]].first()
+    out["parcels"] = grouped["parcels"].sum()
+    out["delivered"] = grouped["delivered"].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["lead_time_mean_h"] = np.where(
+            out["delivered"] > 0, grouped["weighted"].sum() / out["delivered"], np.nan
+        )
+    return out
+
+
+def _map_grid(fig: Figure, panels: int, columns: int):
+    """Map axes, and a spare cell (for the legend) or None."""
+    rows = math.ceil(panels / columns)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel().tolist()
+    for extra in axes[panels + 1 :]:
+        extra.set_visible(False)
+    return axes[:panels], (axes[panels] if len(axes) > panels else None)
+
+
+@_styled
+def plot_county_map(
+    details: Mapping[str, Details],
+    *,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
+    """The county per scenario: hub, stations, routes, villages coloured by mean lead time.
+
+    Parameters
+    ----------
+    details : mapping of str to Details
+        Scenario -> tables; ``places`` (``id, level, x_km, y_km``), ``services``
+        (``fleet, stops``: place ids separated by spaces) and ``villages`` are used.
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Panel titles per scenario.
+
+    Returns
+    -------
+    Figure
+        One panel per scenario; one colour scale for all (so colours compare).
+    """
+    names = list(details)
+    columns = min(len(names), 2)
+    rows = math.ceil(len(names) / columns)
+    fig = _new_figure(5.4 * columns + 1.2, 5.3 * rows + 1.0)
+    axes, spare = _map_grid(fig, len(names), columns)
+    means = {name: village_means(details[name].villages) for name in names}
+    values = np.concatenate([m["lead_time_mean_h"].to_numpy(dtype=float) for m in means.values()])
+    finite = values[np.isfinite(values)]
+    vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if vmax <= vmin:
+        vmin, vmax = vmin - 0.5, vmax + 0.5
+    norm = Normalize(vmin=vmin, vmax=vmax)
+    fleets_drawn: list[str] = []
+    for ax, name in zip(axes, names, strict=True):
+        places = details[name].places.set_index("id")
+        xy = places[["x_km", "y_km"]]
+        for service in details[name].services.itertuples():
+            stops = [s for s in str(service.stops).split() if s in xy.index]
+            if len(stops) < 2:
+                continue
+            fleet = str(service.fleet)
+            path = xy.loc[stops].to_numpy(dtype=float)
+            ax.plot(
+                path[:, 0],
+                path[:, 1],
+                color=FLEET_COLOURS.get(fleet, "#8C8C8C"),
+                linewidth=1.4 if fleet == "bus" else 0.8,
+                alpha=0.7 if fleet == "bus" else 0.45,
+                zorder=1,
+                solid_capstyle="round",
+            )
+            if fleet not in fleets_drawn:
+                fleets_drawn.append(fleet)
+        village = means[name]
+        lead = village["lead_time_mean_h"].to_numpy(dtype=float)
+        delivered = np.isfinite(lead)
+        ax.scatter(
+            village["x_km"][~delivered],
+            village["y_km"][~delivered],
+            s=22,
+            color="#BBBBBB",
+            edgecolors="#555555",
+            linewidths=0.4,
+            zorder=3,
+        )
+        ax.scatter(
+            village["x_km"][delivered],
+            village["y_km"][delivered],
+            c=lead[delivered],
+            cmap=LEAD_TIME_CMAP,
+            norm=norm,
+            s=26,
+            edgecolors="#444444",
+            linewidths=0.4,
+            zorder=3,
+            gid=f"villages:{name}",
+        )
+        stations = places[places["level"] == "station"]
+        ax.scatter(
+            stations["x_km"],
+            stations["y_km"],
+            marker="s",
+            s=42,
+            color="#1F3A5F",
+            edgecolors="white",
+            linewidths=0.6,
+            zorder=4,
+        )
+        hub = places[places["level"] == "hub"]
+        ax.scatter(
+            hub["x_km"],
+            hub["y_km"],
+            marker="*",
+            s=320,
+            color="black",
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=5,
+        )
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_title(_label(labels, name))
+        ax.set_xlabel(tr("fig_map_x", lang))
+        ax.set_ylabel(tr("fig_map_y", lang))
+        ax.grid(alpha=0.15)
+    mappable = mpl.cm.ScalarMappable(norm=norm, cmap=LEAD_TIME_CMAP)
+    bar = fig.colorbar(mappable, ax=axes, shrink=0.85, pad=0.02, aspect=30)
+    bar.set_label(tr("fig_map_colour", lang))
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="*",
+            color="black",
+            markersize=14,
+            linestyle="",
+            label=tr("place_hub", lang),
+        ),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            color="#1F3A5F",
+            markersize=7,
+            linestyle="",
+            label=tr("place_station", lang),
+        ),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            markerfacecolor=LEAD_TIME_CMAP(0.5),
+            markeredgecolor="#444444",
+            color="white",
+            markersize=7,
+            linestyle="",
+            label=tr("place_point", lang),
+        ),
+        *(
+            Line2D(
+                [],
+                [],
+                color=FLEET_COLOURS.get(fleet, "#8C8C8C"),
+                linewidth=2.0,
+                label=fleet_label(fleet, lang),
+            )
+            for fleet in fleets_drawn
+        ),
+    ]
+    if spare is not None:
+        spare.axis("off")
+        spare.legend(handles=handles, loc="center", fontsize=10)
+    else:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4))
+    fig.suptitle(tr("fig_map_title", lang), x=0.01, ha="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- daily
+
+
+def daily_means(daily: pd.DataFrame) -> pd.DataFrame:
+    """The daily series averaged over replications (index: day)."""
+    columns = [
+        "parcels_arrived",
+        "parcels_delivered",
+        "backlog_hub_end",
+        "backlog_stations_end",
+        "sorting_utilization",
+    ]
+    means = daily.groupby("day", sort=True)[columns].mean()
+    means["measured"] = daily.groupby("day", sort=True)["measured"].first().astype(bool)
+    return means
+
+
+def _unmeasured_spans(measured: pd.Series) -> list[tuple[float, float, str]]:
+    """Runs of unmeasured days as (start, end, kind): ``warmup`` before, ``drain`` after."""
+    days = measured.index.to_numpy()
+    flags = measured.to_numpy(dtype=bool)
+    spans = []
+    if not flags.any():
+        return [(float(days[0]), float(days[-1] + 1), "warmup")] if days.size else []
+    first, last = days[flags][0], days[flags][-1]
+    if days[0] < first:
+        spans.append((float(days[0]), float(first), "warmup"))
+    if last < days[-1]:
+        spans.append((float(last + 1), float(days[-1] + 1), "drain"))
+    return spans
+
+
+@_styled
+def plot_daily(
+    details: Mapping[str, Details],
+    *,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
+    """Day by day: parcels, backlog at the hub and stations, sorting-line utilisation.
+
+    Parameters
+    ----------
+    details : mapping of str to Details
+        Scenario -> tables; ``daily`` is used (averaged over replications).
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Legend text per scenario.
+
+    Returns
+    -------
+    Figure
+        Three panels sharing the day axis; days that are not measured (warm-up,
+        drain) are shaded.
+    """
+    names = list(details)
+    palette = colours(names)
+    series = {name: daily_means(details[name].daily) for name in names}
+    fig = _new_figure(10.0, 8.2)
+    axes = fig.subplots(3, 1, sharex=True)
+    first = series[names[0]]
+    x = first.index.to_numpy(dtype=float) + 0.5
+
+    def same(column: str) -> bool:
+        return all(
+            series[n][column].shape == first[column].shape
+            and np.allclose(series[n][column], first[column], equal_nan=True)
+            for n in names
+        )
+
+    parcels, backlog, util = axes
+    if same("parcels_arrived"):
+        parcels.plot(
+            x,
+            first["parcels_arrived"],
+            color="#222222",
+            linewidth=1.6,
+            linestyle="--",
+            label=tr("fig_daily_all", lang, what=tr("fig_daily_arrived", lang)),
+        )
+    for name in names:
+        s = series[name]
+        xs = s.index.to_numpy(dtype=float) + 0.5
+        who = _label(labels, name)
+        if not same("parcels_arrived"):
+            parcels.plot(
+                xs,
+                s["parcels_arrived"],
+                color=palette[name],
+                linestyle="--",
+                label=f"{who}: {tr('fig_daily_arrived', lang)}",
+            )
+        parcels.plot(
+            xs,
+            s["parcels_delivered"],
+            color=palette[name],
+            linewidth=2.0,
+            marker="o",
+            markersize=3,
+            label=tr("fig_daily_delivered", lang, name=who),
+            gid=f"delivered:{name}",
+        )
+        backlog.plot(
+            xs,
+            s["backlog_hub_end"],
+            color=palette[name],
+            linewidth=2.0,
+            marker="o",
+            markersize=3,
+            label=tr("fig_daily_hub", lang, name=who),
+        )
+        if (s["backlog_stations_end"] > 0).any():
+            backlog.plot(
+                xs,
+                s["backlog_stations_end"],
+                color=palette[name],
+                linewidth=1.6,
+                linestyle=":",
+                marker="s",
+                markersize=3,
+                label=tr("fig_daily_stations", lang, name=who),
+            )
+    if same("sorting_utilization"):
+        util.plot(
+            x,
+            first["sorting_utilization"] * 100.0,
+            color="#222222",
+            linewidth=2.0,
+            marker="o",
+            markersize=3,
+            label=tr("fig_daily_same", lang),
+        )
+    else:
+        for name in names:
+            s = series[name]
+            util.plot(
+                s.index.to_numpy(dtype=float) + 0.5,
+                s["sorting_utilization"] * 100.0,
+                color=palette[name],
+                linewidth=2.0,
+                marker="o",
+                markersize=3,
+                label=_label(labels, name),
+            )
+    spans = _unmeasured_spans(first["measured"])
+    for ax in axes:
+        for start, end, _ in spans:
+            ax.axvspan(start, end, color="#000000", alpha=0.07, linewidth=0, zorder=0)
+        ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_formatter(_THOUSANDS)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    for start, end, kind in spans:
+        parcels.text(
+            (start + end) / 2,
+            1.02,
+            tr("fig_daily_warmup" if kind == "warmup" else "fig_daily_drain", lang),
+            transform=parcels.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#555555",
+        )
+    parcels.set_ylabel(tr("fig_daily_parcels", lang))
+    backlog.set_ylabel(tr("fig_daily_backlog", lang))
+    util.set_ylabel(tr("fig_daily_util", lang))
+    days = first.index.to_numpy()
+    util.set_xlim(float(days[0]), float(days[-1] + 1))
+    util.set_xticks(days + 0.5, [str(int(d)) for d in days])
+    util.set_xlabel(tr("fig_daily_x", lang))
+    for ax in axes:
+        ax.grid(axis="x", visible=False)
+    fig.suptitle(tr("fig_daily_title", lang), x=0.01, ha="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- distance bands
+
+
+def distance_bands(villages: pd.DataFrame, band_km: float = 10.0) -> pd.DataFrame:
+    """Mean lead time per band of road distance from the hub, with a CI over replications.
+
+    Parameters
+    ----------
+    villages : DataFrame
+        Per village and replication: ``replication, village, road_km_from_hub,
+        delivered, lead_time_mean_h``.
+    band_km : float
+        Band width in km (bands start at 0).
+
+    Returns
+    -------
+    DataFrame
+        One row per band with villages: ``low_km, high_km, villages, mean, ci_low,
+        ci_high`` — each replication's mean over the band's delivered parcels, then
+        the mean and Student-t 95% interval of those over replications.
+    """
+    frame = villages.copy()
+    if "replication" not in frame:
+        frame["replication"] = 0
+    frame["band"] = np.floor(frame["road_km_from_hub"] / band_km).astype(int)
+    frame["weighted"] = frame["lead_time_mean_h"].fillna(0.0) * frame["delivered"]
+    per_replication = frame.groupby(["band", "replication"])[["weighted", "delivered"]].sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_replication["mean"] = np.where(
+            per_replication["delivered"] > 0,
+            per_replication["weighted"] / per_replication["delivered"],
+            np.nan,
+        )
+    rows = []
+    first = frame[frame["replication"] == frame["replication"].min()]
+    for band, block in per_replication.groupby(level="band"):
+        mean, low, high = t_interval(block["mean"].to_numpy())
+        rows.append(
+            {
+                "low_km": band * band_km,
+                "high_km": (band + 1) * band_km,
+                "villages": int((first["band"] == band).sum()),
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["low_km", "high_km", "villages", "mean", "ci_low", "ci_high"]
+    )
+
+
+@_styled
+def plot_distance_bands(
+    details: Mapping[str, Details],
+    *,
+    band_km: float = 10.0,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+    legend_title: str | None = None,
+) -> Figure:
+    """Mean lead time by band of road distance from the hub, per scenario, with 95% CIs.
+
+    Parameters
+    ----------
+    details : mapping of str to Details
+        Scenario -> tables; ``villages`` is used (see :func:`distance_bands`).
+    band_km : float
+        Band width in km (default 10: 0–10, 10–20 … km).
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Legend text per scenario.
+    legend_title : str, optional
+        Title of the legend (default: "Scenarios").
+
+    Returns
+    -------
+    Figure
+        Grouped bars: one group per band, one bar per scenario.
+    """
+    names = list(details)
+    palette = colours(names)
+    bands = {name: distance_bands(details[name].villages, band_km) for name in names}
+    edges = sorted({row.low_km for b in bands.values() for row in b.itertuples()})
+    fig = _new_figure(9.0, 5.0)
+    ax = fig.add_subplot()
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        b = bands[name].set_index("low_km").reindex(edges)
+        x = np.arange(len(edges)) + (i - (len(names) - 1) / 2) * width
+        has_ci = np.isfinite(b["ci_low"]) & np.isfinite(b["ci_high"])
+        errors = np.vstack(
+            [
+                np.where(has_ci, b["mean"] - b["ci_low"], 0.0),
+                np.where(has_ci, b["ci_high"] - b["mean"], 0.0),
+            ]
+        )
+        ax.bar(
+            x,
+            b["mean"].to_numpy(dtype=float),
+            width=width * 0.95,
+            yerr=errors,
+            capsize=3,
+            color=palette[name],
+            error_kw={"elinewidth": 1.1, "ecolor": "#222222"},
+            label=_label(labels, name),
+            gid=f"bands:{name}",
+        )
+    counts = bands[names[0]].set_index("low_km")["villages"].reindex(edges).fillna(0).astype(int)
+    ax.set_xticks(
+        np.arange(len(edges)),
+        [
+            tr(
+                "fig_bands_band_one" if counts[low] == 1 else "fig_bands_band",
+                lang,
+                low=f"{low:g}",
+                high=f"{low + band_km:g}",
+                count=counts[low],
+            )
+            for low in edges
+        ],
+    )
+    ax.grid(axis="x", visible=False)
+    ax.set_xlabel(tr("fig_bands_x", lang))
+    ax.set_ylabel(tr("fig_bands_y", lang))
+    ax.set_title(tr("fig_bands_title", lang), loc="left")
+    ax.legend(
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0,
+        title=legend_title or tr("legend_scenarios", lang),
+    )
+    ax.set_ylim(bottom=0)
+    ax.margins(y=0.1)
+    return fig
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def _numeric(values: Sequence) -> bool:
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(array).all())
+
+
+def sweep_axis(sweep: pd.DataFrame, varied: Sequence[str]) -> str:
+    """The varied path drawn across: the first numeric one with several values."""
+    for path in varied:
+        values = sweep[path].unique()
+        if len(values) > 1 and _numeric(values):
+            return path
+    for path in varied:
+        if sweep[path].nunique() > 1:
+            return path
+    return varied[0]
+
+
+@_styled
+def plot_sweep(
+    sweep: pd.DataFrame,
+    varied: Sequence[str],
+    *,
+    kpis: Sequence[str] = HEADLINE_KPIS,
+    x: str | None = None,
+    lang: str = "en",
+) -> Figure:
+    """Each KPI against a varied parameter, with its 95% CI as a band.
+
+    Parameters
+    ----------
+    sweep : DataFrame
+        ``sweep.csv``: the varied paths, then ``kpi, mean, ci_low, ci_high, n``.
+    varied : sequence of str
+        The varied paths (columns of ``sweep``).
+    kpis : sequence of str
+        KPIs to draw, one panel each (default: the headline KPIs).
+    x : str, optional
+        The path across (default: the first numeric varied path with several values).
+        Every combination of the other paths is a line of its own.
+    lang : str
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    Figure
+        Numeric values: lines with a shaded band; other values: points with whiskers.
+    """
+    x = x or sweep_axis(sweep, varied)
+    others = [p for p in varied if p != x]
+    numeric = _numeric(sweep[x].unique())
+    fig = _new_figure(11.0, 3.4 * math.ceil((len(kpis) + 1) / 3))
+    axes, spare = _panel_grid(fig, len(kpis))
+    groups = list(sweep.groupby(others, sort=False)) if others else [((), sweep)]
+    palette = PALETTE
+    handles = []
+    for ax, kpi in zip(axes, kpis, strict=True):
+        k = scale(kpi)
+        for g, (key, block) in enumerate(groups):
+            rows = block[block["kpi"] == kpi]
+            colour = palette[g % len(palette)]
+            key = key if isinstance(key, tuple) else (key,)
+            if len(others) == 1:
+                label = str(key[0])
+            else:
+                pairs = zip(others, key, strict=True)
+                label = ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in pairs)
+            label = label or tr("fig_mean", lang)
+            if numeric:
+                rows = rows.sort_values(x)
+                xs = rows[x].to_numpy(dtype=float)
+                ax.fill_between(
+                    xs,
+                    rows["ci_low"].to_numpy(dtype=float) * k,
+                    rows["ci_high"].to_numpy(dtype=float) * k,
+                    color=colour,
+                    alpha=0.2,
+                    linewidth=0,
+                    gid=f"band:{kpi}:{g}",
+                )
+                (line,) = ax.plot(
+                    xs,
+                    rows["mean"].to_numpy(dtype=float) * k,
+                    color=colour,
+                    marker="o",
+                    linewidth=2.0,
+                    label=label,
+                    gid=f"line:{kpi}:{g}",
+                )
+            else:
+                categories = list(dict.fromkeys(sweep[x].astype(str)))
+                xs = np.array([categories.index(str(v)) for v in rows[x]], dtype=float)
+                xs = xs + (g - (len(groups) - 1) / 2) * 0.08
+                mean = rows["mean"].to_numpy(dtype=float) * k
+                line = ax.errorbar(
+                    xs,
+                    mean,
+                    yerr=[
+                        mean - rows["ci_low"].to_numpy() * k,
+                        rows["ci_high"].to_numpy() * k - mean,
+                    ],
+                    fmt="o",
+                    color=colour,
+                    capsize=4,
+                    label=label,
+                )
+                ax.set_xticks(range(len(categories)), categories)
+            if ax is axes[0]:
+                handles.append(line)
+        ax.set_title(_unit_label(kpi, lang), fontsize=10)
+        ax.set_xlabel(x, fontsize=9)
+    if spare is not None:
+        spare.axis("off")
+        if len(groups) > 1 or others:
+            spare.legend(handles=handles, loc="center", title=", ".join(others) or None)
+    fig.suptitle(tr("fig_sweep_title", lang), x=0.01, ha="left")
+    return fig
+
+
+FIGURES = {
+    "lead_time_cdf": plot_lead_time_cdf,
+    "headline_kpis": plot_headline_kpis,
+    "cost_vs_lead_time": plot_cost_vs_lead_time,
+    "county_map": plot_county_map,
+    "daily": plot_daily,
+    "distance_bands": plot_distance_bands,
+    "sweep": plot_sweep,
+}
+"""Every figure by the file name it is saved under."""

@@ -1,0 +1,527 @@
+"""Every word the report shows, in English and Chinese.
+
+The report never builds a sentence from English fragments: each label, title,
+table header and summary sentence is a whole entry here, with named ``{fields}``
+filled in by :func:`tr`. Scenario names, point names and varied scenario paths
+are the user's and are shown as they are. A test checks that every entry has
+both languages and that the Chinese ones contain Chinese.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+LANGUAGES = ("en", "zh")
+"""Supported report languages."""
+
+TEXT = MappingProxyType(
+    {
+        # ------------------------------------------------------------ page
+        "title_compare": {
+            "en": "Delivery models compared: {names}",
+            "zh": "配送模式比较：{names}",
+        },
+        "title_sweep": {
+            "en": "Parameter sweep: {paths}",
+            "zh": "参数扫描：{paths}",
+        },
+        "title_run": {"en": "Scenario results: {name}", "zh": "情景结果：{name}"},
+        "subtitle": {
+            "en": "Rural parcel network simulation (ruralsim {version}), {date}",
+            "zh": "农村寄递网络仿真（ruralsim {version}），{date}",
+        },
+        "summary": {"en": "Summary", "zh": "结论摘要"},
+        "kpi_table": {"en": "Key figures", "zh": "关键指标"},
+        "figures": {"en": "Figures", "zh": "图表"},
+        "notes": {"en": "Notes", "zh": "说明"},
+        "scenarios_resolved": {
+            "en": "Scenarios as simulated (every setting)",
+            "zh": "仿真所用情景（全部参数）",
+        },
+        "how_made": {"en": "How these results were made", "zh": "结果的生成方式"},
+        "figure_files": {
+            "en": "Each figure is also saved as PNG and SVG in {folder}.",
+            "zh": "每张图另存为 PNG 和 SVG 文件，位于 {folder}。",
+        },
+        "lead_time_definition": {
+            "en": "Lead time: from a parcel's arrival at the county hub to its arrival at "
+            "the village point (or the villager's home). Cost counts vehicle-kilometres, "
+            "vehicle-days and fees paid to bus operators; CO₂ counts vehicle-kilometres "
+            "(for buses only the part attributable to parcels).",
+            "zh": "送达时长：包裹从到达县级分拨中心到送达村级服务点（或送货上门）所用的时间。"
+            "成本包括车辆行驶里程费用、车辆日费用和支付给客运企业的带货费用；二氧化碳排放按车辆"
+            "行驶里程计算（客车只计入包裹分摊的部分）。",
+        },
+        "model_caveat": {
+            "en": "These are results of a simulation of a synthetic county under the "
+            "assumptions written in the scenario files (at the bottom of this page), not "
+            "measurements. They show how the delivery models differ under those "
+            "assumptions.",
+            "zh": "以上为基于情景文件所列假设（见本页底部）对一个合成县域进行仿真的结果，"
+            "并非实测数据，反映的是在这些假设下各配送模式之间的差别。",
+        },
+        # ------------------------------------------------------------ how made
+        "made_kind": {"en": "Experiment", "zh": "实验类型"},
+        "kind_compare": {
+            "en": "comparison (ruralsim compare)",
+            "zh": "情景比较（ruralsim compare）",
+        },
+        "kind_sweep": {
+            "en": "parameter sweep (ruralsim sweep)",
+            "zh": "参数扫描（ruralsim sweep）",
+        },
+        "kind_run": {"en": "single scenario (ruralsim run)", "zh": "单一情景（ruralsim run）"},
+        "made_seed": {"en": "Root seed", "zh": "随机数根种子"},
+        "made_replications": {"en": "Replications per scenario", "zh": "每个情景的重复次数"},
+        "made_seeding": {"en": "Random numbers", "zh": "随机数规则"},
+        "made_version": {"en": "ruralsim version", "zh": "ruralsim 版本"},
+        "made_versions": {"en": "Software versions", "zh": "软件版本"},
+        "made_command": {"en": "Command", "zh": "命令"},
+        "made_overrides": {"en": "Overrides (--set)", "zh": "参数覆盖（--set）"},
+        "made_executor": {"en": "Run on", "zh": "运行方式"},
+        "made_started": {"en": "Started (UTC)", "zh": "开始时间（UTC）"},
+        "made_wall": {"en": "Wall time", "zh": "耗时"},
+        "made_folder": {"en": "Results folder", "zh": "结果文件夹"},
+        "made_level": {"en": "Confidence level", "zh": "置信水平"},
+        "seconds": {"en": "{value} s", "zh": "{value} 秒"},
+        "none": {"en": "none", "zh": "无"},
+        # ------------------------------------------------------------ table
+        "col_kpi": {"en": "Indicator", "zh": "指标"},
+        "col_mean_ci": {"en": "{name}: mean (95% CI)", "zh": "{name}：均值（95% 置信区间）"},
+        "col_diff_ci": {
+            "en": "{name} − {reference} (95% CI)",
+            "zh": "{name} − {reference}（95% 置信区间）",
+        },
+        "col_p": {"en": "p-value", "zh": "p 值"},
+        "table_note_compare": {
+            "en": "Means over replications with 95% confidence intervals; differences are "
+            "paired by replication (the same parcels in every scenario) and taken against "
+            "{reference}, the reference. Shares and utilisations are in %, their "
+            "differences in percentage points. Headline indicators are in bold.",
+            "zh": "数值为各次重复模拟的均值及其 95% 置信区间；差值按重复配对计算（各情景使用"
+            "相同的包裹），以 {reference} 为参照。比例和利用率以 % 表示，其差值以百分点表示。"
+            "主要指标以粗体显示。",
+        },
+        "table_note_run": {
+            "en": "Means over replications with 95% confidence intervals. Shares and "
+            "utilisations are in %.",
+            "zh": "数值为各次重复模拟的均值及其 95% 置信区间。比例和利用率以 % 表示。",
+        },
+        "table_note_sweep": {
+            "en": "Each point's mean over replications with its 95% confidence interval.",
+            "zh": "每个扫描点各次重复模拟的均值及其 95% 置信区间。",
+        },
+        "bus_kpis_hidden": {
+            "en": "Bus indicators are left out: no scenario here carries parcels by bus.",
+            "zh": "未列出客车带货指标：本报告中没有情景使用客车运送包裹。",
+        },
+        "identical": {"en": "identical", "zh": "完全相同"},
+        "not_available": {"en": "n/a", "zh": "无"},
+        # ------------------------------------------------------------ notes
+        "no_details": {
+            "en": "The lead-time distribution, county map, daily series and distance-band "
+            "figures are left out: {why}",
+            "zh": "未包含送达时长分布、县域地图、逐日序列和距离分段图：{why}",
+        },
+        "no_details_run": {
+            "en": "this folder was made by `ruralsim run`, which keeps only the KPIs. Run "
+            "the scenarios with `ruralsim compare` to get them.",
+            "zh": "该文件夹由 `ruralsim run` 生成，只保存了指标。请用 `ruralsim compare` "
+            "运行情景以获得这些图。",
+        },
+        "no_details_old": {
+            "en": "the results folder has no per-replication detail tables for {names} "
+            "(made by an older ruralsim). Run the comparison again to get them.",
+            "zh": "结果文件夹中没有 {names} 的逐次重复明细表（由旧版 ruralsim 生成）。"
+            "请重新运行比较以获得这些图。",
+        },
+        "sweep_details_many": {
+            "en": "The lead-time distribution is shown for sweeps of at most {limit} points; "
+            "this one has {count}.",
+            "zh": "送达时长分布图仅在扫描点不超过 {limit} 个时显示；本次扫描有 {count} 个。",
+        },
+        "font_missing": {
+            "en": "No Chinese (CJK) font was found when the figures were drawn, so their "
+            "Chinese labels may show as empty boxes. Install one and make the report again: "
+            "on Debian/Ubuntu `apt-get install fonts-noto-cjk`; elsewhere install Noto Sans "
+            "CJK SC (or Source Han Sans SC, WenQuanYi Zen Hei).",
+            "zh": "绘图时未找到中文字体，图中的中文可能显示为方框。请安装中文字体后重新生成报告："
+            "Debian/Ubuntu 系统运行 `apt-get install fonts-noto-cjk`；其他系统请安装 Noto Sans "
+            "CJK SC（或思源黑体 Source Han Sans SC、文泉驿正黑 WenQuanYi Zen Hei）。",
+        },
+        # ------------------------------------------------------------ summary
+        "speed_faster": {
+            "en": "{fast} gets parcels to the village point faster than {slow}: {m_fast} h on "
+            "average against {m_slow} h, {d} h sooner ({relative}95% CI {lo}–{hi} h; {p}).",
+            "zh": "{fast} 比 {slow} 更快把包裹送到村级服务点：平均 {m_fast} 小时，对比 "
+            "{m_slow} 小时，快 {d} 小时（{relative}95% 置信区间 {lo}–{hi} 小时；{p}）。",
+        },
+        "speed_slower": {
+            "en": "{fast} gets parcels to the village point faster than {slow}: {m_fast} h on "
+            "average against {m_slow} h; with {slow} they take {d} h longer ({relative}95% CI "
+            "{lo}–{hi} h; {p}).",
+            "zh": "{fast} 比 {slow} 更快把包裹送到村级服务点：平均 {m_fast} 小时，对比 "
+            "{m_slow} 小时；采用 {slow} 时多用 {d} 小时（{relative}95% 置信区间 {lo}–{hi} 小时；"
+            "{p}）。",
+        },
+        "speed_none": {
+            "en": "The simulation does not show whether {name} or {reference} is faster on "
+            "average ({m_name} h against {m_reference} h): the difference of {d} h has a 95% "
+            "confidence interval from {lo} to {hi} h, which includes zero ({p}).",
+            "zh": "仿真结果不能表明 {name} 与 {reference} 哪个平均更快（{m_name} 小时对比 "
+            "{m_reference} 小时）：差值 {d} 小时的 95% 置信区间为 {lo} 至 {hi} 小时，包含零"
+            "（{p}）。",
+        },
+        "speed_identical": {
+            "en": "{name} and {reference} take exactly the same time on average in every "
+            "replication ({m_name} h).",
+            "zh": "{name} 与 {reference} 在每次重复模拟中的平均送达时长完全相同（{m_name} 小时）。",
+        },
+        "speed_unknown": {
+            "en": "Too few replications to tell whether {name} or {reference} is faster.",
+            "zh": "重复次数太少，无法判断 {name} 与 {reference} 哪个更快。",
+        },
+        "value_of": {
+            "en": "{name} {mean}{unit} (95% CI {lo}–{hi})",
+            "zh": "{name} {mean}{unit}（95% 置信区间 {lo}–{hi}）",
+        },
+        "value_of_no_ci": {"en": "{name} {mean}{unit}", "zh": "{name} {mean}{unit}"},
+        "value_only": {
+            "en": "{mean}{unit} (95% CI {lo}–{hi})",
+            "zh": "{mean}{unit}（95% 置信区间 {lo}–{hi}）",
+        },
+        "value_only_no_ci": {"en": "{mean}{unit}", "zh": "{mean}{unit}"},
+        "list_sep": {"en": ", ", "zh": "，"},
+        "verdict_faster": {
+            "en": "{name} is {d}{unit} faster than {reference} ({relative}95% CI "
+            "{lo}–{hi}{unit}; {p})",
+            "zh": "{name} 比 {reference} 快 {d}{unit}（{relative}95% 置信区间 "
+            "{lo}–{hi}{unit}；{p}）",
+        },
+        "verdict_slower": {
+            "en": "{name} is {d}{unit} slower than {reference} ({relative}95% CI "
+            "{lo}–{hi}{unit}; {p})",
+            "zh": "{name} 比 {reference} 慢 {d}{unit}（{relative}95% 置信区间 "
+            "{lo}–{hi}{unit}；{p}）",
+        },
+        "verdict_lower": {
+            "en": "{name} is {d}{unit} lower{judgement} than {reference} ({relative}95% CI "
+            "{lo}–{hi}{unit}; {p})",
+            "zh": "{name} 比 {reference} 低 {d}{unit}{judgement}（{relative}95% 置信区间 "
+            "{lo}–{hi}{unit}；{p}）",
+        },
+        "verdict_higher": {
+            "en": "{name} is {d}{unit} higher{judgement} than {reference} ({relative}95% CI "
+            "{lo}–{hi}{unit}; {p})",
+            "zh": "{name} 比 {reference} 高 {d}{unit}{judgement}（{relative}95% 置信区间 "
+            "{lo}–{hi}{unit}；{p}）",
+        },
+        "verdict_none": {
+            "en": "no significant difference between {name} and {reference} (difference "
+            "{d}{unit}, 95% CI {lo} to {hi}; {p})",
+            "zh": "{name} 与 {reference} 无显著差异（差值 {d}{unit}，95% 置信区间 {lo} 至 "
+            "{hi}{unit}；{p}）",
+        },
+        "verdict_identical": {
+            "en": "{name} and {reference} are identical in every replication",
+            "zh": "{name} 与 {reference} 在每次重复模拟中完全相同",
+        },
+        "verdict_unknown": {
+            "en": "cannot tell ({name} vs {reference} needs at least 2 paired replications)",
+            "zh": "无法判断 {name} 与 {reference} 的差异（至少需要 2 次配对重复）",
+        },
+        "better": {"en": " (better)", "zh": "（更优）"},
+        "worse": {"en": " (worse)", "zh": "（更差）"},
+        "kpi_line": {
+            "en": "{label}: {values}; {verdicts}.",
+            "zh": "{label}：{values}；{verdicts}。",
+        },
+        "certainty_compare": {
+            "en": "How sure: each number is the mean of {n} replications of {days} simulated "
+            "days (the first {warmup} left out as warm-up). Every scenario saw exactly the "
+            "same parcels (common random numbers, seed {seed}), so differences are paired "
+            "replication by replication. A difference is called only when its 95% confidence "
+            "interval excludes zero (paired t-test p-values in brackets). Each line is a "
+            "separate test at 95%: among many lines, one may pass by chance.",
+            "zh": "可信程度：每个数值是 {n} 次重复模拟的均值，每次模拟 {days} 天（前 {warmup} "
+            "天作为预热期不计入）。所有情景使用完全相同的包裹（共同随机数，种子 {seed}），"
+            "因此差值按重复逐一配对。只有当差值的 95% 置信区间不包含零时才判定存在差异"
+            "（括号内为配对 t 检验的 p 值）。每一行都是一次单独的 95% 水平检验：行数较多时，"
+            "可能有一行因偶然而显著。",
+        },
+        "certainty_run": {
+            "en": "Each number is the mean of {n} replications of {days} simulated days (the "
+            "first {warmup} left out as warm-up), seed {seed}, with its 95% confidence "
+            "interval.",
+            "zh": "每个数值是 {n} 次重复模拟的均值（每次模拟 {days} 天，前 {warmup} 天作为预热期"
+            "不计入，种子 {seed}），并给出 95% 置信区间。",
+        },
+        "certainty_sweep": {
+            "en": "Each point is the mean of {n} replications with its 95% confidence "
+            "interval; every point saw the same parcels where its demand is the same "
+            "(common random numbers, seed {seed}). The intervals are for each point's mean, "
+            "not for the difference between two points: to confirm that one setting beats "
+            "another, compare the two with `ruralsim compare`.",
+            "zh": "每个扫描点为 {n} 次重复模拟的均值及其 95% 置信区间；需求相同的扫描点使用相同的"
+            "包裹（共同随机数，种子 {seed}）。置信区间针对每个扫描点的均值，而不是两个扫描点之间"
+            "的差值：要确认某一设置优于另一设置，请用 `ruralsim compare` 对二者进行比较。",
+        },
+        "run_line": {"en": "{label}: {value}.", "zh": "{label}：{value}。"},
+        "sweep_range": {
+            "en": "{label}: lowest at {low_point} ({low}), highest at {high_point} ({high}).",
+            "zh": "{label}：最低为 {low_point}（{low}），最高为 {high_point}（{high}）。",
+        },
+        "sweep_flat": {
+            "en": "{label}: the same at every point ({value}).",
+            "zh": "{label}：所有扫描点相同（{value}）。",
+        },
+        "reference_is": {
+            "en": "Reference scenario: {reference}. Compared: {others}.",
+            "zh": "参照情景：{reference}。比较情景：{others}。",
+        },
+        # ------------------------------------------------------------ figures
+        "fig_cdf_title": {
+            "en": "How quickly parcels reach the village point",
+            "zh": "包裹送达村级服务点的速度",
+        },
+        "fig_cdf_x": {
+            "en": "Lead time, hub arrival to village point (hours)",
+            "zh": "送达时长：到达分拨中心至送达村级服务点（小时）",
+        },
+        "fig_cdf_y": {
+            "en": "Delivered parcels that arrived within this time (%)",
+            "zh": "在该时长内送达的包裹占比（%）",
+        },
+        "fig_cdf_hours": {"en": "{hours} h", "zh": "{hours} 小时"},
+        "fig_cdf_cut": {
+            "en": "axis cut at the slowest scenario's 99th percentile",
+            "zh": "横轴截至最慢情景的第 99 百分位",
+        },
+        "cap_cdf": {
+            "en": "Share of delivered parcels (up) that reached the village point within a "
+            "given time after arriving at the county hub (across). The steeper and further "
+            "left a curve, the faster. Dashed lines mark 24 and 48 hours. Each curve averages "
+            "the replications' percentiles; its 90% point is the 90th-percentile lead time "
+            "in the table.",
+            "zh": "纵轴为在给定时长（横轴，自到达县级分拨中心起）内送达村级服务点的包裹占比。"
+            "曲线越陡、越靠左，送达越快。虚线标出 24 小时和 48 小时。每条曲线为各次重复模拟"
+            "百分位数的平均，其 90% 处即表中的 90% 分位送达时长。",
+        },
+        "fig_bars_title": {
+            "en": "Headline indicators (bars: mean; whiskers: 95% confidence interval)",
+            "zh": "主要指标（柱：均值；误差线：95% 置信区间）",
+        },
+        "cap_bars": {
+            "en": "Mean of each headline indicator with its 95% confidence interval. Where "
+            "whiskers of two bars overlap, look at the paired difference in the table, "
+            "which is usually much sharper.",
+            "zh": "各主要指标的均值及其 95% 置信区间。两根柱子的误差线重叠时，请查看表中的配对"
+            "差值，其精度通常高得多。",
+        },
+        "fig_tradeoff_title": {
+            "en": "Cost against delivery time",
+            "zh": "成本与送达时长",
+        },
+        "fig_tradeoff_better": {"en": "better: lower left", "zh": "越靠左下越好"},
+        "cap_tradeoff": {
+            "en": "Each scenario's cost per parcel (up) against the time within which 90% of "
+            "parcels reach the village point (across), with 95% confidence intervals both "
+            "ways. Lower left is cheaper and faster.",
+            "zh": "各情景的单件成本（纵轴）与 90% 包裹送达村级服务点所需时长（横轴），两个方向均"
+            "给出 95% 置信区间。越靠左下，越便宜、越快。",
+        },
+        "fig_map_title": {
+            "en": "The county: where parcels are slow",
+            "zh": "县域地图：哪里的包裹送得慢",
+        },
+        "fig_map_colour": {
+            "en": "Mean lead time to the village point (hours)",
+            "zh": "送达村级服务点的平均时长（小时）",
+        },
+        "fig_map_x": {"en": "East–west (km)", "zh": "东西方向（公里）"},
+        "fig_map_y": {"en": "North–south (km)", "zh": "南北方向（公里）"},
+        "cap_map": {
+            "en": "Village points coloured by their mean lead time over all replications "
+            "(grey: no parcel delivered), with the county hub, the township stations and the "
+            "routes the vehicles and bus lines run. Distances are in kilometres from the hub.",
+            "zh": "村级服务点按各次重复模拟的平均送达时长着色（灰色：无包裹送达），并标出县级"
+            "分拨中心、乡镇服务站以及车辆和客运班线的线路。距离以距分拨中心的公里数表示。",
+        },
+        "fig_daily_title": {"en": "Day by day", "zh": "逐日情况"},
+        "fig_daily_parcels": {"en": "Parcels per day", "zh": "每日包裹数（件）"},
+        "fig_daily_backlog": {"en": "Waiting at end of day", "zh": "日终积压（件）"},
+        "fig_daily_util": {"en": "Sorting line busy (%)", "zh": "分拣线利用率（%）"},
+        "fig_daily_x": {
+            "en": "Day of the simulation (day 0 is a Monday)",
+            "zh": "仿真天数（第 0 天为周一）",
+        },
+        "fig_daily_arrived": {"en": "arrived at hub", "zh": "到达分拨中心"},
+        "fig_daily_delivered": {"en": "{name}: delivered", "zh": "{name}：送达"},
+        "fig_daily_hub": {"en": "{name}: at hub", "zh": "{name}：分拨中心"},
+        "fig_daily_stations": {"en": "{name}: at stations", "zh": "{name}：乡镇服务站"},
+        "fig_daily_same": {"en": "every scenario (identical)", "zh": "各情景（完全相同）"},
+        "fig_daily_all": {"en": "{what}, every scenario", "zh": "{what}（各情景相同）"},
+        "fig_daily_warmup": {"en": "warm-up", "zh": "预热期"},
+        "fig_daily_drain": {"en": "no new parcels", "zh": "无新包裹"},
+        "cap_daily": {
+            "en": "Mean over replications, per day: parcels arriving at the hub and delivered "
+            "to village points; parcels still waiting at the hub and at township stations at "
+            "the end of the day; share of the sorting line's shift hours it was busy. Grey "
+            "days are not measured: the warm-up (the network starts empty) and the last days, "
+            "when no new parcels arrive and the measured ones finish.",
+            "zh": "各次重复模拟的逐日均值：到达分拨中心和送达村级服务点的包裹数；日终仍滞留在"
+            "分拨中心和乡镇服务站的包裹数；分拣线在班次时间内的繁忙比例。灰色区域不计入统计："
+            "预热期（网络从空开始）以及最后几天（不再有新包裹，只让已统计的包裹完成配送）。",
+        },
+        "fig_bands_title": {
+            "en": "Lead time by road distance from the hub",
+            "zh": "按距分拨中心道路距离分段的送达时长",
+        },
+        "fig_bands_x": {
+            "en": "Road distance from the county hub",
+            "zh": "距县级分拨中心的道路距离",
+        },
+        "fig_bands_y": {"en": "Mean lead time (hours)", "zh": "平均送达时长（小时）"},
+        "fig_bands_band": {
+            "en": "{low}–{high} km\n{count} villages",
+            "zh": "{low}–{high} 公里\n{count} 个村",
+        },
+        "fig_bands_band_one": {
+            "en": "{low}–{high} km\n1 village",
+            "zh": "{low}–{high} 公里\n1 个村",
+        },
+        "cap_bands": {
+            "en": "Mean lead time of the parcels delivered to villages in each distance band, "
+            "with 95% confidence intervals over replications.",
+            "zh": "各距离段内村庄所收包裹的平均送达时长，误差线为各次重复模拟的 95% 置信区间。",
+        },
+        "fig_sweep_title": {
+            "en": "Headline indicators across the sweep (band: 95% confidence interval)",
+            "zh": "主要指标随参数的变化（阴影：95% 置信区间）",
+        },
+        "cap_sweep": {
+            "en": "Each headline indicator's mean at every point of the sweep against the "
+            "varied setting, with its 95% confidence interval (band or whiskers).",
+            "zh": "各主要指标在每个扫描点的均值随所变参数的变化，阴影或误差线为 95% 置信区间。",
+        },
+        "fig_mean": {"en": "mean", "zh": "均值"},
+        "legend_scenarios": {"en": "Scenarios", "zh": "情景"},
+        "legend_points": {"en": "Points", "zh": "扫描点"},
+        # ------------------------------------------------------------ map legend
+        "place_hub": {"en": "County hub", "zh": "县级分拨中心"},
+        "place_station": {"en": "Township station", "zh": "乡镇服务站"},
+        "place_point": {"en": "Village point", "zh": "村级服务点"},
+        "fleet_hub_van": {"en": "Hub van route", "zh": "县级配送车线路"},
+        "fleet_trunk": {"en": "Trunk run to stations", "zh": "县乡干线车线路"},
+        "fleet_township_van": {"en": "Township van route", "zh": "乡镇配送车线路"},
+        "fleet_bus": {"en": "Bus line (carries parcels)", "zh": "客货邮班线"},
+        "fleet_other": {"en": "{fleet} route", "zh": "{fleet} 线路"},
+    }
+)
+"""Every report text by key, then language."""
+
+KPI_LABELS = MappingProxyType(
+    {
+        "parcels_generated": {"en": "Parcels in the measured days", "zh": "统计期内包裹数"},
+        "parcels_delivered": {"en": "Parcels delivered", "zh": "已送达包裹数"},
+        "parcels_picked_up": {"en": "Parcels picked up", "zh": "村民已取件包裹数"},
+        "parcels_in_system": {"en": "Parcels still in the network", "zh": "期末仍在网络中的包裹数"},
+        "lead_time_mean_h": {"en": "Mean lead time", "zh": "平均送达时长"},
+        "lead_time_p50_h": {"en": "Median lead time", "zh": "送达时长中位数"},
+        "lead_time_p90_h": {"en": "90% of parcels delivered within", "zh": "90% 包裹送达时长"},
+        "lead_time_p95_h": {"en": "95% of parcels delivered within", "zh": "95% 包裹送达时长"},
+        "door_time_mean_h": {"en": "Mean time until in the villager's hands", "zh": "平均到手时长"},
+        "on_time_24h_share": {"en": "Delivered within 24 h", "zh": "24 小时内送达比例"},
+        "on_time_48h_share": {"en": "Delivered within 48 h", "zh": "48 小时内送达比例"},
+        "vehicle_km": {"en": "Vehicle-kilometres", "zh": "车辆行驶里程"},
+        "vehicle_hours": {"en": "Vehicle-hours", "zh": "车辆运行时长"},
+        "cost_total_cny": {"en": "Transport cost", "zh": "运输总成本"},
+        "cost_per_parcel_cny": {"en": "Cost per parcel", "zh": "单件成本"},
+        "co2_kg": {"en": "CO₂ emissions", "zh": "二氧化碳排放"},
+        "sorting_utilization": {"en": "Sorting line busy", "zh": "分拣线利用率"},
+        "van_load_factor_mean": {"en": "Mean van load factor", "zh": "货车平均装载率"},
+        "bus_parcels_share": {"en": "Parcels that rode a bus", "zh": "客车运送的包裹占比"},
+        "bus_load_factor_mean": {"en": "Mean bus cargo load factor", "zh": "客车货舱平均装载率"},
+        "bus_overflow_parcels": {
+            "en": "Parcels left behind by a full bus",
+            "zh": "因客车满载而滞留的包裹数",
+        },
+        "bus_fallback_parcels": {
+            "en": "Parcels handed to the fallback carrier",
+            "zh": "转由备用运力配送的包裹数",
+        },
+        "bus_fee_cny": {"en": "Fees paid to bus operators", "zh": "支付给客运企业的费用"},
+        "bus_delay_added_min_mean": {
+            "en": "Delay parcels add to a bus trip",
+            "zh": "包裹装卸给客车增加的延误",
+        },
+    }
+)
+"""A plain label for every KPI."""
+
+UNITS = MappingProxyType(
+    {
+        "h": {"en": "h", "zh": "小时"},
+        "min": {"en": "min", "zh": "分钟"},
+        "CNY": {"en": "CNY", "zh": "元"},
+        "kg": {"en": "kg", "zh": "千克"},
+        "km": {"en": "km", "zh": "公里"},
+        "%": {"en": "%", "zh": "%"},
+        "pp": {"en": "percentage points", "zh": "个百分点"},
+        "pp_short": {"en": "pp", "zh": "个百分点"},
+        "parcels": {"en": "parcels", "zh": "件"},
+        "": {"en": "", "zh": ""},
+    }
+)
+"""Units as shown, by language."""
+
+
+def check_language(lang: str) -> str:
+    """Return ``lang`` if the report speaks it.
+
+    Raises
+    ------
+    ValueError
+        For any other language.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown report language {lang!r} (known: {', '.join(LANGUAGES)})")
+    return lang
+
+
+def tr(key: str, lang: str, **fields) -> str:
+    """The text ``key`` in ``lang`` with its ``{fields}`` filled in.
+
+    Parameters
+    ----------
+    key : str
+        An entry of :data:`TEXT`.
+    lang : str
+        ``"en"`` or ``"zh"``.
+    **fields
+        Values for the entry's placeholders.
+
+    Returns
+    -------
+    str
+        The text.
+    """
+    return TEXT[key][check_language(lang)].format(**fields)
+
+
+def kpi_label(kpi: str, lang: str) -> str:
+    """A KPI's plain label (the KPI name itself for a KPI this table does not know)."""
+    return KPI_LABELS.get(kpi, {}).get(check_language(lang), kpi)
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """A unit (``"h"``, ``"CNY"``, ``"pp"`` …) as shown in ``lang``; unknown units as given."""
+    return UNITS.get(unit, {}).get(check_language(lang), unit)
+
+
+def fleet_label(fleet: str, lang: str) -> str:
+    """Legend text for a fleet's routes."""
+    key = f"fleet_{fleet}"
+    if key in TEXT:
+        return tr(key, lang)
+    return tr("fleet_other", lang, fleet=fleet)

@@ -1,0 +1,518 @@
+"""The plain-language summary and the KPI table's wording.
+
+Each finding follows the same rule as the terminal's verdicts
+(:func:`sim.analysis.compare.verdict`): a difference is named only when its 95%
+interval excludes 0; better or worse follow the KPI's good direction; lead and
+door times read faster or slower; numbers are formatted by the same functions.
+A test checks that the two never disagree.
+
+Sentences are :class:`Phrase` objects: a translated template whose fields are
+text, scenario names (:class:`Name`) and numbers (:class:`Num`). The HTML form
+escapes every piece and tags each number with the table cell it came from, so a
+test can check the summary against ``comparison.csv``.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from html import escape
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.compare import format_interval, format_number
+from sim.analysis.directions import HEADLINE_KPIS, HIGHER, LOWER, direction, is_share, judge, unit
+from sim.report.i18n import TEXT, kpi_label, tr, unit_text
+from sim.report.results import Results
+
+_PERCENT = {"sorting_utilization", "van_load_factor_mean", "bus_load_factor_mean"}
+
+
+def is_percent(kpi: str) -> bool:
+    """KPIs that are fractions, shown in % (their differences in percentage points)."""
+    return is_share(kpi) or kpi in _PERCENT
+
+
+def scale(kpi: str) -> float:
+    """Factor from the KPI's value to the number shown (100 for fractions)."""
+    return 100.0 if is_percent(kpi) else 1.0
+
+
+def display_unit(kpi: str) -> str:
+    """Unit of a KPI's value as shown: ``"%"``, ``"h"``, ``"CNY"``, ``"parcels"``."""
+    if is_percent(kpi):
+        return "%"
+    if kpi.startswith("parcels_") or kpi.endswith("_parcels"):
+        return "parcels"
+    return unit(kpi)
+
+
+def diff_unit(kpi: str) -> str:
+    """Unit of a difference: percentage points for fractions, else as the terminal says it."""
+    return "pp" if is_percent(kpi) else unit(kpi)
+
+
+def unit_suffix(the_unit: str, lang: str) -> str:
+    """A unit as written after a number: ``"%"`` directly, others after a space."""
+    text = unit_text(the_unit, lang)
+    if not text:
+        return ""
+    return text if the_unit == "%" else f" {text}"
+
+
+# --------------------------------------------------------------------------- text parts
+
+
+@dataclass(frozen=True)
+class Name:
+    """A scenario or point name: the user's text, shown as given (escaped in HTML)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Num:
+    """A number shown in the summary, with the table cell it comes from.
+
+    Attributes
+    ----------
+    text : str
+        As shown.
+    value : float
+        The exact value in the results table (or the relative change).
+    scenario, kpi, field : str
+        Where it comes from: the row (scenario, KPI) and column of the long table
+        (``mean``, ``ci_low``, ``diff`` …, or ``relative`` for diff / |reference mean|).
+    scale : float
+        Shown value = value × scale (× -1 when ``magnitude`` and the value is negative).
+    magnitude : bool
+        The text shows the absolute value.
+    bound : str
+        ``"upper"`` when the text is an upper bound (``p < 0.001``).
+    """
+
+    text: str
+    value: float
+    scenario: str
+    kpi: str
+    field: str
+    scale: float = 1.0
+    magnitude: bool = False
+    bound: str = ""
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Parts joined by the language's list separator."""
+
+    parts: tuple
+    lang: str
+
+
+@dataclass(frozen=True)
+class Seq:
+    """Parts shown one after another (a field made of pieces)."""
+
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A translated sentence (a :data:`sim.report.i18n.TEXT` key) with its fields."""
+
+    key: str
+    lang: str
+    fields: dict = field(default_factory=dict)
+
+    def plain(self) -> str:
+        """The sentence as plain text."""
+        return render(self, html=False)
+
+    def html(self) -> str:
+        """The sentence as HTML: text escaped, names in bold, numbers tagged."""
+        return render(self, html=True)
+
+
+def _num_html(part: Num) -> str:
+    attributes = {
+        "value": repr(float(part.value)),
+        "data-scenario": part.scenario,
+        "data-kpi": part.kpi,
+        "data-field": part.field,
+        "data-scale": repr(float(part.scale)),
+    }
+    if part.magnitude:
+        attributes["data-magnitude"] = "1"
+    if part.bound:
+        attributes["data-bound"] = part.bound
+    text = " ".join(f'{key}="{escape(value)}"' for key, value in attributes.items())
+    return f"<data {text}>{escape(part.text)}</data>"
+
+
+def render(part, html: bool) -> str:
+    """Plain text or HTML of any part: str, Name, Num, Joined, Seq or Phrase."""
+    if isinstance(part, Phrase):
+        pieces = []
+        for literal, name, _, _ in string.Formatter().parse(TEXT[part.key][part.lang]):
+            pieces.append(escape(literal, quote=False) if html else literal)
+            if name is not None:
+                pieces.append(render(part.fields[name], html))
+        return "".join(pieces)
+    if isinstance(part, Joined):
+        separator = tr("list_sep", part.lang)
+        separator = escape(separator, quote=False) if html else separator
+        return separator.join(render(p, html) for p in part.parts)
+    if isinstance(part, Seq):
+        return "".join(render(p, html) for p in part.parts)
+    if isinstance(part, Name):
+        return f'<strong class="name">{escape(part.text)}</strong>' if html else part.text
+    if isinstance(part, Num):
+        return _num_html(part) if html else part.text
+    return escape(str(part), quote=False) if html else str(part)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a paired difference shows, decided as the terminal's verdict decides it.
+
+    Attributes
+    ----------
+    kpi, scenario, reference : str
+        The KPI, the scenario and the reference it is compared with.
+    outcome : str
+        ``"identical"``, ``"unknown"`` (too few pairs), ``"none"`` (the interval
+        includes 0), ``"faster"``, ``"slower"``, ``"lower"`` or ``"higher"``.
+    judgement : str or None
+        ``"better"`` or ``"worse"`` for a lower/higher outcome of a KPI with a good
+        direction; None otherwise.
+    row : Series
+        The scenario's row of the long table.
+    reference_mean : float
+        The reference's mean.
+    """
+
+    kpi: str
+    scenario: str
+    reference: str
+    outcome: str
+    judgement: str | None
+    row: pd.Series
+    reference_mean: float
+
+
+def classify(kpi: str, diff: float, ci_low: float, ci_high: float) -> tuple[str, str | None]:
+    """The outcome and judgement of a difference (see :class:`Finding`)."""
+    if all(value == 0.0 for value in (diff, ci_low, ci_high)):
+        return "identical", None
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return "unknown", None
+    if ci_low <= 0.0 <= ci_high:
+        return "none", None
+    lower = diff < 0
+    way = direction(kpi)
+    if kpi.startswith(("lead_time", "door_time")) and way == LOWER:
+        return ("faster" if lower else "slower"), None
+    return ("lower" if lower else "higher"), (judge(kpi, diff) if way in (LOWER, HIGHER) else None)
+
+
+def _rows(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    return table[table["scenario"] == name].set_index("kpi")
+
+
+def finding(table: pd.DataFrame, kpi: str, name: str, reference: str) -> Finding:
+    """The finding for one scenario and KPI of a comparison table."""
+    row = _rows(table, name).loc[kpi]
+    outcome, judgement = classify(kpi, row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+    reference_mean = float(_rows(table, reference).loc[kpi, "mean"])
+    return Finding(kpi, name, reference, outcome, judgement, row, reference_mean)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _num(value: float, name: str, kpi: str, column: str, text: str, **extra) -> Num:
+    return Num(text, float(value), name, kpi, column, **extra)
+
+
+def mean_parts(row: pd.Series, name: str, kpi: str) -> tuple[Num, Num | None, Num | None]:
+    """Mean and interval ends of one row, as shown."""
+    k = scale(kpi)
+    mean = _num(row["mean"], name, kpi, "mean", format_number(row["mean"] * k), scale=k)
+    if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+        return mean, None, None
+    lo, hi = format_interval(row["ci_low"] * k, row["ci_high"] * k)
+    return (
+        mean,
+        _num(row["ci_low"], name, kpi, "ci_low", lo, scale=k),
+        _num(row["ci_high"], name, kpi, "ci_high", hi, scale=k),
+    )
+
+
+def _p_part(f: Finding) -> list:
+    p = f.row["p_value"]
+    if not np.isfinite(p):
+        return ["p n/a"]
+    if p < 0.001:
+        return ["p < ", _num(p, f.scenario, f.kpi, "p_value", "0.001", bound="upper")]
+    return ["p = ", _num(p, f.scenario, f.kpi, "p_value", f"{p:.3f}")]
+
+
+def _relative(f: Finding, lang: str) -> list:
+    mean = f.reference_mean
+    if not (np.isfinite(mean) and mean != 0 and not is_share(f.kpi)):
+        return []
+    change = f.row["diff"] / abs(mean)
+    text = f"{change:+.1%}" if abs(change) < 0.1 else f"{change:+.0%}"
+    separator = "; " if lang == "en" else "；"
+    return [_num(change, f.scenario, f.kpi, "relative", text), separator]
+
+
+def _difference(f: Finding) -> dict:
+    """Magnitude and interval of a called difference (as in the verdict: smaller end first)."""
+    k = scale(f.kpi)
+    d, low, high = f.row["diff"], f.row["diff_ci_low"], f.row["diff_ci_high"]
+    ends = sorted([("diff_ci_low", low), ("diff_ci_high", high)], key=lambda item: abs(item[1]))
+    lo_text, hi_text = format_interval(abs(ends[0][1]) * k, abs(ends[1][1]) * k)
+    return {
+        "d": _num(d, f.scenario, f.kpi, "diff", format_number(abs(d) * k), scale=k, magnitude=True),
+        "lo": _num(ends[0][1], f.scenario, f.kpi, ends[0][0], lo_text, scale=k, magnitude=True),
+        "hi": _num(ends[1][1], f.scenario, f.kpi, ends[1][0], hi_text, scale=k, magnitude=True),
+    }
+
+
+def _signed_difference(f: Finding) -> dict:
+    k = scale(f.kpi)
+    d, low, high = f.row["diff"], f.row["diff_ci_low"], f.row["diff_ci_high"]
+    lo_text, hi_text = format_interval(low * k, high * k)
+    return {
+        "d": _num(
+            d, f.scenario, f.kpi, "diff", f"{'+' if d > 0 else ''}{format_number(d * k)}", scale=k
+        ),
+        "lo": _num(low, f.scenario, f.kpi, "diff_ci_low", lo_text, scale=k),
+        "hi": _num(high, f.scenario, f.kpi, "diff_ci_high", hi_text, scale=k),
+    }
+
+
+def verdict_phrase(f: Finding, lang: str) -> Phrase:
+    """One finding as a phrase (the report's form of the terminal's verdict line)."""
+    names = {"name": Name(f.scenario), "reference": Name(f.reference)}
+    if f.outcome in ("identical", "unknown"):
+        return Phrase(f"verdict_{f.outcome}", lang, names)
+    fields = {
+        **names,
+        "unit": unit_suffix(diff_unit(f.kpi), lang),
+        "p": Seq(tuple(_p_part(f))),
+    }
+    if f.outcome == "none":
+        return Phrase("verdict_none", lang, {**fields, **_signed_difference(f)})
+    fields.update(_difference(f), relative=Seq(tuple(_relative(f, lang))))
+    if f.outcome in ("lower", "higher"):
+        fields["judgement"] = tr(f.judgement, lang) if f.judgement else ""
+    return Phrase(f"verdict_{f.outcome}", lang, fields)
+
+
+def value_phrase(table: pd.DataFrame, name: str, kpi: str, lang: str, named: bool = True):
+    """A scenario's mean with its interval: ``direct 28.5 h (95% CI 28.3–28.7)``."""
+    row = _rows(table, name).loc[kpi]
+    mean, lo, hi = mean_parts(row, name, kpi)
+    suffix = unit_suffix(display_unit(kpi), lang)
+    if not np.isfinite(row["mean"]):
+        mean, suffix = tr("not_available", lang), ""
+    fields = {"mean": mean, "unit": suffix}
+    if named:
+        fields["name"] = Name(name)
+    key = "value_of" if named else "value_only"
+    if lo is None:
+        return Phrase(f"{key}_no_ci", lang, fields)
+    return Phrase(key, lang, {**fields, "lo": lo, "hi": hi})
+
+
+def _speed(results: Results, name: str, lang: str) -> Phrase:
+    kpi = "lead_time_mean_h"
+    f = finding(results.table, kpi, name, results.reference)
+    means = {
+        n: mean_parts(_rows(results.table, n).loc[kpi], n, kpi)[0] for n in (name, f.reference)
+    }
+    names = {"name": Name(name), "reference": Name(f.reference)}
+    if f.outcome in ("identical", "unknown"):
+        return Phrase(f"speed_{f.outcome}", lang, {**names, "m_name": means[name]})
+    fields = {"p": Seq(tuple(_p_part(f)))}
+    if f.outcome == "none":
+        return Phrase(
+            "speed_none",
+            lang,
+            {
+                **names,
+                **fields,
+                **_signed_difference(f),
+                "m_name": means[name],
+                "m_reference": means[f.reference],
+            },
+        )
+    fast, slow = (name, f.reference) if f.outcome == "faster" else (f.reference, name)
+    return Phrase(
+        f"speed_{f.outcome}",
+        lang,
+        {
+            **fields,
+            **_difference(f),
+            "fast": Name(fast),
+            "slow": Name(slow),
+            "m_fast": means[fast],
+            "m_slow": means[slow],
+            "relative": Seq(tuple(_relative(f, lang))),
+        },
+    )
+
+
+def summary_kpis(results: Results) -> list[str]:
+    """KPIs the summary speaks about: the headline KPIs, then the experiment's focus KPIs."""
+    focus = [str(k) for k in results.manifest.get("focus_kpis", []) or []]
+    known = set(results.table["kpi"])
+    return [k for k in dict.fromkeys([*HEADLINE_KPIS, *focus]) if k in known]
+
+
+def _horizon(results: Results) -> tuple:
+    scenario = results.scenarios.get(results.reference, {})
+    horizon = scenario.get("horizon", {}) if isinstance(scenario, dict) else {}
+    return horizon.get("days", "?"), horizon.get("warmup_days", "?")
+
+
+@dataclass
+class Summary:
+    """The summary: a lead (speed), lines per KPI, and how sure the numbers are.
+
+    Attributes
+    ----------
+    lead : list of Phrase
+        Opening sentences.
+    lines : list of Phrase
+        One per KPI the summary speaks about.
+    certainty : list of Phrase
+        How the numbers were made and how sure they are.
+    """
+
+    lead: list = field(default_factory=list)
+    lines: list = field(default_factory=list)
+    certainty: list = field(default_factory=list)
+    lang: str = "en"
+
+    def plain(self) -> str:
+        """The summary as plain text (for a notebook or a terminal)."""
+        space = "" if self.lang == "zh" else " "
+        blocks = [space.join(p.plain() for p in self.lead)]
+        blocks += [f"- {line.plain()}" for line in self.lines]
+        blocks += [space.join(p.plain() for p in self.certainty)]
+        return "\n".join(b for b in blocks if b)
+
+
+def summarize_results(results: Results, lang: str = "en") -> Summary:
+    """The plain-language summary of a results folder.
+
+    Parameters
+    ----------
+    results : Results
+        From :func:`sim.report.load_results`.
+    lang : str
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    Summary
+        Sentences whose numbers all come from ``results.table``.
+    """
+    summary = Summary(lang=lang)
+    table = results.table
+    kpis = summary_kpis(results)
+    days, warmup = _horizon(results)
+    n = results.replications if results.replications is not None else "?"
+    if results.kind == "compare":
+        others = [Name(name) for name in results.names[1:]]
+        summary.lead.append(
+            Phrase(
+                "reference_is",
+                lang,
+                {"reference": Name(results.reference), "others": Joined(tuple(others), lang)},
+            )
+        )
+        summary.lead += [_speed(results, name, lang) for name in results.names[1:]]
+        for kpi in kpis:
+            values = Joined(tuple(value_phrase(table, n_, kpi, lang) for n_ in results.names), lang)
+            verdicts = Joined(
+                tuple(
+                    verdict_phrase(finding(table, kpi, name, results.reference), lang)
+                    for name in results.names[1:]
+                ),
+                lang,
+            )
+            summary.lines.append(
+                Phrase(
+                    "kpi_line",
+                    lang,
+                    {"label": kpi_label(kpi, lang), "values": values, "verdicts": verdicts},
+                )
+            )
+        summary.certainty.append(
+            Phrase(
+                "certainty_compare",
+                lang,
+                {"n": str(n), "days": str(days), "warmup": str(warmup), "seed": str(results.seed)},
+            )
+        )
+    elif results.kind == "run":
+        name = results.reference
+        for kpi in kpis:
+            summary.lines.append(
+                Phrase(
+                    "run_line",
+                    lang,
+                    {
+                        "label": kpi_label(kpi, lang),
+                        "value": value_phrase(table, name, kpi, lang, named=False),
+                    },
+                )
+            )
+        summary.certainty.append(
+            Phrase(
+                "certainty_run",
+                lang,
+                {"n": str(n), "days": str(days), "warmup": str(warmup), "seed": str(results.seed)},
+            )
+        )
+    else:
+        for kpi in kpis:
+            summary.lines.append(_sweep_line(results, kpi, lang))
+        summary.certainty.append(
+            Phrase("certainty_sweep", lang, {"n": str(n), "seed": str(results.seed)})
+        )
+    return summary
+
+
+def _sweep_line(results: Results, kpi: str, lang: str) -> Phrase:
+    rows = results.table[results.table["kpi"] == kpi]
+    means = rows.set_index("scenario")["mean"]
+    label = kpi_label(kpi, lang)
+    finite = means[np.isfinite(means)]
+    if finite.empty or finite.min() == finite.max():
+        name = results.names[0]
+        return Phrase(
+            "sweep_flat",
+            lang,
+            {"label": label, "value": value_phrase(results.table, name, kpi, lang, named=False)},
+        )
+    low, high = finite.idxmin(), finite.idxmax()
+    return Phrase(
+        "sweep_range",
+        lang,
+        {
+            "label": label,
+            "low_point": Name(results.label(low)),
+            "low": value_phrase(results.table, low, kpi, lang, named=False),
+            "high_point": Name(results.label(high)),
+            "high": value_phrase(results.table, high, kpi, lang, named=False),
+        },
+    )

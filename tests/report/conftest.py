@@ -1,0 +1,36 @@
+"""Small results folders, made once per test session (in pytest's temporary folders)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.experiments import run_comparison, run_sweep
+from tests.conftest import small_scenario
+
+
+def direct():
+    return small_scenario(
+        name="sc_direct", delivery={"model": "direct"}, description="Hub vans to every village."
+    )
+
+
+def via():
+    return small_scenario(
+        name="sc_via", delivery={"model": "via_township"}, description="Trunk, then township vans."
+    )
+
+
+@pytest.fixture(scope="session")
+def compare_folder(tmp_path_factory):
+    """A finished comparison of two small scenarios (3 replications)."""
+    out = tmp_path_factory.mktemp("report") / "cmp"
+    run_comparison([direct(), via()], replications=3, seed=2, out=out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sweep_folder(tmp_path_factory):
+    """A finished sweep of a small scenario over the sorting rate (3 points, 2 replications)."""
+    out = tmp_path_factory.mktemp("report") / "sweep"
+    run_sweep(via(), {"hub.sorting.rate_per_h": [20, 60, 8000]}, replications=2, seed=2, out=out)
+    return out

@@ -1,0 +1,127 @@
+"""The report's summary says what the terminal's verdicts say, with the same numbers."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import KPI_NAMES
+from sim.analysis.compare import verdict, verdicts
+from sim.report import load_results
+from sim.report.i18n import KPI_LABELS, LANGUAGES, TEXT, UNITS
+from sim.report.summary import classify, finding, is_percent, summarize_results, verdict_phrase
+from tests.report.helpers import CJK
+
+# KPIs whose value the report shows in % although the terminal shows a fraction.
+SAME_SCALE = [k for k in KPI_NAMES if not is_percent(k) or k.endswith("_share")]
+
+WORDS = {
+    "identical": "identical in every replication",
+    "unknown": "cannot tell",
+    "none": "no significant difference",
+    "faster": " faster than ",
+    "slower": " slower than ",
+    "lower": " lower",
+    "higher": " higher",
+}
+
+finite = st.floats(-1e4, 1e4, allow_nan=False).filter(lambda v: v == 0 or abs(v) > 1e-6)
+
+
+@st.composite
+def differences(draw):
+    """A difference with its interval: ordinary, zero-width, exactly zero, or undefined."""
+    kind = draw(st.sampled_from(["interval", "zero", "undefined", "touching"]))
+    if kind == "zero":
+        return 0.0, 0.0, 0.0
+    if kind == "undefined":
+        return draw(finite), math.nan, math.nan
+    low, high = sorted([draw(finite), draw(finite)])
+    if kind == "touching":
+        low = 0.0 if draw(st.booleans()) else low
+        high = max(high, low)
+    return (low + high) / 2, low, high
+
+
+@settings(max_examples=400, deadline=None)
+@given(kpi=st.sampled_from(KPI_NAMES), interval=differences(), p=st.floats(0, 1))
+def test_the_outcome_agrees_with_the_terminal_verdict(kpi, interval, p):
+    diff, low, high = interval
+    outcome, judgement = classify(kpi, diff, low, high)
+    line = verdict(kpi, "b", "a", diff, low, high, p, 10.0, identical=interval == (0, 0, 0))
+    assert WORDS[outcome] in line
+    others = [words for key, words in WORDS.items() if key != outcome and key not in ("lower",)]
+    assert not any(words in line for words in others if words.strip() not in WORDS[outcome])
+    assert ("(better)" in line) == (judgement == "better")
+    assert ("(worse)" in line) == (judgement == "worse")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kpi=st.sampled_from(SAME_SCALE),
+    interval=differences(),
+    p=st.one_of(st.just(math.nan), st.floats(0, 1)),
+    reference=finite,
+)
+def test_the_english_phrase_is_the_terminal_line(kpi, interval, p, reference):
+    diff, low, high = interval
+    table = pd.DataFrame(
+        [
+            {"scenario": "a", "kpi": kpi, "mean": reference},
+            {"scenario": "b", "kpi": kpi, "mean": reference + diff},
+        ]
+    ).assign(
+        ci_low=np.nan,
+        ci_high=np.nan,
+        diff=[np.nan, diff],
+        diff_ci_low=[np.nan, low],
+        diff_ci_high=[np.nan, high],
+        p_value=[np.nan, p],
+    )
+    (terminal,) = verdicts(table, [kpi])
+    phrase = verdict_phrase(finding(table, kpi, "b", "a"), "en").plain()
+    assert f"{kpi}: {phrase}" == terminal
+
+
+def test_summary_lines_match_the_comparison_verdicts(compare_folder):
+    results = load_results(compare_folder)
+    summary = summarize_results(results, "en")
+    table = pd.read_csv(compare_folder / "comparison.csv")
+    text = summary.plain()
+    assert len(summary.lines) == 5  # the headline KPIs
+    for terminal in verdicts(table, ["lead_time_mean_h", "lead_time_p90_h", "on_time_24h_share"]):
+        assert terminal.split(": ", 1)[1] in text
+    # The opening sentence names the faster model as the verdict does.
+    (mean_line,) = verdicts(table, ["lead_time_mean_h"])
+    if " slower than " in mean_line:
+        assert "sc_direct gets parcels to the village point faster than sc_via" in text
+    elif " faster than " in mean_line:
+        assert "sc_via gets parcels to the village point faster than sc_direct" in text
+    else:
+        assert "does not show whether" in text
+
+
+def test_every_text_has_both_languages_and_the_chinese_is_chinese():
+    for table in (TEXT, KPI_LABELS):
+        for key, entry in table.items():
+            assert set(entry) == set(LANGUAGES), key
+            words = re.sub(r"\{\w+\}", "", entry["en"])  # placeholders are filled in
+            if re.search(r"[A-Za-z]{2,}", words):
+                assert CJK.search(entry["zh"]), key
+    for key, entry in UNITS.items():
+        assert set(entry) == set(LANGUAGES), key
+    assert set(KPI_LABELS) == set(KPI_NAMES)
+    # The same placeholders in both languages.
+    import string
+
+    for key, entry in TEXT.items():
+        fields = [
+            {name for _, name, _, _ in string.Formatter().parse(entry[lang]) if name}
+            for lang in LANGUAGES
+        ]
+        assert fields[0] == fields[1], key
