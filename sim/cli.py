@@ -332,12 +332,13 @@ def cmd_validate(args) -> int:
 
 
 def cmd_run(args) -> int:
-    """Run replications and write ``manifest.json`` and ``kpis.csv``."""
+    """Run replications and write ``manifest.json``, ``kpis.csv`` and ``details/``."""
     from tqdm import tqdm
 
-    from sim import runner
-    from sim.experiments.core import replication_table
-    from sim.experiments.executors import SerialExecutor, make_executor
+    from sim.engine.model import plan_for
+    from sim.experiments.core import kpi_table, replication_results
+    from sim.experiments.executors import make_executor
+    from sim.experiments.tasks import gather_details
     from sim.results import manifest, results_folder, write_json, write_text_atomic
 
     scenario = _load(args)
@@ -355,11 +356,14 @@ def cmd_run(args) -> int:
         ) as bar,
         results_folder(out) as work,
     ):
-        if type(executor) is SerialExecutor:
-            kpis = runner.run_replications(scenario, args.replications, seed, progress=bar.update)
-        else:
-            kpis = replication_table(scenario, args.replications, seed, executor, bar.update)
+        results = replication_results(
+            scenario, args.replications, seed, executor, bar.update, details=True
+        )
+        kpis = kpi_table(results, args.replications)
         write_text_atomic(work / "kpis.csv", kpis.to_csv(index=False))
+        details = {r: result.details for r, result in results.items()}
+        for name, table in gather_details(details, plan_for(scenario)).items():
+            write_text_atomic(work / "details" / f"{name}.csv", table.to_csv(index=False))
         write_json(
             work / "manifest.json",
             manifest(

@@ -45,6 +45,13 @@ def test_run_writes_manifest_and_kpis(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "lead_time_p90_h" in printed and "95% CI" in printed
     assert sorted(p.name for p in out.parent.iterdir()) == ["via"]  # no temporary leftovers
+    # The report's tables: every replication's, with the planned network once.
+    percentiles = pd.read_csv(out / "details" / "lead_time_percentiles.csv")
+    assert sorted(percentiles["replication"].unique()) == [0, 1]
+    p90 = percentiles[percentiles["quantile"].round(2) == 0.9].set_index("replication")
+    assert p90["lead_time_h"].to_numpy() == pytest.approx(kpis["lead_time_p90_h"].to_numpy())
+    places = pd.read_csv(out / "details" / "places.csv")
+    assert (places["level"] == "station").sum() == 24
 
 
 def test_same_seed_gives_byte_identical_kpis(tmp_path):
@@ -73,12 +80,12 @@ def test_python_dash_m_and_console_script_agree(tmp_path):
 
 
 def test_interrupted_run_leaves_no_results(tmp_path, monkeypatch):
-    import sim.runner
+    import sim.experiments.tasks
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sim.runner, "run_replications", interrupted)
+    monkeypatch.setattr(sim.experiments.tasks, "replicate_kpis", interrupted)
     out = tmp_path / "results" / "x"
     code = main(["run", str(SCENARIOS / "leiyang_direct.yaml"), "--out", str(out), *SHORT])
     assert code == 130

@@ -96,9 +96,9 @@ def daily_series(run) -> pd.DataFrame:
     )
 
 
-def network_tables(run) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The places and the services (stop sequences by place id) of a run's plan."""
-    geo, plan = run.plan.geography, run.plan
+def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The places and the services (stop sequences by place id) of a plan."""
+    geo = plan.geography
     places = pd.DataFrame(
         {
             "id": geo.ids,

@@ -191,14 +191,15 @@ def _runner(
     return run
 
 
-def replication_table(
+def replication_results(
     scenario: Scenario,
     replications: int,
     seed: int,
     executor,
     progress: Callable[[], Any] | None = None,
-) -> pd.DataFrame:
-    """KPIs of replications 0..n-1 on an executor (like ``sim.run_replications``).
+    details: bool = False,
+) -> dict[int, tasks.Replication]:
+    """Run replications 0..n-1 on an executor; results keyed by replication number.
 
     Parameters
     ----------
@@ -212,19 +213,36 @@ def replication_table(
         From :func:`sim.experiments.make_executor`.
     progress : callable, optional
         Called after each replication.
-
-    Returns
-    -------
-    DataFrame
-        One row per replication, in replication order (``kpis.csv``).
+    details : bool, optional
+        Also compute each replication's detail tables.
     """
-    rows: dict[int, dict] = {}
-    work = [(scenario, seed, r, False) for r in range(replications)]  # KPIs only
+    results: dict[int, tasks.Replication] = {}
+    work = [(scenario, seed, r, details) for r in range(replications)]
     for index, result in executor.map_unordered(tasks.replicate_kpis, work):
-        rows[index] = result.row
+        results[index] = result
         if progress is not None:
             progress()
-    return _table(rows, replications)
+    return results
+
+
+def replication_table(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    executor,
+    progress: Callable[[], Any] | None = None,
+) -> pd.DataFrame:
+    """KPIs of replications 0..n-1 on an executor (like ``sim.run_replications``).
+
+    Returns one row per replication, in replication order (``kpis.csv``).
+    """
+    results = replication_results(scenario, replications, seed, executor, progress)
+    return kpi_table(results, replications)
+
+
+def kpi_table(results: Mapping[int, tasks.Replication], replications: int) -> pd.DataFrame:
+    """The ``kpis.csv`` table of replications 0..n-1, in replication order."""
+    return _table({r: result.row for r, result in results.items()}, replications)
 
 
 @dataclass

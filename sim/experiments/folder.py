@@ -31,14 +31,12 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 
-from sim.analysis.details import network_tables
 from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
-from sim.experiments.tasks import DETAIL_TABLES
+from sim.experiments.tasks import DETAIL_TABLES, gather_details
 from sim.results import package_version, write_json, write_text_atomic
 from sim.scenario.schema import Scenario
 
@@ -310,26 +308,19 @@ class ExperimentFolder:
         """
         if self.root is None:
             return []
-        gathered: dict[str, list[pd.DataFrame]] = {name: [] for name in DETAIL_TABLES}
+        per_replication = {}
         for replication in range(replications):
             try:
                 record = json.loads(
                     self._record_path(arm.key, replication).read_text(encoding="utf-8")
                 )
-                tables = record["details"]
-                for name in DETAIL_TABLES:
-                    frame = _columns_from_json(tables[name])
-                    frame.insert(0, "replication", replication)
-                    gathered[name].append(frame)
+                per_replication[replication] = {
+                    name: _columns_from_json(record["details"][name]) for name in DETAIL_TABLES
+                }
             except (OSError, ValueError, KeyError, TypeError):
                 return []
         # The network is fixed by the scenario; the plan is cached (already planned).
-        places, services = network_tables(SimpleNamespace(plan=plan_for(arm.scenario)))
-        files = {
-            **{name: pd.concat(frames, ignore_index=True) for name, frames in gathered.items()},
-            "places": places,
-            "services": services,
-        }
+        files = gather_details(per_replication, plan_for(arm.scenario))
         written = []
         for name, frame in files.items():
             relative = f"{arm.key}/{DETAILS}/{name}.csv"

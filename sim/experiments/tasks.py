@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.details import daily_series, lead_time_percentiles, village_lead_times
+from sim.analysis.details import (
+    daily_series,
+    lead_time_percentiles,
+    network_tables,
+    village_lead_times,
+)
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.warmup import daily_mean_lead_time
 from sim.runner import simulate
@@ -71,6 +77,27 @@ def detail_tables(run) -> dict[str, dict[str, list]]:
         "villages": _columns(village_lead_times(run)),
         "daily": _columns(daily_series(run)),
     }
+
+
+def gather_details(
+    per_replication: Mapping[int, Mapping[str, Mapping[str, list]]], plan
+) -> dict[str, pd.DataFrame]:
+    """The detail files of one scenario: each replication's tables, and its network.
+
+    ``lead_time_percentiles``, ``villages`` and ``daily`` hold every replication,
+    in replication order, with a ``replication`` column first; ``places`` and
+    ``services`` describe the planned network once.
+    """
+    files = {}
+    for name in DETAIL_TABLES:
+        frames = []
+        for replication in sorted(per_replication):
+            frame = pd.DataFrame(per_replication[replication][name])
+            frame.insert(0, "replication", replication)
+            frames.append(frame)
+        files[name] = pd.concat(frames, ignore_index=True)
+    files["places"], files["services"] = network_tables(plan)
+    return files
 
 
 def replicate_kpis(

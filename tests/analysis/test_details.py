@@ -30,7 +30,7 @@ def test_tiny_network_tables_by_hand(tmp_path):
     assert list(daily["backlog_hub_end"]) == [0, 0]
     # ~06:00:0x to 06:03: each parcel takes one second on the sorter (3,600 an hour).
     assert daily["sorting_utilization"].iloc[0] == pytest.approx(len(run.parcels) / 3600 / 24)
-    places, services = network_tables(run)
+    places, services = network_tables(run.plan)
     assert list(places["level"]) == ["hub", "station", "point", "point"]
     assert sorted(services["stops"]) == ["H S H", "S A S", "S B S"]
 
