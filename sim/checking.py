@@ -43,7 +43,7 @@ from sim.analysis.regression import (
 )
 from sim.experiments.core import replication_table
 from sim.experiments.executors import make_executor
-from sim.experiments.folder import _flatten, fingerprint
+from sim.experiments.folder import changed_fields, fingerprint
 from sim.results import package_version, versions
 from sim.runner import load_checked
 from sim.scenario import ScenarioError, load_scenario
@@ -55,31 +55,6 @@ MAX_CHANGES_SHOWN = 20
 """Changed scenario fields listed per scenario (the rest are counted)."""
 
 _SAFE_NAME = re.compile(r"[\w][\w.\-]*")
-_ABSENT = "(absent)"
-
-
-def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Every dotted path where two resolved scenarios differ, as ``path: old -> new``.
-
-    Parameters
-    ----------
-    old, new : mapping
-        Fully resolved scenarios (``Scenario.model_dump(mode="json")``).
-
-    Returns
-    -------
-    list of str
-        Sorted by path; a field present on one side only shows ``(absent)``.
-        Lists are compared whole.
-    """
-    a, b = _flatten(dict(old)), _flatten(dict(new))
-    changes = []
-    for path in sorted(a.keys() | b.keys()):
-        before, after = a.get(path, _ABSENT), b.get(path, _ABSENT)
-        if before != after:
-            show = [value if value == _ABSENT else repr(value) for value in (before, after)]
-            changes.append(f"{path}: {show[0]} -> {show[1]}")
-    return changes
 
 
 @dataclass(frozen=True)

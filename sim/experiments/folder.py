@@ -31,6 +31,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -75,22 +76,47 @@ class Arm:
         return fingerprint(self.scenario)
 
 
-def _flatten(value, prefix: str = "") -> dict:
+def flatten(value, prefix: str = "") -> dict:
+    """A nested mapping as ``{"a.b.c": leaf}``; an empty mapping stays a leaf."""
     if isinstance(value, dict):
         flat = {}
         for key, item in value.items():
-            flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+            flat.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
         return flat or {prefix: {}}
     return {prefix: value}
 
 
+_ABSENT = "(absent)"
+
+
+def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Every dotted path where two resolved scenarios differ, as ``path: old -> new``.
+
+    Parameters
+    ----------
+    old, new : mapping
+        Fully resolved scenarios (``Scenario.model_dump(mode="json")``).
+
+    Returns
+    -------
+    list of str
+        Sorted by path; a field present on one side only shows ``(absent)``.
+        Lists are compared whole.
+    """
+    a, b = flatten(dict(old)), flatten(dict(new))
+    changes = []
+    for path in sorted(a.keys() | b.keys()):
+        before, after = a.get(path, _ABSENT), b.get(path, _ABSENT)
+        if before != after:
+            show = [value if value == _ABSENT else repr(value) for value in (before, after)]
+            changes.append(f"{path}: {show[0]} -> {show[1]}")
+    return changes
+
+
 def first_difference(old: dict, new: dict) -> str:
     """The first dotted path where two resolved scenarios differ, as ``path: old -> new``."""
-    a, b = _flatten(old), _flatten(new)
-    for path in sorted(a.keys() | b.keys()):
-        if a.get(path, "(absent)") != b.get(path, "(absent)"):
-            return f"{path}: {a.get(path, '(absent)')!r} -> {b.get(path, '(absent)')!r}"
-    return "(no visible difference)"
+    changes = changed_fields(old, new)
+    return changes[0] if changes else "(no visible difference)"
 
 
 def _to_json(row: Mapping) -> dict:
