@@ -39,6 +39,10 @@ class WaitingParcels:
     __slots__ = ("rows", "legs", "alight", "ready", "expires")
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Empty the queue."""
         self.rows, self.legs, self.alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
         self.ready, self.expires = _NO_TIMES, _NO_TIMES
 
@@ -80,6 +84,11 @@ class WaitingParcels:
         count = int(np.count_nonzero(ready))
         if count == 0:
             return _NO_ROWS, _NO_LEGS, _NO_STOPS
+        if count == self.rows.size and count <= limit:
+            # Everything waiting fits: the common case, and no masks are needed.
+            taken = self.rows, self.legs, self.alight
+            self.clear()
+            return taken
         candidates = np.flatnonzero(ready)
         if count > limit:
             rows = self.rows[candidates]
@@ -214,7 +223,10 @@ class ParcelFlow:
 
 def _board(load, boarded):
     """Add parcels to a vehicle's load, kept in order of the stop where they alight."""
-    rows, legs, alight = (np.concatenate([a, b]) for a, b in zip(load, boarded, strict=True))
+    if load[0].size:
+        rows, legs, alight = (np.concatenate([a, b]) for a, b in zip(load, boarded, strict=True))
+    else:
+        rows, legs, alight = boarded
     order = np.argsort(alight, kind="stable")
     return rows[order], legs[order], alight[order]
 
