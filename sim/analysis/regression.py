@@ -432,11 +432,10 @@ def welch_worse(new: Sequence[float], baseline: Sequence[float], worse: Worse) -
         t = math.copysign(math.inf, difference)
         up = 0.0 if difference > 0 else 1.0  # p-value of "higher"
         return _oriented(difference, t, math.nan, up, worse)
-    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
-    se2 = vx + vy
-    t = difference / math.sqrt(se2)
-    df = se2**2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
-    return _oriented(difference, t, df, float(stats.t.sf(t, df)), worse)
+    higher = stats.ttest_ind(x, y, equal_var=False, alternative="greater")
+    return _oriented(
+        difference, float(higher.statistic), float(higher.df), float(higher.pvalue), worse
+    )
 
 
 def _oriented(difference: float, t: float, df: float, p_higher: float, worse: Worse) -> Welch:
