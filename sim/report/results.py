@@ -297,6 +297,15 @@ def _read_details(folder: Path | None) -> Details | None:
     return Details(**tables)
 
 
+def _attach_details(results: Results, name: str, folder: Path | None) -> None:
+    """Add a scenario's detail tables, or note that it has none."""
+    details = _read_details(folder)
+    if details is None:
+        results.missing_details.append(name)
+    else:
+        results.details[name] = details
+
+
 def _read_kpis(path: Path) -> pd.DataFrame | None:
     if not path.is_file():
         return None
@@ -342,11 +351,7 @@ def _load_compare(folder: Path, manifest: dict) -> Results:
         kpis = None if arm is None else _read_kpis(arm / "kpis.csv")
         if kpis is not None:
             results.kpis[name] = kpis
-        details = _read_details(arm)
-        if details is None:
-            results.missing_details.append(name)
-        else:
-            results.details[name] = details
+        _attach_details(results, name, arm)
     return results
 
 
@@ -370,11 +375,7 @@ def _load_sweep(folder: Path, manifest: dict) -> Results:
     results = Results(folder, "sweep", manifest, names, table, sweep=sweep, varied=varied)
     results.scenarios = _resolved(manifest)
     for name in names:
-        details = _read_details(_arm_folder(folder, "points", name))
-        if details is None:
-            results.missing_details.append(name)
-        else:
-            results.details[name] = details
+        _attach_details(results, name, _arm_folder(folder, "points", name))
     return results
 
 
@@ -390,11 +391,7 @@ def _load_run(folder: Path, manifest: dict) -> Results:
     results = Results(folder, "run", manifest, [name], table, kpis={name: kpis})
     if isinstance(manifest.get("scenario"), dict):
         results.scenarios = {name: manifest["scenario"]}
-    details = _read_details(folder)
-    if details is None:
-        results.missing_details.append(name)
-    else:
-        results.details[name] = details
+    _attach_details(results, name, folder)
     return results
 
 
