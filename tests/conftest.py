@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sim.cli import main
 from sim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,3 +30,13 @@ def small_scenario(**sections) -> Scenario:
 @pytest.fixture
 def small() -> Scenario:
     return small_scenario()
+
+
+def cli(argv, capsys) -> tuple[int, str, str]:
+    """Run the command in-process: exit status, stdout, stderr."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exit_info:  # argparse usage errors
+        code = exit_info.code
+    out, err = capsys.readouterr()
+    return code, out, err

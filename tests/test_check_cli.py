@@ -16,10 +16,9 @@ from scipy import stats
 import sim
 from sim import KPI_NAMES, load_scenario
 from sim.analysis.regression import DEFAULT_KPIS, read_baseline
-from sim.cli import main
 from sim.experiments.folder import fingerprint
 from sim.results import package_version
-from tests.conftest import REPO, SCENARIOS
+from tests.conftest import REPO, SCENARIOS, cli
 
 TINY = """\
 name: {name}
@@ -49,16 +48,6 @@ def write_tiny(path: Path, speed: float = 40, name: str = "tiny") -> str:
 def tiny(tmp_path) -> str:
     """A two-township county for three days, hub vans at 40 km/h: ~3 ms a replication."""
     return write_tiny(tmp_path / "tiny.yaml")
-
-
-def cli(argv, capsys) -> tuple[int, str, str]:
-    """Run the command in-process: exit status, stdout, stderr."""
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exit_info:  # argparse usage errors
-        code = exit_info.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def verdicts(printed: str) -> list[dict[str, str]]:

@@ -16,8 +16,7 @@ import pytest
 from sim import KPI_NAMES, Scenario, load_scenario
 from sim.analysis.compare import COMPARISON_COLUMNS
 from sim.analysis.directions import HEADLINE_KPIS
-from sim.cli import main
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, cli
 
 SHORT = ["--set", "horizon.days=3", "--set", "horizon.warmup_days=1"]
 SHORT += ["--set", "routing.iterations=30"]
@@ -43,16 +42,6 @@ def tiny(tmp_path) -> list[str]:
         path.write_text(TINY.format(name=name, model=model))
         files.append(str(path))
     return files
-
-
-def cli(argv, capsys) -> tuple[int, str, str]:
-    """Run the command in-process: exit status, stdout, stderr."""
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exit_info:  # argparse usage errors
-        code = exit_info.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def files_under(folder: Path) -> list[str]:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, cli
 from tests.report.helpers import check_html
 
 SHORT = ["--set", "horizon.days=3", "--set", "horizon.warmup_days=1"]
@@ -23,15 +22,6 @@ FIGURES = [
     "headline_kpis",
     "lead_time_cdf",
 ]
-
-
-def cli(argv, capsys) -> tuple[int, str, str]:
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exit_info:  # argparse usage errors
-        code = exit_info.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def snapshot(folder: Path) -> dict:
