@@ -665,7 +665,9 @@ def validate(
                 if allowed:
                     message += f" (allowed: {', '.join(allowed)})"
             else:
-                message = f"{error['msg']} (given: {_short_repr(error['input'])})"
+                # pydantic prefixes messages raised by validators with "Value error, ".
+                text = error["msg"].removeprefix("Value error, ")
+                message = f"{text} (given: {_short_repr(error['input'])})"
             problem = (_origin_of(path, origins, default_file), path, message)
             if problem not in problems:  # union members often repeat the same complaint
                 problems.append(problem)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -47,6 +48,27 @@ ClockTime = Annotated[float, BeforeValidator(parse_clock), PlainSerializer(forma
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+SAFE_NAME = re.compile(r"[\w][\w.\-]*")
+"""What a scenario name may look like: it becomes a results folder name, so no path
+separators, and no leading ``.`` (no ``..``, no hidden folders). Letters include CJK."""
+
+
+def _safe_name(value: str) -> str:
+    if not SAFE_NAME.fullmatch(value):
+        raise ValueError(
+            "a scenario name becomes a results folder name: use letters, digits, "
+            "'_', '-' and '.', not starting with '.' or '-' (no spaces or '/')"
+        )
+    return value
+
+
+ScenarioName = Annotated[
+    str,
+    Field(min_length=1, max_length=200, json_schema_extra={"pattern": rf"^{SAFE_NAME.pattern}$"}),
+    AfterValidator(_safe_name),
+]
 
 
 class Strict(BaseModel):
@@ -436,7 +458,7 @@ class Delivery(Strict):
 class Scenario(Strict):
     """A complete, validated scenario."""
 
-    name: str = Field("scenario", min_length=1, max_length=200)
+    name: ScenarioName = "scenario"
     description: str = ""
     seed: int = Field(1, ge=0, le=2**63 - 1)
     horizon: Horizon = Horizon()
