@@ -1,4 +1,20 @@
-"""Inbound demand: parcels for villagers arriving at the county hub."""
+"""Inbound demand: parcels for villagers arriving at the county hub.
+
+Parcels per village-day are Poisson with mean
+
+    population × ``parcels_per_capita_day`` × weekday factor × peak factor,
+
+where the weekday factor is ``weekday_factors[day % 7]`` (day 0 is a Monday) and the
+peak factor is the product of the factors of the peaks covering the day (1 outside
+peaks). Three quantities derive from this, each with its own function:
+
+- :func:`base_daily_parcels` — the mean on a day whose factors are all 1 (the
+  simulation multiplies it by :func:`day_factor` each day);
+- :func:`mean_daily_parcels` — the mean over an ordinary week (weekday factors
+  averaged, no peaks): what route planning sizes vehicles for;
+- :func:`expected_parcels` — the expected total over the first days of a run
+  (peaks included): what the ledger is sized for.
+"""
 
 from __future__ import annotations
 
@@ -19,15 +35,51 @@ def day_factor(demand: Demand, day: int) -> float:
     return factor
 
 
+def base_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
+    """Mean parcels per place on a day whose weekday and peak factors are 1.
+
+    Parameters
+    ----------
+    demand : the scenario's demand section
+    population : residents per place (0 for places that are not village points)
+
+    Returns
+    -------
+    population × ``parcels_per_capita_day``, parcels per day, one value per place
+    """
+    return np.asarray(population, dtype=float) * demand.parcels_per_capita_day
+
+
+def mean_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
+    """Mean parcels per place per day over an ordinary week (no peaks).
+
+    :func:`base_daily_parcels` times the mean of the seven weekday factors: the
+    demand of an average day, which route planning sizes its routes for.
+    """
+    return base_daily_parcels(demand, population) * float(np.mean(demand.weekday_factors))
+
+
+def expected_parcels(demand: Demand, population: np.ndarray, days: int) -> float:
+    """Expected number of parcels reaching the hub on days ``0 … days - 1`` in total.
+
+    The sum over those days of the whole county's base daily parcels times each
+    day's factor (weekday and peaks).
+    """
+    base = float(base_daily_parcels(demand, population).sum())
+    return base * sum(day_factor(demand, day) for day in range(days))
+
+
 def inbound_day(
-    demand: Demand, daily_mean: np.ndarray, day: int, rng: np.random.Generator
+    demand: Demand, base_daily: np.ndarray, day: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw one day's inbound parcels.
 
     Parameters
     ----------
     demand : the scenario's demand section
-    daily_mean : mean parcels per day per place (0 for places that are not points)
+    base_daily : :func:`base_daily_parcels` (mean parcels per place on a day whose
+        factors are 1; 0 for places that are not points). The day's mean is this
+        times ``day_factor(demand, day)``.
     day : day number (hub arrival day)
     rng : the demand stream
 
@@ -35,8 +87,8 @@ def inbound_day(
     -------
     destination, hub arrival time (hours, nondecreasing), perishable flag
     """
-    counts = rng.poisson(daily_mean * day_factor(demand, day))
-    destination = np.repeat(np.arange(daily_mean.size, dtype=np.int32), counts)
+    counts = rng.poisson(base_daily * day_factor(demand, day))
+    destination = np.repeat(np.arange(base_daily.size, dtype=np.int32), counts)
     n = destination.size
     if demand.arrivals == "poisson":
         # n uniform points on the day are a Poisson process given their number.

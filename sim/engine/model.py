@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.engine.demand import day_factor, inbound_day
+from sim.engine.demand import base_daily_parcels, expected_parcels, inbound_day
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
 from sim.engine.streams import Streams, draw_positive
 from sim.engine.trips import ParcelFlow, timetable
 from sim.network.geography import build_geography
-from sim.network.services import Plan, build_plan, expected_daily_parcels
+from sim.network.services import Plan, build_plan
 from sim.scenario.schema import Scenario
 
 
@@ -68,12 +68,12 @@ def plan_for(scenario: Scenario) -> Plan:
 def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
     """Each day at midnight: that day's inbound parcels reach the hub and are sorted."""
     days = scenario.horizon.days
-    daily = expected_daily_parcels(scenario, plan.geography)
+    base = base_daily_parcels(scenario.demand, plan.geography.population)
     points = scenario.points
     for day in range(days):
         if day * 24.0 > env.now:
             yield env.timeout(day * 24.0 - env.now)
-        destination, t_hub, perishable = inbound_day(scenario.demand, daily, day, streams["demand"])
+        destination, t_hub, perishable = inbound_day(scenario.demand, base, day, streams["demand"])
         n = destination.size
         pickup = streams["pickup"]
         home = pickup.random(n) < points.home_delivery_share
@@ -114,11 +114,7 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     seed = scenario.seed if seed is None else int(seed)
     plan = plan_for(scenario)
     horizon = scenario.horizon
-    daily = expected_daily_parcels(scenario, plan.geography).sum()
-    weekday_mean = np.mean(scenario.demand.weekday_factors)
-    expected = (
-        daily / weekday_mean * sum(day_factor(scenario.demand, day) for day in range(horizon.days))
-    )
+    expected = expected_parcels(scenario.demand, plan.geography.population, horizon.days)
     # A little headroom over the expected count saves the ledger from growing.
     ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.demand import mean_daily_parcels
 from sim.network.geography import HUB, POINT, STATION, Geography
 from sim.network.routing import RoutePlanningError, plan_routes
 from sim.scenario.errors import ScenarioError
@@ -94,9 +95,14 @@ class Plan:
 
 
 def expected_daily_parcels(scenario: Scenario, geo: Geography) -> np.ndarray:
-    """Mean inbound parcels per day for each place (0 for non-points)."""
-    weekday_mean = float(np.mean(scenario.demand.weekday_factors))
-    return geo.population * scenario.demand.parcels_per_capita_day * weekday_mean
+    """Mean inbound parcels per day for each place over an ordinary week (0 for non-points).
+
+    Population × ``parcels_per_capita_day`` × the mean of the weekday factors, peaks
+    left out (``sim.engine.demand.mean_daily_parcels``): the demand routes are
+    planned for. It is not the mean of any particular day; the simulation draws each
+    day from ``base_daily_parcels`` × that day's factor.
+    """
+    return mean_daily_parcels(scenario.demand, geo.population)
 
 
 def _ancestor(geo: Geography, place: int, level: int) -> int:

@@ -1,0 +1,67 @@
+"""Demand: each day's mean is population × parcels per capita × weekday factor × peak factor."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.engine.demand import (
+    base_daily_parcels,
+    day_factor,
+    expected_parcels,
+    mean_daily_parcels,
+)
+from sim.engine.model import plan_for, run
+from tests.conftest import small_scenario
+
+# Factors whose mean is not 1 (8.5 / 7): a factor applied twice shows as a 21% bias.
+WEEKDAY = [0.8, 1.2, 1.5, 2.0, 1.0, 0.7, 1.3]
+PEAK = {"start_day": 3, "days": 2, "factor": 1.5}  # Thursday and Friday
+PER_CAPITA = 10.0
+
+
+def _scenario():
+    return small_scenario(
+        horizon={"days": 7, "warmup_days": 0, "drain_days": 0},
+        demand={
+            "parcels_per_capita_day": PER_CAPITA,
+            "weekday_factors": WEEKDAY,
+            "peaks": [PEAK],
+        },
+        routing={"iterations": 10},
+    )
+
+
+def _definition(population: float, day: int) -> float:
+    """The mean of one day, straight from the README's definition."""
+    peak = PEAK["factor"] if PEAK["start_day"] <= day < PEAK["start_day"] + PEAK["days"] else 1.0
+    return population * PER_CAPITA * WEEKDAY[day % 7] * peak
+
+
+def test_each_days_parcels_match_the_definition():
+    scenario = _scenario()
+    population = float(plan_for(scenario).geography.population.sum())
+    result = run(scenario, seed=3)
+    per_day = np.bincount((result.ledger.column("t_hub") // 24).astype(int), minlength=7)
+    assert per_day.size == 7
+    for day, count in enumerate(per_day):
+        mean = _definition(population, day)
+        # The day's count is Poisson(mean): 5 standard deviations is a false alarm once
+        # in ~3 million, and is itself under 2% of the mean, so a 2% bias would show.
+        assert 5 * np.sqrt(mean) < 0.02 * mean
+        assert abs(count - mean) < 5 * np.sqrt(mean), (day, count, mean)
+
+
+def test_derived_quantities_follow_the_definition():
+    scenario = _scenario()
+    demand = scenario.demand
+    population = np.array([0.0, 100.0, 300.0])
+    assert base_daily_parcels(demand, population).tolist() == [0.0, 1000.0, 3000.0]
+    assert mean_daily_parcels(demand, population) == pytest.approx(
+        [0.0, 1000.0 * 8.5 / 7, 3000.0 * 8.5 / 7]
+    )
+    assert [day_factor(demand, d) for d in range(8)] == pytest.approx(
+        [0.8, 1.2, 1.5, 3.0, 1.5, 0.7, 1.3, 0.8]
+    )
+    total = sum(_definition(400.0, day) for day in range(9))
+    assert expected_parcels(demand, population, 9) == pytest.approx(total)
