@@ -43,7 +43,7 @@ from sim.analysis.regression import (
 )
 from sim.experiments.core import replication_table
 from sim.experiments.executors import make_executor
-from sim.experiments.folder import changed_fields, fingerprint
+from sim.experiments.folder import Fingerprint, changes_since, fingerprint
 from sim.results import package_version, versions
 from sim.runner import load_checked
 from sim.scenario import ScenarioError, load_scenario
@@ -76,7 +76,10 @@ class ScenarioCheck:
     overrides : tuple of str
         Every ``--set`` applied: the baseline's, then the check's own.
     changed : tuple of str
-        Fields of the resolved scenario that differ from the baseline's.
+        Fields of the resolved scenario, then files it reads, that differ from the
+        baseline's.
+    since : str
+        Whether the scenario changed since the baseline, in one line.
     kpis : DataFrame
         The new KPI table, one row per replication.
     verdicts : tuple of KpiVerdict
@@ -91,6 +94,7 @@ class ScenarioCheck:
     replications: int
     overrides: tuple[str, ...]
     changed: tuple[str, ...]
+    since: str
     kpis: pd.DataFrame = field(repr=False)
     verdicts: tuple[KpiVerdict, ...]
 
@@ -120,16 +124,10 @@ class ScenarioCheck:
         ]
         if self.overrides:
             lines.append(f"  --set: {' '.join(self.overrides)}")
-        if self.changed:
-            lines.append(
-                f"  scenario changed since the baseline ({len(self.changed)} field"
-                f"{'s' if len(self.changed) != 1 else ''}); compared anyway:"
-            )
-            lines += [f"    {change}" for change in self.changed[:MAX_CHANGES_SHOWN]]
-            if len(self.changed) > MAX_CHANGES_SHOWN:
-                lines.append(f"    ... and {len(self.changed) - MAX_CHANGES_SHOWN} more")
-        else:
-            lines.append("  scenario unchanged since the baseline (same fingerprint)")
+        lines.append(f"  {self.since}")
+        lines += [f"    {change}" for change in self.changed[:MAX_CHANGES_SHOWN]]
+        if len(self.changed) > MAX_CHANGES_SHOWN:
+            lines.append(f"    ... and {len(self.changed) - MAX_CHANGES_SHOWN} more")
         lines += ["", format_verdicts(self.verdicts)]
         notes = [item for item in self.verdicts if item.verdict != "ok"]
         if notes:
@@ -318,6 +316,38 @@ def _run_all(
     return tables, description
 
 
+def _count(changes: Sequence[str]) -> str:
+    """``1 field``, ``2 fields, 1 file``: what :func:`changes_since` found."""
+    files = sum(change.startswith("file ") for change in changes)
+    parts = [(len(changes) - files, "field"), (files, "file")]
+    return ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in parts if n)
+
+
+def _since_baseline(
+    baseline: Baseline, scenario: Scenario, now: Fingerprint
+) -> tuple[tuple[str, ...], str]:
+    """What changed since the baseline was made, and the line that says so."""
+    if now.sha256 == baseline.fingerprint:
+        return (), (
+            "scenario unchanged since the baseline (same fingerprint: the resolved "
+            "scenario and every file it reads)"
+        )
+    changed = tuple(changes_since(baseline.scenario, baseline.inputs, scenario, now))
+    if changed:
+        return changed, f"scenario changed since the baseline ({_count(changed)}); compared anyway:"
+    if baseline.inputs is None and baseline.fingerprint == now.scenario:
+        # A baseline made before fingerprints covered the files a scenario reads.
+        return (), (
+            "resolved scenario unchanged since the baseline; the baseline does not record "
+            "the files the scenario reads, so a change to their contents would not show "
+            "here (refresh it with --update to record them)"
+        )
+    return (), (
+        "scenario fingerprint differs from the baseline's, but no field or file shows a "
+        "change (was the baseline made by another ruralsim?); compared anyway"
+    )
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -428,12 +458,7 @@ def check(
     for (file, path, baseline, applied, scenario), table, (_, run_seed, n) in zip(
         plans, tables, work, strict=True
     ):
-        resolved = scenario.model_dump(mode="json")
-        changed = (
-            ()
-            if fingerprint(scenario) == baseline.fingerprint
-            else tuple(changed_fields(baseline.scenario, resolved))
-        )
+        changed, since = _since_baseline(baseline, scenario, fingerprint(scenario, file))
         results.append(
             ScenarioCheck(
                 scenario.name,
@@ -444,6 +469,7 @@ def check(
                 n,
                 tuple(applied),
                 changed,
+                since,
                 table,
                 tuple(check_kpis(rule, baseline.values(), table)),
             )
@@ -505,6 +531,7 @@ def update_baselines(
     records, written = [], []
     for file, scenario, table, (_, run_seed, _) in zip(files, loaded, tables, work, strict=True):
         path = root / f"{scenario.name}.json"
+        now = fingerprint(scenario, file)
         what = "created"
         if path.exists():
             what = "replaced"
@@ -512,16 +539,18 @@ def update_baselines(
                 old = read_baseline(path)
             except BaselineError:
                 old = None
-            if old is not None and old.fingerprint != fingerprint(scenario):
-                count = len(changed_fields(old.scenario, scenario.model_dump(mode="json")))
-                what = f"replaced (scenario changed: {count} field{'s' if count != 1 else ''})"
+            if old is not None and old.fingerprint != now.sha256:
+                changed = changes_since(old.scenario, old.inputs, scenario, now)
+                if changed:
+                    what = f"replaced (scenario changed: {_count(changed)})"
         records.append(
             (
                 path,
                 baseline_record(
                     scenario_name=scenario.name,
                     scenario=scenario.model_dump(mode="json"),
-                    fingerprint=fingerprint(scenario),
+                    fingerprint=now.sha256,
+                    inputs=now.inputs,
                     overrides=overrides,
                     seed=run_seed,
                     table=table,

@@ -85,7 +85,8 @@ def test_update_writes_a_complete_baseline_that_an_unchanged_check_reproduces(
     scenario = load_scenario(tiny, ["horizon.days=4"])
     assert data["scenario_name"] == "tiny"
     assert data["scenario"] == scenario.model_dump(mode="json")
-    assert data["fingerprint"] == fingerprint(scenario)
+    assert data["fingerprint"] == fingerprint(scenario, tiny).sha256
+    assert data["inputs"] == {"tiny.yaml": fingerprint(scenario, tiny).inputs["tiny.yaml"]}
     assert (data["seed"], data["replications"], data["overrides"]) == (3, 4, ["horizon.days=4"])
     assert data["package_version"] == package_version()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", data["created_at"])
@@ -141,8 +142,9 @@ def test_slower_vans_in_the_scenario_file_regress_and_the_change_is_listed(tiny,
         assert table[kpi] == "regressed", out
     # Everything is still delivered within a day: the on-time shares do not move.
     assert table["on_time_24h_share"] == table["on_time_48h_share"] == "ok"
-    assert "scenario changed since the baseline (1 field); compared anyway:" in out
+    assert "scenario changed since the baseline (1 field, 1 file); compared anyway:" in out
     assert "fleets.hub_van.speed_kmh: 40.0 -> 20.0" in out
+    assert "file tiny.yaml: contents changed" in out
     assert "lead_time_mean_h regressed: worse by" in out
     summary = out.splitlines()[-1]
     assert summary.startswith("check FAILED") and "tiny: lead_time_mean_h" in summary

@@ -752,7 +752,12 @@ class Baseline(BaseModel):
     scenario_file : str or None
         The scenario file as given when the baseline was made.
     fingerprint : str
-        SHA-256 of the fully resolved scenario.
+        :func:`sim.experiments.folder.fingerprint` of the scenario: its resolved
+        form and every file it reads (baselines made before ruralsim recorded the
+        files: the SHA-256 of the resolved scenario alone).
+    inputs : dict of str to str or None
+        Every file the scenario read -> SHA-256 of its bytes (None in a baseline
+        made before ruralsim recorded them).
     overrides : list of str
         ``--set`` overrides used.
     seed : int
@@ -776,6 +781,7 @@ class Baseline(BaseModel):
     scenario_name: str
     scenario_file: str | None = None
     fingerprint: str
+    inputs: dict[str, str] | None = None
     overrides: list[str]
     seed: int = Field(ge=0)
     replications: int = Field(ge=2)
@@ -816,6 +822,7 @@ def baseline_record(
     overrides: Sequence[str],
     seed: int,
     table: pd.DataFrame,
+    inputs: Mapping[str, str] | None = None,
     package_version: str,
     created_at: str,
     scenario_file: str | None = None,
@@ -831,7 +838,7 @@ def baseline_record(
     scenario : mapping
         The fully resolved scenario (``Scenario.model_dump(mode="json")``).
     fingerprint : str
-        Its SHA-256 fingerprint.
+        Its fingerprint (:func:`sim.experiments.folder.fingerprint`).
     overrides : sequence of str
         ``--set`` overrides used.
     seed : int
@@ -839,6 +846,8 @@ def baseline_record(
     table : DataFrame
         KPI table, one row per replication (``replication``, ``seed``, KPIs), at
         least two rows.
+    inputs : mapping of str to str, optional
+        The files the scenario read and their SHA-256 (``Fingerprint.inputs``).
     package_version : str
         ruralsim version.
     created_at : str
@@ -877,6 +886,7 @@ def baseline_record(
         "scenario_name": scenario_name,
         "scenario_file": scenario_file,
         "fingerprint": fingerprint,
+        "inputs": None if inputs is None else dict(inputs),
         "overrides": list(overrides),
         "seed": int(seed),
         "replications": len(table),

@@ -13,11 +13,11 @@ Layout (every file written atomically, so the folder is consistent at any moment
 
 An *arm* is one scenario of a comparison (folder: its name) or one point of a
 sweep (folder ``points/p000``). A replication record names the fingerprint of
-its arm's resolved scenario and the seed, so a record can never be mistaken for
-another scenario's.
+its arm (:func:`fingerprint`: the resolved scenario and every file it reads)
+and the seed, so a record can never be mistaken for another scenario's.
 
 ``--resume`` reuses the records only if the folder's manifest describes the same
-experiment: the same kind, arms, resolved scenarios, seed and ruralsim version.
+experiment: the same kind, arms, fingerprints, seed and ruralsim version.
 Without ``--resume`` an existing results folder is started afresh; a folder that
 is not a results folder is never touched.
 """
@@ -27,9 +27,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,8 @@ from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
 from sim.experiments.tasks import DETAIL_TABLES, gather_details
 from sim.results import package_version, write_json, write_text_atomic
+from sim.scenario.errors import ScenarioError
+from sim.scenario.loader import resolve_extends
 from sim.scenario.schema import Scenario
 
 MANIFEST = "manifest.json"
@@ -46,10 +50,124 @@ DETAILS = "details"
 """Folder of an arm's detail tables (``DIR/<arm>/details``)."""
 
 
-def fingerprint(scenario: Scenario) -> str:
-    """SHA-256 of the fully resolved scenario (canonical JSON)."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _sha256(data: str | bytes) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a scenario's results depend on, hashed (see :func:`fingerprint`).
+
+    Attributes
+    ----------
+    sha256 : str
+        SHA-256 of the canonical JSON of ``{"scenario": resolved scenario,
+        "inputs": inputs}``: the same fingerprint, seed and ruralsim give the same
+        results.
+    scenario : str
+        SHA-256 of the canonical JSON of the resolved scenario alone (what baselines
+        and results folders of earlier ruralsim versions stored as their fingerprint).
+    inputs : dict of str to str
+        Every file the scenario reads -> SHA-256 of its bytes. Files are named
+        relative to the scenario file's folder (so the names do not depend on the
+        working directory); without a scenario file, as the scenario names them.
+    """
+
+    sha256: str
+    scenario: str
+    inputs: dict[str, str] = field(default_factory=dict)
+
+
+def _input_files(scenario: Scenario, file: str | os.PathLike | None) -> dict[str, str]:
+    """Every file the scenario reads: its name (see :class:`Fingerprint`) -> its path."""
+    paths: list[str] = []
+    if file is not None:
+        _, origins = resolve_extends(file)  # the extends chain, as the loader reads it
+        paths += [os.fspath(file), *origins.values()]
+    network = scenario.network
+    if network.source == "csv" and network.csv_path is not None:
+        paths.append(os.fspath(network.csv_path))  # resolved by the loader already
+    folder = os.path.dirname(os.path.abspath(file)) if file is not None else None
+    named = {}
+    for path in dict.fromkeys(paths):
+        name = path
+        if folder is not None:
+            try:
+                name = Path(os.path.relpath(os.path.abspath(path), folder)).as_posix()
+            except ValueError:  # another drive (Windows): keep the path as given
+                pass
+        named[name] = path
+    return named
+
+
+def fingerprint(scenario: Scenario, file: str | os.PathLike | None = None) -> Fingerprint:
+    """Fingerprint of everything a scenario's results depend on.
+
+    The resolved scenario (canonical JSON) and the bytes of every file it reads:
+    the scenario file and each file of its ``extends`` chain, and the places CSV
+    of a ``network.source: csv`` scenario. Editing any of them changes the
+    fingerprint, so ``--resume`` and ``ruralsim check`` notice, and
+    :func:`changed_inputs` can say which file changed.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The fully resolved scenario (overrides applied).
+    file : path, optional
+        The scenario file it was loaded from; None for a scenario built in memory
+        (then only the places CSV, if any, is read).
+
+    Returns
+    -------
+    Fingerprint
+        The fingerprint, the resolved scenario's own hash and each input's hash.
+
+    Raises
+    ------
+    ScenarioError
+        If an input file can no longer be read (naming it).
+    """
+    resolved = _sha256(_canonical(scenario.model_dump(mode="json")))
+    inputs = {}
+    for name, path in _input_files(scenario, file).items():
+        try:
+            with open(path, "rb") as handle:
+                inputs[name] = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError as exc:
+            raise ScenarioError(
+                path, "", f"cannot read it to fingerprint it: {exc.strerror or exc}"
+            ) from None
+    # The resolved scenario's hash, not the scenario itself: the same JSON, far shorter.
+    whole = _sha256(_canonical({"scenario": resolved, "inputs": inputs}))
+    return Fingerprint(whole, resolved, inputs)
+
+
+def changed_inputs(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """Every input file that differs between two fingerprints, as ``file NAME: what``.
+
+    Parameters
+    ----------
+    old, new : mapping of str to str
+        :attr:`Fingerprint.inputs` of each.
+
+    Returns
+    -------
+    list of str
+        Sorted by name: ``contents changed``, ``no longer read`` or ``newly read``.
+    """
+    changes = []
+    for name in sorted(old.keys() | new.keys()):
+        if name not in new:
+            changes.append(f"file {name}: no longer read")
+        elif name not in old:
+            changes.append(f"file {name}: newly read")
+        elif old[name] != new[name]:
+            changes.append(f"file {name}: contents changed")
+    return changes
 
 
 @dataclass(frozen=True)
@@ -64,16 +182,20 @@ class Arm:
         Name in tables (the scenario name, or the point name).
     scenario : Scenario
         The fully resolved scenario.
+    file : str or None
+        The scenario file it was loaded from (a sweep point: the base scenario's
+        file); None for a scenario built in memory.
     """
 
     key: str
     label: str
     scenario: Scenario
+    file: str | None = None
 
-    @property
-    def fingerprint(self) -> str:
-        """Fingerprint of the resolved scenario."""
-        return fingerprint(self.scenario)
+    @cached_property
+    def fingerprint(self) -> Fingerprint:
+        """Fingerprint of the scenario and the files it reads (computed once)."""
+        return fingerprint(self.scenario, self.file)
 
 
 def flatten(value, prefix: str = "") -> dict:
@@ -113,10 +235,53 @@ def changed_fields(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return changes
 
 
-def first_difference(old: dict, new: dict) -> str:
-    """The first dotted path where two resolved scenarios differ, as ``path: old -> new``."""
-    changes = changed_fields(old, new)
-    return changes[0] if changes else "(no visible difference)"
+def changes_since(
+    old_scenario: Mapping[str, Any],
+    old_inputs: Mapping[str, str] | None,
+    scenario: Scenario,
+    now: Fingerprint,
+) -> list[str]:
+    """Everything that differs from a recorded scenario: fields, then input files.
+
+    Parameters
+    ----------
+    old_scenario : mapping
+        The resolved scenario as recorded (``Scenario.model_dump(mode="json")``).
+    old_inputs : mapping of str to str, or None
+        The recorded :attr:`Fingerprint.inputs`; None for a record that predates
+        them (then only the fields can be compared).
+    scenario : Scenario
+        The scenario now.
+    now : Fingerprint
+        Its fingerprint.
+
+    Returns
+    -------
+    list of str
+        :func:`changed_fields`, then :func:`changed_inputs`.
+    """
+    changes = changed_fields(old_scenario, scenario.model_dump(mode="json"))
+    if old_inputs is not None:
+        changes += changed_inputs(old_inputs, now.inputs)
+    return changes
+
+
+def _first_change(previous: Mapping, scenario: Scenario, now: Fingerprint) -> str:
+    """Why an arm recorded in a manifest is not ``scenario`` any more, in a few words."""
+    old_inputs = previous.get("inputs")
+    old_inputs = old_inputs if isinstance(old_inputs, dict) else None
+    old_scenario = previous.get("scenario")
+    changes = changes_since(
+        old_scenario if isinstance(old_scenario, dict) else {}, old_inputs, scenario, now
+    )
+    if changes:
+        return changes[0]
+    if old_inputs is None:
+        return (
+            "the folder was made by a ruralsim that did not record the scenario's input "
+            "files, so their contents cannot be compared"
+        )
+    return "(no visible difference)"
 
 
 def _to_json(row: Mapping) -> dict:
@@ -234,12 +399,11 @@ class ExperimentFolder:
                 f"not {', '.join(new_keys)}"
             )
         for previous, arm in zip(old_arms, self.arms, strict=True):
-            if previous.get("fingerprint") != self._fingerprints[arm.key]:
-                change = first_difference(
-                    previous.get("scenario", {}), arm.scenario.model_dump(mode="json")
-                )
+            now = self._fingerprints[arm.key]
+            if previous.get("fingerprint") != now.sha256:
                 raise ExperimentError(
-                    f"{where}: scenario {arm.label} differs from the one it was run with ({change})"
+                    f"{where}: scenario {arm.label} differs from the one it was run with "
+                    f"({_first_change(previous, arm.scenario, now)})"
                 )
 
     # ------------------------------------------------------------------ writing
@@ -277,7 +441,7 @@ class ExperimentFolder:
                 record = json.loads(path.read_text(encoding="utf-8"))
                 row = _from_json(record["row"])
                 good = (
-                    record.get("fingerprint") == self._fingerprints[key]
+                    record.get("fingerprint") == self._fingerprints[key].sha256
                     and row["seed"] == self.seed
                     and path.name == f"r{row['replication']:04d}.json"
                 )
@@ -307,7 +471,7 @@ class ExperimentFolder:
         """
         self.records[key][int(row["replication"])] = row
         if self.root is not None:
-            record = {"fingerprint": self._fingerprints[key], "row": _to_json(row)}
+            record = {"fingerprint": self._fingerprints[key].sha256, "row": _to_json(row)}
             if details is not None:
                 record["details"] = _columns_to_json(details)
             write_json(self._record_path(key, row["replication"]), record)
@@ -368,7 +532,8 @@ class ExperimentFolder:
             {
                 "key": arm.key,
                 "label": arm.label,
-                "fingerprint": self._fingerprints[arm.key],
+                "fingerprint": self._fingerprints[arm.key].sha256,
+                "inputs": self._fingerprints[arm.key].inputs,
                 "finished_replications": len(self.records[arm.key]),
                 "scenario": arm.scenario.model_dump(mode="json"),
             }
