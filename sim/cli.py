@@ -1,4 +1,10 @@
-"""The ``ruralsim`` command (also ``python -m sim``)."""
+"""The ``ruralsim`` command (also ``python -m sim``).
+
+This module imports only the standard library at the top: the console script
+imports it before :func:`main` runs, and a Ctrl-C during a heavy import there
+would end in a traceback. Everything else is imported inside :func:`main`, where
+an interrupt becomes exit status 130.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,10 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
-from sim.analysis.kpis import KPI_NAMES
-from sim.analysis.regression import CheckError
-from sim.analysis.stats import summarize
-from sim.experiments.errors import ExperimentError
-from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.schema import Scenario
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -68,9 +69,20 @@ def _precision(text: str) -> float:
 
 
 def _kpi(text: str) -> str:
+    from sim.analysis.kpis import KPI_NAMES
+
     if text not in KPI_NAMES:
         raise argparse.ArgumentTypeError(f"unknown KPI {text!r} (known: {', '.join(KPI_NAMES)})")
     return text
+
+
+def _out(text: str) -> Path:
+    from sim.results import OutputError, check_out_path
+
+    try:
+        return check_out_path(text)
+    except OutputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,7 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--seed", type=_seed, default=None, help="root seed for every scenario")
         sub.add_argument(
-            "--out", type=Path, default=None, metavar="DIR", help=f"results folder ({default_out})"
+            "--out",
+            type=_out,
+            default=None,
+            metavar="DIR",
+            help=f"results folder: new, empty or one ruralsim wrote ({default_out})",
         )
         sub.add_argument(
             "--resume",
@@ -159,7 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_args(run)
     run.add_argument("--replications", type=_positive_int, default=1, metavar="N")
     run.add_argument("--seed", type=_seed, default=None, help="root seed (default: scenario seed)")
-    run.add_argument("--out", type=Path, default=None, help="results folder (default results/NAME)")
+    run.add_argument(
+        "--out",
+        type=_out,
+        default=None,
+        metavar="DIR",
+        help="results folder: new, empty or one ruralsim wrote (default results/NAME)",
+    )
     execution_args(run)
 
     check = commands.add_parser("validate", help="validate a scenario and print it fully resolved")
@@ -298,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--out",
-        type=Path,
+        type=_out,
         default=None,
         metavar="FILE",
         help="the HTML file (default RESULTS_DIR/report.html; report_zh.html with --lang zh); "
@@ -316,6 +338,12 @@ def _load(args) -> Scenario:
     return load_checked(args.scenario, args.overrides)
 
 
+def _scenario_name(path: Path, overrides: list[str]) -> str:
+    from sim.scenario import load_scenario
+
+    return load_scenario(path, overrides).name
+
+
 def _table(summary) -> str:
     lines = [f"{'KPI':<24} {'mean':>14} {'95% CI':>29}"]
     for row in summary.itertuples():
@@ -326,6 +354,8 @@ def _table(summary) -> str:
 
 def cmd_validate(args) -> int:
     """Print the fully resolved scenario as YAML."""
+    import yaml
+
     scenario = _load(args)
     sys.stdout.write(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
     return EXIT_OK
@@ -335,6 +365,8 @@ def cmd_run(args) -> int:
     """Run replications and write ``manifest.json``, ``kpis.csv`` and ``details/``."""
     from tqdm import tqdm
 
+    from sim.analysis.kpis import KPI_NAMES
+    from sim.analysis.stats import summarize
     from sim.engine.model import plan_for
     from sim.experiments.core import kpi_table, replication_results
     from sim.experiments.executors import make_executor
@@ -417,7 +449,7 @@ def cmd_compare(args) -> int:
         raise _UsageError("compare needs at least two scenario files")
     out = args.out
     if out is None:
-        names = [load_scenario(path, args.overrides).name for path in args.scenarios]
+        names = [_scenario_name(path, args.overrides) for path in args.scenarios]
         out = Path("results") / "_vs_".join(names)
     try:
         result = run_comparison(
@@ -473,7 +505,7 @@ def cmd_sweep(args) -> int:
         if design is not None:
             out = Path("results") / f"sweep_{args.design.stem}"
         else:
-            out = Path("results") / f"sweep_{load_scenario(args.scenario, args.overrides).name}"
+            out = Path("results") / f"sweep_{_scenario_name(args.scenario, args.overrides)}"
     try:
         result = run_sweep(
             args.scenario,
@@ -564,19 +596,44 @@ COMMANDS = {
 }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
+def _bad_input() -> tuple[type[Exception], ...]:
+    """The errors that mean bad input (exit 2); imported here, not at the top."""
+    from sim.analysis.regression import CheckError
+    from sim.experiments.errors import ExperimentError
+    from sim.results import OutputError
+    from sim.scenario import ScenarioError
+
+    return ScenarioError, ExperimentError, CheckError, OutputError
+
+
+def _os_error(exc: OSError) -> str:
+    """A file the system refused (read-only, disk full ...): the path and why."""
+    reason = exc.strerror or str(exc)
+    return reason if exc.filename is None else f"{exc.filename}: {reason}"
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    bad_input = _bad_input()
     try:
         return COMMANDS[args.command](args)
     except _UsageError as exc:
         print(f"ruralsim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ScenarioError, ExperimentError, CheckError) as exc:
+    except bad_input as exc:
         print(f"ruralsim: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except OSError as exc:
+        print(f"ruralsim {args.command}: error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # also while the modules above are still being imported
         print("ruralsim: interrupted; no partial results were kept", file=sys.stderr)
         return EXIT_INTERRUPTED
 

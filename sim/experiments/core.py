@@ -44,7 +44,14 @@ from sim.experiments.design import (
 from sim.experiments.errors import ExperimentError
 from sim.experiments.executors import make_executor
 from sim.experiments.folder import Arm, ExperimentFolder
-from sim.results import manifest, versions, write_json, write_text_atomic
+from sim.results import (
+    OutputError,
+    check_folder_target,
+    manifest,
+    versions,
+    write_json,
+    write_text_atomic,
+)
 from sim.runner import load_checked
 from sim.scenario import ScenarioError
 from sim.scenario.loader import apply_overrides, validate
@@ -126,6 +133,17 @@ def _check_seed(seed: int | None, default: int) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
         raise ExperimentError(f"seed must be a whole number from 0 to 2**63-1, got {seed!r}")
     return int(seed)
+
+
+def _check_out(out: str | os.PathLike | None) -> Path | None:
+    """The results folder; refused if it is ``.``/``..``, a file or a folder of the user's."""
+    if out is None:
+        return None
+    try:
+        check_folder_target(Path(out))
+    except OutputError as exc:
+        raise ExperimentError(str(exc)) from None
+    return Path(out)
 
 
 def _check_names(scenarios: Sequence[Scenario], files: Sequence[str | None]) -> None:
@@ -451,7 +469,7 @@ def run_comparison(
     _check_names(found, files)
     seed = _check_seed(seed, found[0].seed)
     arms = [Arm(s.name, s.name, s) for s in found]
-    folder = ExperimentFolder(None if out is None else Path(out), "compare", arms, seed, resume)
+    folder = ExperimentFolder(_check_out(out), "compare", arms, seed, resume)
     mode = folder.check()
     fields = {
         **_common_fields(overrides, focus),
@@ -729,7 +747,7 @@ def run_sweep(
         arms.append(Arm(f"points/{name}", name, point))
     first = arms[0].scenario
     seed = _check_seed(seed, first.seed)
-    folder = ExperimentFolder(None if out is None else Path(out), "sweep", arms, seed, resume)
+    folder = ExperimentFolder(_check_out(out), "sweep", arms, seed, resume)
     mode = folder.check()
     base_file = None if isinstance(base, Scenario) else os.fspath(base)
     fields = {

@@ -38,7 +38,7 @@ from sim.report.summary import (
     summarize_results,
     unit_suffix,
 )
-from sim.results import package_version, results_folder, write_text_atomic
+from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
 
 SWEEP_DETAIL_LIMIT = 8
 """Largest sweep whose points get a lead-time distribution figure."""
@@ -459,14 +459,60 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
     return Report(page, rendered, warnings)
 
 
+_REPORT_NAMES = {"en": "report.html", "zh": "report_zh.html"}
+
+
 def default_out(folder: str | os.PathLike, lang: str = "en") -> Path:
     """Where a report goes by default: ``report.html`` (``report_zh.html``) in the folder."""
-    return Path(folder) / ("report_zh.html" if lang == "zh" else "report.html")
+    return Path(folder) / _REPORT_NAMES["zh" if lang == "zh" else "en"]
 
 
 def figures_folder_for(out: Path) -> Path:
     """The folder beside a report for its PNG and SVG files (``report_figures``)."""
     return out.with_name(f"{out.stem}_figures")
+
+
+def is_figures_folder(folder: Path) -> bool:
+    """Whether a folder holds nothing but figure files a report wrote (so may be replaced)."""
+    names = {f"{name}.{ext}" for name in _TITLES for ext in ("png", "svg")}
+    return all(entry.name in names and entry.is_file() for entry in Path(folder).iterdir())
+
+
+def check_out(folder: Path, out: Path) -> None:
+    """Refuse a report path that would overwrite the results or a folder of the user's.
+
+    Inside the results folder, or any other ruralsim results folder, only
+    ``report.html`` and ``report_zh.html`` (with their figures folders) may be
+    written: every other path there is a file a report reads, or one of the user's.
+
+    Raises
+    ------
+    ReportError
+        If ``out`` is refused, saying why.
+    """
+    if out.is_dir():
+        raise ReportError(f"--out {out} is a folder; give the HTML file to write")
+    where = out.resolve()
+    for ancestor in where.parents:
+        if ancestor == folder.resolve() or is_results_folder(ancestor):
+            if where.parent != ancestor or out.name not in _REPORT_NAMES.values():
+                raise ReportError(
+                    f"--out {out} is inside the results folder {ancestor}, whose files "
+                    f"reports read; write the report there only as "
+                    f"{' or '.join(_REPORT_NAMES.values())}, or give a path outside it"
+                )
+            break
+    figures_dir = figures_folder_for(out)
+    if figures_dir.exists() and not figures_dir.is_dir():
+        raise ReportError(
+            f"{figures_dir} exists and is not a folder; the report's figures go there, so "
+            "choose another --out"
+        )
+    if figures_dir.is_dir() and not is_figures_folder(figures_dir):
+        raise ReportError(
+            f"{figures_dir} holds files that are not this report's figures; the figures "
+            "of --out go there, so choose another --out (it is left untouched)"
+        )
 
 
 @dataclass
@@ -511,24 +557,25 @@ def write_report(
     Raises
     ------
     ReportError
-        If the folder cannot be read, or ``out`` is a folder.
+        If the folder cannot be read, or ``out`` is refused (see :func:`check_out`).
+    OutputError
+        If the figures folder cannot be written (read-only, disk full ...).
     """
     try:
         check_language(lang)
     except ValueError as exc:
         raise ReportError(str(exc)) from None
+    folder = Path(folder)
     out = Path(out) if out is not None else default_out(folder, lang)
-    if out.is_dir():
-        raise ReportError(f"--out {out} is a folder; give the HTML file to write")
+    check_out(folder, out)
     figures_dir = figures_folder_for(out)
-    if figures_dir.exists() and not figures_dir.is_dir():
-        raise ReportError(f"{figures_dir} exists and is not a folder")
     results = load_results(folder)
     report = build_report(results, lang, figures_folder=figures_dir.name)
-    # Everything is drawn: now write, each piece atomically.
-    with results_folder(figures_dir) as work:
+    # Everything is drawn: now write. The page is written while the figures are still
+    # in their temporary folder, so a failure leaves the old report and figures whole.
+    with results_folder(figures_dir, is_figures_folder, "report figures folder") as work:
         for figure in report.figures:
             (work / f"{figure.name}.png").write_bytes(figure.png)
             (work / f"{figure.name}.svg").write_bytes(figure.svg)
-    write_text_atomic(out, report.html)
+        write_text_atomic(out, report.html)
     return Written(out, figures_dir, report.warnings)
