@@ -12,7 +12,6 @@ what ``resume`` continues from.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -68,7 +67,6 @@ SEEDING = "replication r uses child r of numpy SeedSequence(seed), in every scen
 Replications = int | Literal["auto"]
 ScenarioLike = Scenario | str | os.PathLike
 
-_SAFE_NAME = re.compile(r"[\w][\w.\-]*")
 _RESERVED = {"manifest.json", "comparison.csv", "sweep.csv", "kpis.csv", "points"}
 # The report's files (ruralsim report, compare --report) live beside the scenarios' folders.
 _RESERVED |= {"report.html", "report_zh.html", "report_figures", "report_zh_figures"}
@@ -151,10 +149,13 @@ def _check_names(scenarios: Sequence[Scenario], files: Sequence[str | None]) -> 
     for index, scenario in enumerate(scenarios):
         name = scenario.name
         where = files[index] or f"scenario {index + 1}"
-        if not _SAFE_NAME.fullmatch(name) or name.lower() in _RESERVED:
+        # Which characters a name may have is the schema's rule (Scenario.name); here
+        # only the names of the comparison folder's own files are taken.
+        if name.lower() in _RESERVED:
             raise ExperimentError(
-                f"{where}: scenario name {name!r} cannot name a results folder; use letters, "
-                "digits, '_', '-' and '.', not starting with '.' (set name: in the file)"
+                f"{where}: scenario name {name!r} cannot name a results folder: a comparison "
+                f"keeps its own files there ({', '.join(sorted(_RESERVED))}); give the "
+                "scenario another name: in its file"
             )
         if name.lower() in seen:
             other = files[seen[name.lower()]] or f"scenario {seen[name.lower()] + 1}"
