@@ -5,14 +5,19 @@ Every executor maps a picklable function over argument tuples and yields
 put results back in task order, so the outcome never depends on the executor.
 
 Workers of a process pool ignore Ctrl-C: the main process handles it, stops
-handing out work and waits for the replications under way to end.
+handing out work and waits for the replications under way to end. They die with
+their parent, so a ``kill -9`` of the main process leaves no worker behind.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -61,8 +66,40 @@ class SerialExecutor(Executor):
             yield index, fn(*task)
 
 
-def _ignore_sigint() -> None:
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent() -> None:
+    """End this worker when its parent dies, even by ``kill -9``.
+
+    A killed parent never shuts its pool down, and the workers would wait on their
+    task queue forever. On Linux the kernel sends SIGKILL when the parent goes
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread polls ``getppid``.
+    """
+    parent = os.getppid()
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int, every_s: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every_s)
+    os._exit(1)
+
+
+def _start_worker() -> None:
+    # Workers ignore Ctrl-C: the main process handles it (see the module docstring).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
 
 
 def _context():
@@ -96,7 +133,7 @@ class PoolExecutor(Executor):
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=_context(), initializer=_ignore_sigint
+                max_workers=self.jobs, mp_context=_context(), initializer=_start_worker
             )
         pending = {self._pool.submit(fn, *task): index for index, task in enumerate(tasks)}
         try:
