@@ -666,8 +666,10 @@ def validate(
                     message += f" (allowed: {', '.join(allowed)})"
             else:
                 # pydantic prefixes messages raised by validators with "Value error, ".
-                text = error["msg"].removeprefix("Value error, ")
-                message = f"{text} (given: {_short_repr(error['input'])})"
+                message = error["msg"].removeprefix("Value error, ")
+                if not isinstance(error["input"], dict):
+                    # A whole section as "given" says nothing the message does not.
+                    message += f" (given: {_short_repr(error['input'])})"
             problem = (_origin_of(path, origins, default_file), path, message)
             if problem not in problems:  # union members often repeat the same complaint
                 problems.append(problem)

@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    field_validator,
     model_validator,
 )
 
@@ -45,9 +46,43 @@ def format_clock(hours: float) -> str:
 
 
 ClockTime = Annotated[float, BeforeValidator(parse_clock), PlainSerializer(format_clock)]
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+# One type per kind of quantity, with physically meaningful bounds. The bounds are
+# generous (far beyond any real county) and exist so that a typo such as 1e308 is
+# refused at load instead of becoming inf or an out-of-memory crash mid-run. They are
+# pydantic metadata, so tools (and property tests) can read them from
+# ``Scenario.model_json_schema()`` (minimum / maximum / exclusiveMinimum).
+Minutes = Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)]
+"""A duration in minutes: at most a day."""
+PositiveMinutes = Annotated[float, Field(gt=0, le=1440, allow_inf_nan=False)]
+"""A duration in minutes that cannot be zero: at most a day."""
+TripHours = Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)]
+"""Length of a daily trip in hours: timetables repeat every day."""
+WaitHours = Annotated[float, Field(ge=0, le=8760, allow_inf_nan=False)]
+"""A waiting time in hours: at most a year."""
+SpeedKmh = Annotated[float, Field(gt=0, le=200, allow_inf_nan=False)]
+"""A road vehicle's average speed in km/h."""
+RatePerHour = Annotated[float, Field(gt=0, le=10_000_000, allow_inf_nan=False)]
+"""Parcels a machine handles per hour (the largest sorters manage ~100,000)."""
+Factor = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+"""A demand multiplier (weekday factor); Double 11 peaks are ~3-5."""
+PeakFactor = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+"""A demand multiplier of a peak period."""
+CV = Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)]
+"""Coefficient of variation of a random quantity."""
+VehicleCapacity = Annotated[int, Field(ge=1, le=100_000)]
+"""Parcels a vehicle carries (a trunk truck carries a few thousand)."""
+CargoSpace = Annotated[int, Field(ge=0, le=100_000)]
+"""Parcels a bus trip carries besides its passengers (may be none)."""
+CostPerKm = Annotated[float, Field(ge=0, le=1_000, allow_inf_nan=False)]
+"""Yuan per km or per parcel."""
+CostPerDay = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
+"""Yuan per vehicle-day or line-day."""
+Co2PerKm = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+"""kg of CO2 per km (a loaded heavy truck emits ~1)."""
+Day = Annotated[int, Field(ge=0, le=3660)]
+"""A day number inside the longest horizon."""
 
 
 SAFE_NAME = re.compile(r"[\w][\w.\-]*")
@@ -87,8 +122,8 @@ class Distribution(Strict):
     """A positive random quantity given by its mean and coefficient of variation."""
 
     kind: Literal["deterministic", "exponential", "lognormal"] = "deterministic"
-    mean: PositiveFloat = 1.0
-    cv: NonNegFloat = Field(
+    mean: float = Field(1.0, gt=0, le=10_000, allow_inf_nan=False)
+    cv: CV = Field(
         0.0, description="coefficient of variation; used by lognormal only (exponential has 1)"
     )
 
@@ -97,7 +132,7 @@ class Horizon(Strict):
     """How long to simulate and which days count."""
 
     days: int = Field(14, ge=1, le=3660)
-    warmup_days: int = Field(2, ge=0)
+    warmup_days: int = Field(2, ge=0, le=3660)
     drain_days: int = Field(
         2,
         ge=0,
@@ -118,8 +153,10 @@ class Horizon(Strict):
 class Population(Strict):
     """Residents per village, lognormal."""
 
-    mean: PositiveFloat = 2900.0
-    cv: NonNegFloat = 0.6
+    mean: float = Field(
+        2900.0, gt=0, le=1_000_000, allow_inf_nan=False, description="residents per village"
+    )
+    cv: CV = 0.6
 
 
 class Network(Strict):
@@ -127,12 +164,20 @@ class Network(Strict):
 
     source: Literal["synthetic", "csv"] = "synthetic"
     csv_path: Path | None = Field(None, description="CSV file, relative to the scenario file")
-    seed: int = Field(2023, ge=0, description="seed of the synthetic geography (fixed county)")
-    area_km2: PositiveFloat = 2650.0
+    seed: int = Field(
+        2023, ge=0, le=2**63 - 1, description="seed of the synthetic geography (fixed county)"
+    )
+    area_km2: float = Field(2650.0, gt=0, le=1_000_000, allow_inf_nan=False)
     townships: int = Field(24, ge=1, le=500)
-    villages_per_township: tuple[int, int] = (12, 20)
-    cluster_spread_km: PositiveFloat = Field(
-        4.0, description="std. deviation of village positions around their township"
+    villages_per_township: tuple[
+        Annotated[int, Field(ge=1, le=1000)], Annotated[int, Field(ge=1, le=1000)]
+    ] = (12, 20)
+    cluster_spread_km: float = Field(
+        4.0,
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
+        description="std. deviation of village positions around their township",
     )
     circuity: float = Field(1.3, ge=1.0, le=3.0, allow_inf_nan=False)
     population: Population = Population()
@@ -160,9 +205,9 @@ class Wave(Strict):
 class Peak(Strict):
     """A period of higher demand (e.g. Double 11)."""
 
-    start_day: int = Field(ge=0)
-    days: int = Field(ge=1)
-    factor: PositiveFloat
+    start_day: Day
+    days: int = Field(ge=1, le=3660)
+    factor: PeakFactor
 
 
 class Demand(Strict):
@@ -173,19 +218,33 @@ class Demand(Strict):
         description="'waves': line-haul trucks at clock times; 'poisson': a Poisson "
         "process over the whole day (for checking the hub against queueing theory)",
     )
-    parcels_per_capita_day: NonNegFloat = 0.027
+    parcels_per_capita_day: float = Field(
+        0.027,
+        ge=0,
+        le=10,
+        allow_inf_nan=False,
+        description="mean inbound parcels per resident per day (rural China: ~0.03)",
+    )
     waves: tuple[Wave, ...] = (Wave(time="05:30", share=0.6), Wave(time="12:00", share=0.4))
-    wave_unload_min: NonNegFloat = 45.0
-    weekday_factors: tuple[NonNegFloat, ...] = (1.0,) * 7
+    wave_unload_min: Minutes = 45.0
+    weekday_factors: tuple[Factor, ...] = (1.0,) * 7
     peaks: tuple[Peak, ...] = ()
     perishable_share: Share = 0.0
 
+    @field_validator("weekday_factors")
+    @classmethod
+    def _week(cls, factors: tuple[float, ...]) -> tuple[float, ...]:
+        if len(factors) != 7:
+            raise ValueError(f"needs 7 values (Monday..Sunday), got {len(factors)}")
+        if not any(factors):
+            raise ValueError(
+                "all 7 factors are 0, so no parcel would ever arrive; give at least one day "
+                "a positive factor (for no demand at all, set parcels_per_capita_day: 0)"
+            )
+        return factors
+
     @model_validator(mode="after")
     def _check(self) -> Demand:
-        if len(self.weekday_factors) != 7:
-            raise ValueError(
-                f"weekday_factors needs 7 values (Monday..Sunday), got {len(self.weekday_factors)}"
-            )
         if self.arrivals == "waves":
             if not self.waves:
                 raise ValueError("arrivals 'waves' needs at least one wave")
@@ -202,9 +261,9 @@ class Demand(Strict):
 class Inspection(Strict):
     """Security inspection at receipt (X-ray line plus manual open-box checks)."""
 
-    rate_per_h: PositiveFloat = 12000.0
+    rate_per_h: RatePerHour = 12000.0
     open_box_share: Share = 0.02
-    open_box_min: NonNegFloat = 5.0
+    open_box_min: Minutes = 5.0
 
 
 class Shift(Strict):
@@ -223,9 +282,9 @@ class Shift(Strict):
 class Sorting(Strict):
     """The automated sorting line: one FIFO server working inside shifts."""
 
-    rate_per_h: PositiveFloat = 8000.0
+    rate_per_h: RatePerHour = 8000.0
     service: Literal["deterministic", "exponential", "lognormal"] = "deterministic"
-    cv: NonNegFloat = 0.3
+    cv: CV = 0.3
     shifts: tuple[Shift, ...] = (Shift(start="00:00", end="24:00"),)
 
     @model_validator(mode="after")
@@ -251,15 +310,15 @@ class Fleet(Strict):
     Routes are planned per fleet; every route runs at every departure time.
     """
 
-    capacity_parcels: int = Field(ge=1)
-    speed_kmh: PositiveFloat
+    capacity_parcels: VehicleCapacity
+    speed_kmh: SpeedKmh
     departures: tuple[ClockTime, ...] = Field(min_length=1)
-    max_route_h: PositiveFloat = 6.0
-    stop_min: NonNegFloat = 5.0
-    handling_min_per_parcel: NonNegFloat = 0.1
-    cost_per_km_cny: NonNegFloat = 1.0
-    cost_per_vehicle_day_cny: NonNegFloat = 300.0
-    co2_per_km_kg: NonNegFloat = 0.2
+    max_route_h: TripHours = 6.0
+    stop_min: Minutes = 5.0
+    handling_min_per_parcel: Minutes = 0.1
+    cost_per_km_cny: CostPerKm = 1.0
+    cost_per_vehicle_day_cny: CostPerDay = 300.0
+    co2_per_km_kg: Co2PerKm = 0.2
     counts_as_van: bool = Field(True, description="include in van_load_factor_mean")
 
     @model_validator(mode="after")
@@ -290,7 +349,8 @@ class Routing(Strict):
     """Route planning with PyVRP: seeded and iteration-limited, hence deterministic."""
 
     iterations: int = Field(500, ge=1, le=1_000_000)
-    seed: int = Field(0, ge=0)
+    # PyVRP's random number generator takes an unsigned 32-bit seed.
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="PyVRP's seed (0 to 4294967295)")
     planning_margin: float = Field(
         1.2,
         ge=1.0,
@@ -302,7 +362,7 @@ class Routing(Strict):
 class Stations(Strict):
     """Township stations ("many stations in one")."""
 
-    crossdock_min: NonNegFloat = 30.0
+    crossdock_min: Minutes = 30.0
 
 
 class Points(Strict):
@@ -317,7 +377,7 @@ class PeakTrip(Strict):
 
     direction: Literal["out", "back"] = "out"
     departure: ClockTime
-    capacity_parcels: int = Field(ge=0)
+    capacity_parcels: CargoSpace
 
 
 class BusTimetable(Strict):
@@ -327,18 +387,20 @@ class BusTimetable(Strict):
         ("07:00", "10:00", "13:00", "16:00"), min_length=1
     )
     departures_back: tuple[ClockTime, ...] = ("08:30", "11:30", "14:30", "17:30")
-    speed_kmh: PositiveFloat = 35.0
-    running_min: PositiveFloat | None = Field(
+    speed_kmh: SpeedKmh = 35.0
+    running_min: PositiveMinutes | None = Field(
         None, description="end-to-end running time; overrides speed_kmh when given"
     )
-    dwell_min: NonNegFloat = Field(1.0, description="passenger dwell at every stop")
-    handling_min_per_parcel: NonNegFloat = Field(
+    dwell_min: Minutes = Field(1.0, description="passenger dwell at every stop")
+    handling_min_per_parcel: Minutes = Field(
         0.1, description="extra dwell per parcel loaded or unloaded: the delay parcels cause"
     )
-    capacity_parcels: int = Field(40, ge=0, description="cargo space per trip")
-    peak_trips: tuple[PeakTrip, ...] = ()
-    fee_per_parcel_cny: NonNegFloat = 0.0
-    fee_per_line_day_cny: NonNegFloat = 10.0
+    capacity_parcels: CargoSpace = Field(40, description="cargo space per trip")
+    peak_trips: tuple[PeakTrip, ...] = Field(
+        (), description="trips with less cargo space (at most capacity_parcels)"
+    )
+    fee_per_parcel_cny: CostPerKm = 0.0
+    fee_per_line_day_cny: CostPerDay = 10.0
     delay_min: Distribution | None = Field(
         None, description="lateness of each trip's departure; none when absent"
     )
@@ -347,18 +409,25 @@ class BusTimetable(Strict):
         description="share of the bus's CO2 attributed to parcels when the cargo space is "
         "full over the whole line; scales with parcel-km carried",
     )
-    co2_per_km_kg: NonNegFloat = 0.9
+    co2_per_km_kg: Co2PerKm = 0.9
 
     @model_validator(mode="after")
     def _timetable(self) -> BusTimetable:
         _ascending(self.departures_out, "departures_out")
         _ascending(self.departures_back, "departures_back")
-        for trip in self.peak_trips:
+        for index, trip in enumerate(self.peak_trips):
             times = self.departures_out if trip.direction == "out" else self.departures_back
             if trip.departure not in times:
                 raise ValueError(
                     f"peak trip {format_clock(trip.departure)} ({trip.direction}) is not "
                     f"one of the departures_{trip.direction}"
+                )
+            # A peak trip is a normal trip crowded with passengers: it has less room.
+            if trip.capacity_parcels > self.capacity_parcels:
+                raise ValueError(
+                    f"peak_trips.{index}.capacity_parcels ({trip.capacity_parcels}) is more "
+                    f"than capacity_parcels ({self.capacity_parcels}); a peak trip is full of "
+                    "passengers, so it may carry at most as many parcels as a normal trip"
                 )
         return self
 
@@ -437,13 +506,17 @@ class Delivery(Strict):
     model: Literal[
         "direct", "via_township", "bus", "bus_then_township_van", "trunk_then_bus", "custom"
     ] = "via_township"
-    legs: tuple[Leg, ...] | None = None
-    fallback_after_h: NonNegFloat = 4.0
+    legs: Annotated[tuple[Leg, ...], Field(min_length=1)] | None = None
+    fallback_after_h: WaitHours = 4.0
 
     @model_validator(mode="after")
     def _legs(self) -> Delivery:
-        if (self.model == "custom") != (self.legs is not None):
-            raise ValueError("legs are given exactly when model is 'custom'")
+        if self.model == "custom" and self.legs is None:
+            raise ValueError(
+                "model 'custom' needs legs: a list of {to: station or point, by: [carriers]}"
+            )
+        if self.model != "custom" and self.legs is not None:
+            raise ValueError(f"legs are only read with model: custom (given model: {self.model})")
         if self.legs is not None:
             if self.legs[-1].to != "point" or any(leg.to == "point" for leg in self.legs[:-1]):
                 raise ValueError("legs must end at the village point, and only the last one")

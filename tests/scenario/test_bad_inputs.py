@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sim.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, cli
 
 BASE = SCENARIOS / "leiyang_base.yaml"
@@ -34,3 +35,64 @@ def test_a_name_that_is_not_a_plain_folder_name_is_refused(
 def test_letters_of_any_script_make_a_name(capsys):
     code, _, err = cli(["validate", BASE, "--set", "name=耒阳_base-2.v1"], capsys)
     assert code == 0, err
+
+
+# --------------------------------------------------------------------------- schema bounds
+
+
+@pytest.mark.parametrize(
+    ("override", "phrases"),
+    [
+        ("fleets.hub_van.co2_per_km_kg=1e308", ["fleets.hub_van.co2_per_km_kg", "100", "1e308"]),
+        ("fleets.trunk.speed_kmh=1e9", ["fleets.trunk.speed_kmh", "200"]),
+        ("fleets.trunk.cost_per_km_cny=-1", ["fleets.trunk.cost_per_km_cny", "0"]),
+        ("hub.sorting.rate_per_h=1e300", ["hub.sorting.rate_per_h", "10000000"]),
+        ("buses.corridors.co2_per_km_kg=1e308", ["buses.corridors.co2_per_km_kg", "100"]),
+        ("routing.seed=4294967296", ["routing.seed", "4294967295", "4294967296"]),
+        ("routing.seed=-1", ["routing.seed", "greater than or equal to 0"]),
+        ("demand.parcels_per_capita_day=1e9", ["demand.parcels_per_capita_day", "10", "1e9"]),
+        (
+            "demand.peaks=[{start_day: 0, days: 3, factor: 1e6}]",
+            ["demand.peaks.0.factor", "100", "1e6"],
+        ),
+        (
+            "demand.weekday_factors=[0, 0, 0, 0, 0, 0, 0]",
+            ["demand.weekday_factors", "all 7 factors are 0", "[0, 0, 0, 0, 0, 0, 0]"],
+        ),
+        ("demand.weekday_factors=[1, 1]", ["demand.weekday_factors", "needs 7 values"]),
+        ("delivery.model=custom", ["delivery", "model 'custom' needs legs"]),
+        ("delivery.legs=[{to: point, by: [hub_van]}]", ["delivery", "only read with model"]),
+        (
+            "buses.corridors={capacity_parcels: 10, peak_trips: "
+            "[{departure: '07:00', capacity_parcels: 20}]}",
+            ["buses.corridors", "peak_trips.0.capacity_parcels (20)", "capacity_parcels (10)"],
+        ),
+    ],
+)
+def test_numbers_outside_their_meaningful_range_are_refused(capsys, override, phrases):
+    code, _, err = cli(["validate", BASE, "--set", override], capsys)
+    assert_refused(code, err, *phrases)
+    assert "Value error" not in err
+
+
+def test_custom_model_with_no_legs_is_refused(capsys):
+    args = ["--set", "delivery.model=custom", "--set", "delivery.legs=[]"]
+    code, _, err = cli(["validate", BASE, *args], capsys)
+    assert_refused(code, err, "delivery.legs", "at least 1 item", "[]")
+
+
+def test_a_peak_trip_may_carry_as_many_parcels_as_a_normal_one():
+    from sim.scenario.schema import Corridors
+
+    trip = {"departure": "07:00", "capacity_parcels": 40}
+    assert Corridors(capacity_parcels=40, peak_trips=[trip]).peak_trips[0].capacity_parcels == 40
+
+
+def test_bounds_are_readable_from_the_json_schema():
+    # Property tests draw values inside these bounds; they must be pydantic metadata.
+    schema = Scenario.model_json_schema()
+    fleet = schema["$defs"]["Fleet"]["properties"]
+    assert fleet["co2_per_km_kg"]["maximum"] == 100
+    assert fleet["speed_kmh"]["exclusiveMinimum"] == 0
+    assert schema["$defs"]["Routing"]["properties"]["seed"]["maximum"] == 2**32 - 1
+    assert schema["properties"]["name"]["pattern"] == "^[\\w][\\w.\\-]*$"
