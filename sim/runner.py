@@ -8,20 +8,92 @@ from collections.abc import Iterable
 import pandas as pd
 
 from sim.analysis.kpis import KPI_NAMES, compute_kpis
+from sim.engine.demand import day_factor
+from sim.engine.ledger import Ledger
 from sim.engine.model import Run, plan_for, run
+from sim.network.geography import Geography, build_geography
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
+MAX_LEDGER_BYTES = 4 * 1024**3
+"""Largest parcel ledger a run may need (4 GiB), further capped at a quarter of this
+machine's memory: a run holds the ledger about three times over (the ledger, its
+table and the KPI analysis). A year of a 30,000-parcels-a-day county needs ~0.8 GiB."""
+
+
+def _ledger_row_bytes() -> int:
+    # Taken from the ledger's own columns, so a new column is counted automatically.
+    probe = Ledger(16)
+    return sum(getattr(probe, column).itemsize for column in probe._COLUMNS)
+
+
+def _memory_limit() -> int:
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not available on this platform
+        return MAX_LEDGER_BYTES
+    return min(MAX_LEDGER_BYTES, physical // 4)
+
+
+def _gib(size: float) -> str:
+    return f"{size / 1024**3:,.1f} GiB"
+
+
+def check_demand_fits(scenario: Scenario, geography: Geography) -> None:
+    """Refuse a scenario whose parcels could not be held in memory, before any is made.
+
+    The expected number of parcels over the horizon is population x
+    ``parcels_per_capita_day`` x each day's weekday and peak factor, summed over the
+    days; one ledger row is kept per parcel.
+
+    Raises
+    ------
+    ScenarioError
+        At ``demand``, saying how many parcels and how much memory, against which limit.
+    """
+    demand = scenario.demand
+    population = float(geography.population.sum())
+    factor_days = sum(day_factor(demand, day) for day in range(scenario.horizon.days))
+    parcels = population * demand.parcels_per_capita_day * factor_days
+    needed = parcels * _ledger_row_bytes()
+    limit = _memory_limit()
+    if needed > limit:
+        raise ScenarioError(
+            None,
+            "demand",
+            f"about {parcels:,.0f} parcels over {scenario.horizon.days} days "
+            f"(population {population:,.0f} x parcels_per_capita_day "
+            f"{demand.parcels_per_capita_day:g} x weekday and peak factors) would need "
+            f"{_gib(needed)} for the parcel ledger alone; the limit is {_gib(limit)} "
+            f"({_gib(MAX_LEDGER_BYTES)}, or a quarter of this machine's memory when that "
+            "is less). Lower the demand or shorten horizon.days",
+        )
+
+
+def check_scenario(scenario: Scenario) -> None:
+    """Every check a validated scenario still needs before it can run.
+
+    Reads the network (a places CSV can be wrong), refuses demand too large to hold
+    in memory, then plans the routes (a village can be out of reach, a bus stop not
+    in the network).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the YAML path or the CSV file, row and column.
+    """
+    check_demand_fits(scenario, build_geography(scenario.network))
+    plan_for(scenario)
+
 
 def load_checked(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
-    """Load a scenario and plan it, so that every input error surfaces before any run.
+    """Load a scenario and check it fully, so that every input error surfaces before any run.
 
-    Route planning can still reject a validated scenario (a village out of reach,
-    a bus stop that is not in the network); such errors name the scenario file.
+    See :func:`check_scenario`; errors found after validation name the scenario file.
     """
     scenario = load_scenario(path, overrides)
     try:
-        plan_for(scenario)
+        check_scenario(scenario)
     except ScenarioError as exc:
         raise exc.in_file(os.fspath(path)) from None
     return scenario

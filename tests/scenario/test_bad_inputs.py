@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, cli
 
@@ -96,3 +98,46 @@ def test_bounds_are_readable_from_the_json_schema():
     assert fleet["speed_kmh"]["exclusiveMinimum"] == 0
     assert schema["$defs"]["Routing"]["properties"]["seed"]["maximum"] == 2**32 - 1
     assert schema["properties"]["name"]["pattern"] == "^[\\w][\\w.\\-]*$"
+
+
+# --------------------------------------------------------------------------- demand size
+
+
+def test_demand_too_large_for_memory_is_refused_before_any_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(["run", BASE, "--set", "demand.parcels_per_capita_day=10"], capsys)
+    assert_refused(code, err, str(BASE), "demand:", "parcels over 14 days", "GiB", "limit")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demand_estimate_uses_each_days_weekday_and_peak_factor():
+    # Two villages of 1,000 at 1 parcel a head for 7 days: day 0 has factor 2 times
+    # a peak of 3, day 1 factor 1, the rest 0, so 2,000 x (6 + 1) = 14,000 parcels.
+    from sim.network.geography import POINT, Geography
+    from sim.runner import _ledger_row_bytes, check_demand_fits
+
+    geo = Geography(
+        ids=("H", "S", "A", "B"),
+        level=np.array([0, 1, POINT, POINT], dtype=np.int8),
+        parent=np.array([-1, 0, 1, 1], dtype=np.int32),
+        x_km=np.zeros(4),
+        y_km=np.zeros(4),
+        population=np.array([0, 0, 1000, 1000.0]),
+        circuity=1.0,
+    )
+    scenario = Scenario.model_validate(
+        {
+            "horizon": {"days": 7, "warmup_days": 1},
+            "demand": {
+                "parcels_per_capita_day": 1,
+                "weekday_factors": [2, 1, 0, 0, 0, 0, 0],
+                "peaks": [{"start_day": 0, "days": 1, "factor": 3}],
+            },
+        }
+    )
+    check_demand_fits(scenario, geo)  # 14,000 parcels: fine
+    tiny_limit = 13_999 * _ledger_row_bytes()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sim.runner._memory_limit", lambda: tiny_limit)
+        with pytest.raises(ScenarioError, match="about 14,000 parcels over 7 days"):
+            check_demand_fits(scenario, geo)
