@@ -8,6 +8,7 @@ CSV file. Road distance is the straight line times the scenario's circuity.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,58 +125,150 @@ def synthetic_geography(cfg: NetworkConfig) -> Geography:
     )
 
 
+MAX_CSV_BYTES = 16 * 1024 * 1024
+"""Largest places CSV accepted (16 MiB); a county of a thousand villages takes ~50 kB."""
+MAX_POPULATION = 10_000_000
+"""Most residents one place may have: more than any Chinese county."""
+MAX_PLANAR_KM = 5_000.0
+"""Largest absolute ``x_km`` / ``y_km``: a county is at most a few hundred km across."""
+# Which values a coordinate column accepts, and why.
+_COORDINATE_RANGES = {
+    "lon": (-180.0, 180.0),
+    "lat": (-90.0, 90.0),
+    "x_km": (-MAX_PLANAR_KM, MAX_PLANAR_KM),
+    "y_km": (-MAX_PLANAR_KM, MAX_PLANAR_KM),
+}
+
+
+def _plain(value: float) -> str:
+    # 10,000,000 rather than 1e+07 in messages.
+    return f"{int(value):,}" if value == int(value) else f"{value:g}"
+
+
+def _read_csv_text(path: Path) -> str:
+    """The file's text, read with a size bound; a UTF-8 byte-order mark is dropped."""
+    where = str(path)
+    try:
+        with open(path, "rb") as stream:
+            # Read one byte past the limit rather than trusting stat: /dev/zero,
+            # pipes and growing files report sizes that are not what they hold.
+            raw = stream.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(
+            where, "network.csv_path", f"cannot read the places CSV: {exc.strerror or exc}"
+        ) from None
+    if len(raw) > MAX_CSV_BYTES:
+        raise ScenarioError(
+            where, "", f"file too large: over {MAX_CSV_BYTES:,} bytes (the limit for a places CSV)"
+        )
+    if b"\0" in raw:
+        raise ScenarioError(where, "", "a binary file, not a CSV text file (it holds NUL bytes)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        try:
+            raw.decode("gb18030")
+            guess = "it looks like GBK/GB18030, as Excel saves CSV on Chinese Windows; "
+        except UnicodeDecodeError:
+            guess = ""
+        raise ScenarioError(
+            where,
+            f"line {line}",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); the places "
+            f"CSV must be UTF-8, with or without BOM: {guess}save it again as 'CSV UTF-8'",
+        ) from None
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """``(line number, row)`` pairs, every row complete and every cell stripped."""
+    where = str(path)
+    reader = csv.reader(io.StringIO(_read_csv_text(path), newline=""))
+    try:
+        header = [name.strip() for name in next(reader, [])]
+        duplicated = sorted({name for name in header if header.count(name) > 1})
+        if duplicated:
+            raise ScenarioError(
+                where, "line 1", f"column {duplicated[0]!r} appears twice in the header"
+            )
+        rows = []
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines, as spreadsheets leave them at the end
+            if len(cells) != len(header):
+                raise ScenarioError(
+                    where,
+                    f"line {line}",
+                    f"{len(cells)} cells where the header has {len(header)} columns",
+                )
+            rows.append((line, {k: v.strip() for k, v in zip(header, cells, strict=True)}))
+    except csv.Error as exc:
+        # e.g. a field larger than the csv module's field size limit.
+        line = f"line {reader.line_num}"
+        raise ScenarioError(where, line, f"not a readable CSV: {exc}") from None
+    return rows
+
+
 def read_geography_csv(path: Path, circuity: float) -> Geography:
     """Read places from a CSV file.
 
     Columns: ``id, level, parent, population`` and either ``x_km, y_km`` or
     ``lon, lat`` (projected around the hub). ``level`` is hub, station or point;
-    a point's parent is a station, a station's parent the hub (or empty).
+    a point's parent is a station, a station's parent the hub (or empty). Population
+    is required for points (it is ignored elsewhere). The file must be UTF-8 (a BOM
+    is fine) and at most :data:`MAX_CSV_BYTES`.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the line and column, the value and what is allowed.
     """
     where = str(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        raise ScenarioError(where, "network.csv_path", f"cannot read the file: {exc}") from None
+    rows = _read_rows(path)
     if not rows:
         raise ScenarioError(where, "", "the CSV file has no rows")
-    columns = set(rows[0])
+    columns = set(rows[0][1])
     planar = {"x_km", "y_km"} <= columns
     if not planar and not {"lon", "lat"} <= columns:
-        raise ScenarioError(where, "", "needs columns x_km, y_km or lon, lat")
+        raise ScenarioError(where, "line 1", "needs columns x_km, y_km or lon, lat")
     missing = {"id", "level", "parent", "population"} - columns
     if missing:
-        raise ScenarioError(where, "", f"missing columns: {', '.join(sorted(missing))}")
+        raise ScenarioError(where, "line 1", f"missing columns: {', '.join(sorted(missing))}")
 
-    def number(row: dict, key: str, line: int) -> float:
+    def problem(line: int, column: str, message: str) -> ScenarioError:
+        return ScenarioError(where, f"line {line}, column {column}", message)
+
+    def number(line: int, row: dict, key: str, low: float, high: float) -> float:
+        text = row[key]
+        allowed = f"a number from {_plain(low)} to {_plain(high)}"
+        if not text:
+            raise problem(line, key, f"empty; needs {allowed}")
         try:
-            value = float(row[key] or 0)
+            value = float(text)
         except ValueError:
-            raise ScenarioError(
-                where, f"line {line}", f"{key} must be a number, got {row[key]!r}"
-            ) from None
-        if not math.isfinite(value):
-            raise ScenarioError(where, f"line {line}", f"{key} must be finite, got {row[key]!r}")
+            value = math.nan
+        if not low <= value <= high:  # also refuses NaN and text
+            raise problem(line, key, f"must be {allowed}, got {text!r}")
         return value
 
-    hubs = [r for r in rows if r["level"] == "hub"]
+    lines: dict[str, int] = {}
+    for line, row in rows:
+        if not row["id"]:
+            raise problem(line, "id", "empty; every place needs an id")
+        if row["id"] in lines:
+            raise problem(
+                line, "id", f"duplicate id {row['id']!r} (also on line {lines[row['id']]})"
+            )
+        lines[row["id"]] = line
+        if row["level"] not in LEVEL_NAMES:
+            raise problem(line, "level", f"must be hub, station or point, got {row['level']!r}")
+    hubs = [row for _, row in rows if row["level"] == "hub"]
     if len(hubs) != 1:
         raise ScenarioError(where, "", f"needs exactly one row with level hub, found {len(hubs)}")
-    ordered = hubs + [r for r in rows if r["level"] == "station"]
-    ordered += [r for r in rows if r["level"] == "point"]
-    for line, row in enumerate(rows, start=2):
-        if row["level"] not in LEVEL_NAMES:
-            raise ScenarioError(
-                where,
-                f"line {line}",
-                f"level must be hub, station or point, got {row['level']!r}",
-            )
-    index = {}
-    for i, row in enumerate(ordered):
-        if row["id"] in index:
-            raise ScenarioError(where, "", f"duplicate id {row['id']!r}")
-        index[row["id"]] = i
-    line_of = {row["id"]: line for line, row in enumerate(rows, start=2)}
+    ordered = hubs + [row for _, row in rows if row["level"] == "station"]
+    ordered += [row for _, row in rows if row["level"] == "point"]
+    index = {row["id"]: i for i, row in enumerate(ordered)}
     parent = np.full(len(ordered), -1, dtype=np.int32)
     for i, row in enumerate(ordered[1:], start=1):
         want = STATION if row["level"] == "point" else HUB
@@ -183,25 +276,41 @@ def read_geography_csv(path: Path, circuity: float) -> Geography:
         j = index.get(parent_id, -1)
         if j < 0 or LEVEL_NAMES[ordered[j]["level"]] != want:
             kind = "a station" if want == STATION else "the hub"
-            raise ScenarioError(
-                where,
-                f"line {line_of[row['id']]}",
+            raise problem(
+                lines[row["id"]],
+                "parent",
                 f"place {row['id']!r} needs {kind} as parent, got {row['parent']!r}",
             )
         parent[i] = j
+
+    def column(key: str) -> np.ndarray:
+        low, high = _COORDINATE_RANGES[key]
+        return np.array([number(lines[r["id"]], r, key, low, high) for r in ordered])
+
     if planar:
-        xs = np.array([number(r, "x_km", line_of[r["id"]]) for r in ordered])
-        ys = np.array([number(r, "y_km", line_of[r["id"]]) for r in ordered])
+        xs, ys = column("x_km"), column("y_km")
     else:
-        lon = np.radians([number(r, "lon", line_of[r["id"]]) for r in ordered])
-        lat = np.radians([number(r, "lat", line_of[r["id"]]) for r in ordered])
+        lon, lat = np.radians(column("lon")), np.radians(column("lat"))
         xs = (lon - lon[0]) * math.cos(lat[0]) * _EARTH_RADIUS_KM
         ys = (lat - lat[0]) * _EARTH_RADIUS_KM
-    population = np.array([number(r, "population", line_of[r["id"]]) for r in ordered])
-    if (population < 0).any():
-        raise ScenarioError(where, "", "population must not be negative")
     level = np.array([LEVEL_NAMES[r["level"]] for r in ordered], dtype=np.int8)
-    population[level != POINT] = 0.0
+    # Only villages have residents; the hub's and stations' cells may stay empty.
+    population = np.array(
+        [
+            number(lines[r["id"]], r, "population", 0, MAX_POPULATION) if kind == POINT else 0.0
+            for r, kind in zip(ordered, level, strict=True)
+        ]
+    )
+    # Last: a row's own problem (a point without a station) says more than this.
+    for needed in ("station", "point"):
+        if not any(row["level"] == needed for _, row in rows):
+            raise ScenarioError(
+                where,
+                "",
+                f"has no row with level {needed}; a county needs the hub, at least one "
+                "station and at least one village point",
+            )
+
     return Geography(
         ids=tuple(r["id"] for r in ordered),
         level=level,

@@ -56,9 +56,9 @@ def test_csv_with_lon_lat_is_projected_around_the_hub(tmp_path):
     [
         ("H,hub,,0,0,0\nV,point,H,1,1,100\n", "'V' needs a station as parent"),
         ("H,hub,,0,0,0\nS,station,H,1,1,0\nV,point,X,1,1,100\n", "line 4"),
-        ("H,hub,,0,0,0\nS,town,H,1,1,0\n", "level must be hub, station or point"),
+        ("H,hub,,0,0,0\nS,town,H,1,1,0\n", "column level: must be hub, station or point"),
         ("S,station,,1,1,0\n", "exactly one row with level hub"),
-        ("H,hub,,0,0,0\nS,station,H,east,1,0\n", "x_km must be a number"),
+        ("H,hub,,0,0,0\nS,station,H,east,1,0\n", "column x_km: must be a number"),
         ("H,hub,,0,0,0\nH,station,H,1,1,0\n", "duplicate id"),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -141,3 +143,108 @@ def test_demand_estimate_uses_each_days_weekday_and_peak_factor():
         patch.setattr("sim.runner._memory_limit", lambda: tiny_limit)
         with pytest.raises(ScenarioError, match="about 14,000 parcels over 7 days"):
             check_demand_fits(scenario, geo)
+
+
+# --------------------------------------------------------------------------- places CSV
+
+HEADER = "id,level,parent,x_km,y_km,population\n"
+GOOD = HEADER + "H,hub,,0,0,\nS,station,H,0,10,\nA,point,S,3,10,1000\n"
+
+
+def csv_scenario(tmp_path, content: bytes | str, name: str = "places.csv"):
+    """A scenario reading its places from *content* (or from the path *name*)."""
+    places = tmp_path / name
+    if content is not None:
+        places.write_bytes(content.encode() if isinstance(content, str) else content)
+    yaml_file = tmp_path / "county.yaml"
+    yaml_file.write_text(f"network:\n  source: csv\n  csv_path: {places}\n")
+    return yaml_file, places
+
+
+@pytest.mark.parametrize(
+    ("content", "phrases"),
+    [
+        (HEADER + "H,hub,,0,0,\n", ["no row with level station"]),
+        (HEADER + "H,hub,,0,0,\nS,station,H,0,10,\n", ["no row with level point"]),
+        (
+            (HEADER + "H,hub,,0,0,\nS,station,H,0,10,\n村,point,S,1,1,100\n").encode("gbk"),
+            ["line 4", "not UTF-8", "0xb4", "looks like GBK", "CSV UTF-8"],
+        ),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", ["binary"]),
+        (
+            HEADER + "H,hub,,0,0,\nS,station,H,0,10,\nA,point,S,3,10,\n",
+            ["line 4, column population", "empty"],
+        ),
+        (
+            HEADER + "H,hub,,0,0,\nS,station,H,,10,\nA,point,S,3,10,1\n",
+            ["line 3, column x_km", "empty"],
+        ),
+        (
+            HEADER + "H,hub,,0,0,\n,station,H,0,10,\nA,point,S,3,10,1\n",
+            ["line 3, column id", "empty"],
+        ),
+        (
+            HEADER + "H,hub,,0,0,\nS,station,H,0,10,\nS,point,S,3,10,1\n",
+            ["line 4, column id", "duplicate id 'S'", "line 3"],
+        ),
+        (
+            HEADER + "H,hub,,0,0,\nS,station,H,0,10,\nA,point,S,3,10,1e12\n",
+            ["line 4, column population", "0 to 10,000,000", "'1e12'"],
+        ),
+        (
+            HEADER + "H,hub,,0,0,\nS,station,H,0,10,\nA,point,S,3,10,nan\n",
+            ["line 4, column population", "'nan'"],
+        ),
+        (
+            "id,level,parent,lon,lat,population\n"
+            "H,hub,,112.8,26.4,\nS,station,H,200,26.4,\nA,point,S,112.9,26.4,10\n",
+            ["line 3, column lon", "-180 to 180", "'200'"],
+        ),
+        (
+            "id,level,parent,lon,lat,population\n"
+            "H,hub,,112.8,26.4,\nS,station,H,112.8,95,\nA,point,S,112.9,26.4,10\n",
+            ["line 3, column lat", "-90 to 90", "'95'"],
+        ),
+        (HEADER + "H,hub,,0,0,\nS,station,H,0,10\n", ["line 3", "5 cells", "6 columns"]),
+        ("id,level,id,x_km,y_km,population\n", ["line 1", "'id' appears twice"]),
+        (HEADER + 'H,hub,,0,0,"' + "x" * 200_000 + '"\n', ["line 2", "field larger than"]),
+    ],
+)
+def test_a_bad_places_csv_is_refused_naming_file_line_and_column(
+    tmp_path, capsys, content, phrases
+):
+    scenario, places = csv_scenario(tmp_path, content)
+    before = places.read_bytes()
+    code, _, err = cli(["validate", scenario], capsys)
+    assert_refused(code, err, str(places), *phrases)
+    assert places.read_bytes() == before
+
+
+def test_a_places_csv_larger_than_the_limit_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sim.network.geography.MAX_CSV_BYTES", len(GOOD) - 1)
+    scenario, places = csv_scenario(tmp_path, GOOD)
+    code, _, err = cli(["validate", scenario], capsys)
+    assert_refused(code, err, str(places), "file too large", f"{len(GOOD) - 1:,} bytes")
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_dev_zero_as_places_csv_is_refused_without_reading_it_all(tmp_path, capsys):
+    scenario, _ = csv_scenario(tmp_path, None, name="/dev/zero")
+    code, _, err = cli(["validate", scenario], capsys)
+    assert_refused(code, err, "/dev/zero", "too large")
+
+
+def test_a_missing_places_csv_is_refused(tmp_path, capsys):
+    scenario, places = csv_scenario(tmp_path, None)
+    code, _, err = cli(["validate", scenario], capsys)
+    assert_refused(code, err, str(places), "network.csv_path", "cannot read")
+
+
+def test_a_utf8_bom_and_blank_trailing_lines_are_accepted(tmp_path):
+    from sim.network.geography import read_geography_csv
+
+    places = tmp_path / "places.csv"
+    places.write_bytes(b"\xef\xbb\xbf" + (GOOD.replace("A,", "雷,") + "\n,,,,,\n").encode())
+    geo = read_geography_csv(places, 1.0)
+    assert geo.ids == ("H", "S", "雷")
+    assert list(geo.population) == [0, 0, 1000]
