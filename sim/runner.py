@@ -111,7 +111,14 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     Returns
     -------
     The run: ``.parcels`` (ledger DataFrame), ``.trips`` and ``.kpis`` (dict).
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario's parcels would not fit in memory (see :func:`check_demand_fits`);
+        a scenario built in code has not been through :func:`load_checked`.
     """
+    check_demand_fits(scenario, plan_for(scenario).geography)  # planned once, cached
     result = run(scenario, seed=seed, replication=replication)
     result.kpis = compute_kpis(
         scenario, result.ledger, result.trips, result.services, result.sorting_busy_h, result.end_h

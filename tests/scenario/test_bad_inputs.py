@@ -248,3 +248,18 @@ def test_a_utf8_bom_and_blank_trailing_lines_are_accepted(tmp_path):
     geo = read_geography_csv(places, 1.0)
     assert geo.ids == ("H", "S", "雷")
     assert list(geo.population) == [0, 0, 1000]
+
+
+def test_a_scenario_built_in_code_is_checked_before_it_runs():
+    from sim.runner import simulate
+    from tests.conftest import small_scenario
+
+    huge = small_scenario(
+        horizon={"days": 3660, "warmup_days": 1},
+        demand={
+            "parcels_per_capita_day": 10,
+            "peaks": [{"start_day": 0, "days": 3660, "factor": 100}],
+        },
+    )
+    with pytest.raises(ScenarioError, match="parcels over 3660 days"):
+        simulate(huge)
