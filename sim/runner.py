@@ -16,9 +16,10 @@ from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
 MAX_LEDGER_BYTES = 4 * 1024**3
-"""Largest parcel ledger a run may need (4 GiB), further capped at a quarter of this
-machine's memory: a run holds the ledger about three times over (the ledger, its
-table and the KPI analysis). A year of a 30,000-parcels-a-day county needs ~0.8 GiB."""
+"""Largest parcel ledger a run may need (4 GiB, ~58 M parcels), further capped at a
+quarter of this machine's memory: a run's peak memory is ~1.4 times its ledger (see
+the README's benchmark) and ``--jobs`` runs several replications at once. A year of a
+30,000-parcels-a-day county needs ~0.8 GiB."""
 
 
 def _ledger_row_bytes() -> int:
