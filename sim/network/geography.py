@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, short_repr
 from sim.scenario.schema import Network as NetworkConfig
 
 HUB, STATION, POINT = 0, 1, 2
@@ -131,7 +131,7 @@ MAX_POPULATION = 10_000_000
 """Most residents one place may have: more than any Chinese county."""
 MAX_PLANAR_KM = 5_000.0
 """Largest absolute ``x_km`` / ``y_km``: a county is at most a few hundred km across."""
-# Which values a coordinate column accepts, and why.
+# The values each coordinate column accepts.
 _COORDINATE_RANGES = {
     "lon": (-180.0, 180.0),
     "lat": (-90.0, 90.0),
@@ -249,7 +249,7 @@ def read_geography_csv(path: Path, circuity: float) -> Geography:
         except ValueError:
             value = math.nan
         if not low <= value <= high:  # also refuses NaN and text
-            raise problem(line, key, f"must be {allowed}, got {text!r}")
+            raise problem(line, key, f"must be {allowed}, got {short_repr(text)}")
         return value
 
     lines: dict[str, int] = {}
@@ -258,14 +258,21 @@ def read_geography_csv(path: Path, circuity: float) -> Geography:
             raise problem(line, "id", "empty; every place needs an id")
         if row["id"] in lines:
             raise problem(
-                line, "id", f"duplicate id {row['id']!r} (also on line {lines[row['id']]})"
+                line,
+                "id",
+                f"duplicate id {short_repr(row['id'])} (also on line {lines[row['id']]})",
             )
         lines[row["id"]] = line
         if row["level"] not in LEVEL_NAMES:
-            raise problem(line, "level", f"must be hub, station or point, got {row['level']!r}")
+            raise problem(
+                line, "level", f"must be hub, station or point, got {short_repr(row['level'])}"
+            )
     hubs = [row for _, row in rows if row["level"] == "hub"]
     if len(hubs) != 1:
-        raise ScenarioError(where, "", f"needs exactly one row with level hub, found {len(hubs)}")
+        found = f"found {len(hubs)}"
+        if hubs:
+            found += f", on lines {', '.join(str(lines[row['id']]) for row in hubs)}"
+        raise ScenarioError(where, "", f"needs exactly one row with level hub, {found}")
     ordered = hubs + [row for _, row in rows if row["level"] == "station"]
     ordered += [row for _, row in rows if row["level"] == "point"]
     index = {row["id"]: i for i, row in enumerate(ordered)}
@@ -279,7 +286,8 @@ def read_geography_csv(path: Path, circuity: float) -> Geography:
             raise problem(
                 lines[row["id"]],
                 "parent",
-                f"place {row['id']!r} needs {kind} as parent, got {row['parent']!r}",
+                f"place {short_repr(row['id'])} needs {kind} as parent, "
+                f"got {short_repr(row['parent'])}",
             )
         parent[i] = j
 

@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 Problem = tuple[str | None, str, str]
 """One problem: ``(file, yaml_path, message)``."""
+
+GIVEN_MAX_CHARS = 60
+"""Longest given value quoted in a message; a longer one is cut with ``...``."""
+
+
+def truncate(text: str) -> str:
+    """*text*, cut to :data:`GIVEN_MAX_CHARS` so a huge value cannot flood a message."""
+    if len(text) > GIVEN_MAX_CHARS:
+        text = text[: GIVEN_MAX_CHARS - 3] + "..."
+    return text
+
+
+def short_repr(value: Any) -> str:
+    """``repr(value)``, truncated: how messages quote what was given."""
+    return truncate(repr(value))
 
 
 def _render(file: str | None, yaml_path: str, message: str) -> str:

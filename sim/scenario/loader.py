@@ -23,7 +23,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, short_repr, truncate
 
 __all__ = [
     "MAX_DEPTH",
@@ -52,8 +52,6 @@ MAX_INT_DIGITS = 18
 """Longest integer literal accepted; anything longer is a typo or an attack."""
 OVERRIDE_FILE = "--set"
 """Pseudo file name used for command-line overrides in origins and errors."""
-
-_GIVEN_MAX_CHARS = 60
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _INT_TAG = "tag:yaml.org,2002:int"
@@ -92,16 +90,6 @@ def _dotted(parts: Iterable[Any]) -> str:
     return ".".join(str(part) for part in parts)
 
 
-def _truncate(text: str) -> str:
-    if len(text) > _GIVEN_MAX_CHARS:
-        text = text[: _GIVEN_MAX_CHARS - 3] + "..."
-    return text
-
-
-def _short_repr(value: Any) -> str:
-    return _truncate(repr(value))
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -120,7 +108,7 @@ def _check_scalar(node: yaml.ScalarNode, path: tuple) -> None:
         if len(value.lstrip("+-").replace("_", "")) > MAX_INT_DIGITS:
             raise _YamlProblem(
                 path,
-                f"number too large: more than {MAX_INT_DIGITS} digits (given: {_truncate(value)})",
+                f"number too large: more than {MAX_INT_DIGITS} digits (given: {truncate(value)})",
                 node,
             )
         return
@@ -132,7 +120,7 @@ def _check_scalar(node: yaml.ScalarNode, path: tuple) -> None:
             return  # not parseable by Python either; leave it to the constructor/schema
         if not finite:
             raise _YamlProblem(
-                path, f"number too large or not finite (given: {_truncate(value)})", node
+                path, f"number too large or not finite (given: {truncate(value)})", node
             )
 
 
@@ -364,7 +352,7 @@ def _resolve(file: str, chain: tuple[tuple[str, Path], ...]) -> tuple[dict, dict
             file,
             "extends",
             f"must be the name of another YAML file, relative to this one "
-            f"(given: {_short_repr(ref)})",
+            f"(given: {short_repr(ref)})",
         )
     base_file = os.path.normpath(os.path.join(os.path.dirname(file), ref))
     if not os.path.isfile(base_file):
@@ -460,7 +448,7 @@ def _set_path(root: dict, parts: list[str], value: Any) -> None:
                 OVERRIDE_FILE,
                 here,
                 f"cannot set {_dotted(parts)}: {here} is a {type(child).__name__}, "
-                f"not a mapping or list (given: {_short_repr(child)})",
+                f"not a mapping or list (given: {short_repr(child)})",
             )
         container = child
 
@@ -669,7 +657,7 @@ def validate(
                 message = error["msg"].removeprefix("Value error, ")
                 if not isinstance(error["input"], dict):
                     # A whole section as "given" says nothing the message does not.
-                    message += f" (given: {_short_repr(error['input'])})"
+                    message += f" (given: {short_repr(error['input'])})"
             problem = (_origin_of(path, origins, default_file), path, message)
             if problem not in problems:  # union members often repeat the same complaint
                 problems.append(problem)

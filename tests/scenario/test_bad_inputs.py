@@ -165,6 +165,10 @@ def csv_scenario(tmp_path, content: bytes | str, name: str = "places.csv"):
     ("content", "phrases"),
     [
         (HEADER + "H,hub,,0,0,\n", ["no row with level station"]),
+        (
+            HEADER + "H,hub,,0,0,\nS,station,H,0,10,\nG,hub,,1,1,\nA,point,S,3,10,1\n",
+            ["exactly one row with level hub", "found 2, on lines 2, 4"],
+        ),
         (HEADER + "H,hub,,0,0,\nS,station,H,0,10,\n", ["no row with level point"]),
         (
             (HEADER + "H,hub,,0,0,\nS,station,H,0,10,\n村,point,S,1,1,100\n").encode("gbk"),
@@ -263,3 +267,10 @@ def test_a_scenario_built_in_code_is_checked_before_it_runs():
     )
     with pytest.raises(ScenarioError, match="parcels over 3660 days"):
         simulate(huge)
+
+
+def test_a_huge_cell_is_quoted_shortly(tmp_path, capsys):
+    scenario, _ = csv_scenario(tmp_path, GOOD.replace("1000", "9" * 5000))
+    code, _, err = cli(["validate", scenario], capsys)
+    assert_refused(code, err, "line 4, column population", "...")
+    assert len(err) < 500
