@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -45,7 +46,13 @@ def format_clock(hours: float) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
-ClockTime = Annotated[float, BeforeValidator(parse_clock), PlainSerializer(format_clock)]
+ClockTime = Annotated[
+    float,
+    BeforeValidator(parse_clock),
+    PlainSerializer(format_clock),
+    # Held as hours, written as "HH:MM": the JSON schema describes what a file holds.
+    WithJsonSchema({"type": "string", "pattern": r"^(([01]?[0-9]|2[0-3]):[0-5][0-9]|24:00)$"}),
+]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
 # One type per kind of quantity, with physically meaningful bounds. The bounds are

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,10 @@ def test_bounds_are_readable_from_the_json_schema():
     assert fleet["speed_kmh"]["exclusiveMinimum"] == 0
     assert schema["$defs"]["Routing"]["properties"]["seed"]["maximum"] == 2**32 - 1
     assert schema["properties"]["name"]["pattern"] == "^[\\w][\\w.\\-]*$"
+    clock = schema["$defs"]["Wave"]["properties"]["time"]
+    assert clock["type"] == "string"
+    assert re.search(clock["pattern"], "07:30") and re.search(clock["pattern"], "24:00")
+    assert not re.search(clock["pattern"], "24:01")
 
 
 # --------------------------------------------------------------------------- demand size
