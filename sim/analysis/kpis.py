@@ -74,7 +74,9 @@ def compute_kpis(
     ledger : the parcel ledger (``sim.engine.ledger.Ledger``)
     trips : the trip table (one row per trip that ran)
     services : the service table (one row per service, with its cost rates)
-    sorting_busy_h : hours the sorting line was busy, per daily batch
+    sorting_busy_h : hours the sorting line worked inside each day's shifts, indexed
+        by day (``Run.sorting_busy_h``); ``sorting_utilization`` is their sum over the
+        measured days divided by shift hours × measured days, so it is in [0, 1]
     end_h : the time the run stopped
     """
     horizon = scenario.horizon

@@ -12,7 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.ledger import OPEN_BOX, Ledger
-from sim.engine.queueing import WorkingClock, fifo_departures, fifo_departures_in_shifts
+from sim.engine.queueing import (
+    BusyByDay,
+    WorkingClock,
+    fifo_departures,
+    fifo_departures_in_shifts,
+)
 from sim.engine.streams import draw_positive
 from sim.scenario.schema import Hub
 
@@ -29,7 +34,9 @@ class HubLine:
         # batch, so that every batch is sorted in true arrival order.
         self._carry_rows = np.empty(0, dtype=np.int64)
         self._carry_arrival = np.empty(0)
-        self.sorting_busy_h: list[float] = []
+        # Sorting time is booked to the shift hours it is worked in, not to the day
+        # the parcels arrived: an overloaded day's backlog is worked off the next days.
+        self.sorting_busy = BusyByDay(self.clock.hours_per_day)
 
     @property
     def holding(self) -> int:
@@ -80,9 +87,12 @@ class HubLine:
             sorting_rng, sorting.service, 1.0 / sorting.rate_per_h, sorting.cv, serve.size
         )
         done, self.sorting_free_at_work = fifo_departures_in_shifts(
-            waiting_arrival[serve], service, self.clock, self.sorting_free_at_work
+            waiting_arrival[serve],
+            service,
+            self.clock,
+            self.sorting_free_at_work,
+            busy=self.sorting_busy,
         )
         sorted_rows = waiting_rows[serve]
         ledger.t_sorted[sorted_rows] = done
-        self.sorting_busy_h.append(float(service.sum()))
         return sorted_rows, done

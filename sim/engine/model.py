@@ -25,6 +25,9 @@ class Run:
 
     ``parcels`` is the ledger as a DataFrame (one row per parcel), ``trips`` the trip
     log; ``kpis`` is filled in by ``sim.runner.simulate`` from those, afterwards.
+    ``sorting_busy_h[d]`` is the hours the sorting line worked inside the shifts of
+    day *d*, one value per simulated day (``end_h / 24`` of them); work is booked to
+    the day it is done, so no day has more than its shift hours.
     """
 
     scenario: Scenario
@@ -127,7 +130,7 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     env.run(until=total_days * 24.0)
 
     trips = trip_table(flow, plan)
-    busy = np.array(hub.sorting_busy_h)
+    busy = hub.sorting_busy.per_day(total_days)
     # Counted where the parcels physically are, independently of the ledger stamps.
     in_network = {
         "hub_unsorted": hub.holding,

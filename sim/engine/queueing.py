@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["WorkingClock", "fifo_departures", "fifo_departures_in_shifts"]
+__all__ = ["BusyByDay", "WorkingClock", "fifo_departures", "fifo_departures_in_shifts"]
 
 HOURS_PER_DAY = 24.0
 
@@ -359,11 +359,78 @@ def _shaped(values: FloatArray) -> FloatArray | np.float64:
     return values[()] if values.ndim == 0 else values
 
 
+class BusyByDay:
+    """A server's busy working hours, booked to the day in which they were worked.
+
+    Working day *k* is working time ``[k H, (k + 1) H)``, with *H* the clock's
+    ``hours_per_day``: exactly the shifts of calendar day *k* (working time is 0 at
+    day 0 00:00). Work carried over past a day's last shift is booked to the day it
+    is done in, so no day is booked more than *H* hours, and the total booked equals
+    the total service time.
+
+    Parameters
+    ----------
+    hours_per_day : float
+        Working hours in one day (``WorkingClock.hours_per_day``), positive.
+    """
+
+    def __init__(self, hours_per_day: float) -> None:
+        if not (math.isfinite(hours_per_day) and hours_per_day > 0):
+            raise ValueError(f"hours_per_day must be positive, got {hours_per_day!r}")
+        self.hours_per_day = float(hours_per_day)
+        self._hours = np.zeros(0)
+
+    def book(self, end_work: ArrayLike, service_times: ArrayLike) -> None:
+        """Book the service intervals ``[end - service, end]`` of a single FIFO server.
+
+        Parameters
+        ----------
+        end_work : array_like
+            Working-time departures, nondecreasing, non-negative (the server serves one
+            job at a time, so the intervals do not overlap).
+        service_times : array_like
+            Service times in working hours, same length, non-negative.
+        """
+        end = _as_1d("end_work", end_work)
+        service = _as_1d("service_times", service_times)
+        worked = service > 0.0
+        end, service = end[worked], service[worked]
+        if end.size == 0:
+            return
+        start = end - service
+        if start[0] < 0.0:
+            raise ValueError("service cannot start before working time 0")
+        per_day = self.hours_per_day
+        first, last = int(start[0] // per_day), int(end[-1] // per_day)
+        boundaries = np.arange(first, last + 2) * per_day
+        # Busy time before each day boundary b: the intervals ending by b in full, plus the
+        # part before b of the one interval that may straddle it (they do not overlap).
+        done = np.concatenate(([0.0], np.cumsum(service)))
+        j = np.searchsorted(end, boundaries, side="right")
+        straddling = np.minimum(j, end.size - 1)
+        partial = np.where(j < end.size, np.maximum(boundaries - start[straddling], 0.0), 0.0)
+        booked = np.diff(done[j] + partial)
+        if self._hours.size < last + 1:
+            self._hours = np.concatenate((self._hours, np.zeros(last + 1 - self._hours.size)))
+        self._hours[first : last + 1] += booked
+
+    def per_day(self, days: int) -> FloatArray:
+        """Busy hours of days ``0 … days - 1`` (work booked to later days is left out).
+
+        Rounding can put a day an ulp above ``hours_per_day``; it is capped there.
+        """
+        hours = np.zeros(days)
+        kept = min(days, self._hours.size)
+        hours[:kept] = self._hours[:kept]
+        return np.minimum(hours, self.hours_per_day)
+
+
 def fifo_departures_in_shifts(
     arrivals: ArrayLike,
     service_times: ArrayLike,
     clock: WorkingClock,
     free_at_work: float = -math.inf,
+    busy: BusyByDay | None = None,
 ) -> tuple[FloatArray, float]:
     """Serve a batch through a FIFO server that works only inside the clock's shifts.
 
@@ -383,6 +450,8 @@ def fifo_departures_in_shifts(
     free_at_work : float, default -inf
         Working time at which the server finishes earlier work; pass the previous call's
         ``new_free_at_work`` to carry state across batches.
+    busy : BusyByDay, optional
+        If given, the service time of this batch is booked to the days it is worked in.
 
     Returns
     -------
@@ -404,6 +473,8 @@ def fifo_departures_in_shifts(
     # earlier in working time; the running maximum restores the order FIFO relies on.
     a_work = np.maximum.accumulate(np.asarray(clock.to_work(a)))
     d_work, new_free_at_work = _lindley(a_work, s, free_at_work)
+    if busy is not None:
+        busy.book(d_work, s)
     if a.size == 0:
         return d_work, new_free_at_work
     start_work = np.maximum(a_work, np.concatenate(([free_at_work], d_work[:-1])))
