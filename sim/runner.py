@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from sim.analysis.kpis import KPI_NAMES, compute_kpis
-from sim.engine.demand import day_factor
+from sim.engine.demand import expected_parcels
 from sim.engine.ledger import Ledger
 from sim.engine.model import Run, plan_for, run
 from sim.network.geography import Geography, build_geography
@@ -54,8 +54,8 @@ def check_demand_fits(scenario: Scenario, geography: Geography) -> None:
     """
     demand = scenario.demand
     population = float(geography.population.sum())
-    factor_days = sum(day_factor(demand, day) for day in range(scenario.horizon.days))
-    parcels = population * demand.parcels_per_capita_day * factor_days
+    # The same expectation the run sizes its ledger with.
+    parcels = expected_parcels(demand, geography.population, scenario.horizon.days)
     needed = parcels * _ledger_row_bytes()
     limit = _memory_limit()
     if needed > limit:
