@@ -11,13 +11,11 @@ their parent, so a ``kill -9`` of the main process leaves no worker behind.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
-import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
@@ -66,33 +64,25 @@ class SerialExecutor(Executor):
             yield index, fn(*task)
 
 
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
 def _die_with_parent() -> None:
-    """End this worker when its parent dies, even by ``kill -9``.
+    """End this worker as soon as the process that started it has gone, even by ``kill -9``.
 
-    A killed parent never shuts its pool down, and the workers would wait on their
-    task queue forever. On Linux the kernel sends SIGKILL when the parent goes
-    (``prctl(PR_SET_PDEATHSIG)``); elsewhere a daemon thread polls ``getppid``.
+    A killed parent never shuts its pool down, and the workers would otherwise wait on
+    their task queue forever. ``prctl(PR_SET_PDEATHSIG)`` cannot do this here: with the
+    fork server the worker's parent is the server, which the workers themselves keep
+    alive. multiprocessing gives every child a sentinel instead: a pipe from the
+    starting process that reaches end-of-file only when that process has ended.
     """
-    parent = os.getppid()
-    armed = False
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-        except (OSError, AttributeError):
-            armed = False
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-    if not armed:
-        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+        watch = threading.Thread(
+            target=_exit_when_gone, args=(parent.sentinel,), name="parent-watch", daemon=True
+        )
+        watch.start()
 
 
-def _watch_parent(parent: int, every_s: float = 1.0) -> None:
-    while os.getppid() == parent:
-        time.sleep(every_s)
+def _exit_when_gone(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])  # ready only at end-of-file
     os._exit(1)
 
 
