@@ -260,7 +260,7 @@ def _inside(filename, folder: Path | None) -> bool:
 
 def _shown(filename, work: Path | None, target: Path) -> Path:
     """The path to name in a message: in the temporary folder, its place in ``target``."""
-    if filename is None:
+    if filename is None or work is None:  # failed making the temporary folder: as target
         return target
     if _inside(filename, work):
         assert work is not None
