@@ -6,7 +6,8 @@ The measured cohort is every parcel that reached the hub during the measured day
 it is still in the network at the very end is counted in ``parcels_in_system``.
 Lead-time statistics are over the cohort's delivered parcels; the on-time shares
 count undelivered parcels as late. Vehicle figures cover trips that departed
-during the measured days.
+during the measured days; a trip still under way when the run stopped counts for
+the work done by then (hours to the end of the run, km driven so far), never zero.
 """
 
 from __future__ import annotations
@@ -173,11 +174,14 @@ def bus_parcel_share(trips: pd.DataFrame, services: pd.DataFrame) -> np.ndarray:
     """Share of each bus trip attributed to parcels.
 
     A bus runs for its passengers; parcels are charged the part of it they use:
-    ``full_cargo_share`` when the cargo space is full over the whole line, in
-    proportion to the parcel-km carried otherwise.
+    ``full_cargo_share`` when the cargo space is full over the whole trip, in
+    proportion to the parcel-km carried otherwise (parcel-km / (cargo capacity × the
+    trip's km); a whole trip's km is its line's, a trip cut off by the end of the
+    run counts the km it drove).
     """
     rates = services.loc[trips["service"]]
-    space = rates["nominal_capacity"].to_numpy() * rates["route_km"].to_numpy()
+    trip_km = trips["km"].to_numpy() / trips["vehicles"].to_numpy()
+    space = rates["nominal_capacity"].to_numpy() * trip_km
     used = np.divide(
         trips["parcel_km"].to_numpy(), space, out=np.zeros(len(trips)), where=space > 0
     )

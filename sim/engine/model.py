@@ -129,14 +129,15 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     env.process(timetable(env, flow, horizon.days + horizon.drain_days))
     env.run(until=total_days * 24.0)
 
-    trips = trip_table(flow, plan)
     busy = hub.sorting_busy.per_day(total_days)
     # Counted where the parcels physically are, independently of the ledger stamps.
     in_network = {
         "hub_unsorted": hub.holding,
         **{f"waiting_at_{k}": v for k, v in flow.waiting().items()},
-        "on_vehicles": sum(flow.aboard.values()),
+        "on_vehicles": flow.on_vehicles(),
     }
+    flow.record_unfinished(env.now)
+    trips = trip_table(flow, plan)
     return Run(
         scenario,
         seed,
@@ -176,7 +177,11 @@ def service_table(plan: Plan) -> pd.DataFrame:
 
 
 def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
-    """The trip log as a DataFrame, one row per trip that ran, with its service's fleet."""
+    """The trip log as a DataFrame, one row per trip that ran, with its service's fleet.
+
+    Trips still under way when the run stopped are included, counted up to that
+    moment (``finished`` False; see ``ParcelFlow.record_unfinished``).
+    """
     log = flow.log
     service = np.array(log.service, dtype=np.int64)
     fleets = sorted({s.fleet for s in plan.services})
@@ -196,5 +201,7 @@ def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
             "vehicles": vehicles[service],
             "parcel_km": np.array(log.parcel_km, dtype=float),
             "parcel_dwell_h": np.array(log.parcel_dwell_h, dtype=float),
+            # False for a trip still under way when the run stopped (counted pro rata).
+            "finished": np.array(log.finished, dtype=bool),
         }
     )

@@ -116,11 +116,35 @@ class TripLog:
     capacity: list[int] = field(default_factory=list)
     parcel_km: list[float] = field(default_factory=list)
     parcel_dwell_h: list[float] = field(default_factory=list)
+    finished: list[bool] = field(default_factory=list)
 
     def record(self, **trip) -> None:
-        """Append one finished trip."""
+        """Append one trip."""
         for name, value in trip.items():
             getattr(self, name).append(value)
+
+
+@dataclass
+class TripProgress:
+    """How far a trip under way has got: enough to account for it if the run stops.
+
+    ``leg`` is the leg being driven (-1 before the first), ``drive_from`` the time its
+    driving starts (after the dwell at its first stop); ``km_done`` and
+    ``parcel_km_done`` cover the legs completed, per vehicle.
+    """
+
+    service: int
+    depart_h: float
+    late_h: float
+    capacity: int
+    leg: int = -1
+    drive_from: float = 0.0
+    km_done: float = 0.0
+    aboard: int = 0
+    carried: int = 0
+    max_load: int = 0
+    parcel_km_done: float = 0.0
+    parcel_dwell_h: float = 0.0
 
 
 class ParcelFlow:
@@ -138,9 +162,9 @@ class ParcelFlow:
         self.queues = [WaitingParcels() for _ in range(int(sum(sizes)))]
         self.level = plan.geography.level
         self.log = TripLog()
-        # Parcels aboard each trip under way, so that the parcels still in the
-        # network can be counted where they are when the run stops.
-        self.aboard: dict[int, int] = {}
+        # Trips under way, by trip number: so that the parcels still in the network can
+        # be counted where they are, and the work done accounted, when the run stops.
+        self.under_way: dict[int, TripProgress] = {}
         self._trip_numbers = itertools.count()
         # feeders[q]: the queues whose parcels may fall back to queue q.
         self.feeders: dict[int, list[int]] = {}
@@ -161,6 +185,44 @@ class ParcelFlow:
                 key = {HUB: "hub", STATION: "station", POINT: "point"}[int(self.level[place])]
                 counts[key] += len(self.queues[base + position])
         return counts
+
+    def on_vehicles(self) -> int:
+        """Parcels aboard trips under way."""
+        return sum(progress.aboard for progress in self.under_way.values())
+
+    def record_unfinished(self, now: float) -> None:
+        """Log the trips still under way when the run stops at *now*, pro rata.
+
+        Such a trip is counted for the work done up to *now*, not for the whole route:
+        its hours run to *now* (``end_h``), its km are the legs completed plus the
+        driven fraction (by time) of the leg under way, and its parcel-km likewise.
+        ``finished`` is False in its log row. Without this, a fleet whose trips never
+        come back would show no km, hours or cost at all.
+        """
+        for progress in self.under_way.values():
+            service = self.plan.services[progress.service]
+            km, parcel_km = progress.km_done, progress.parcel_km_done
+            if progress.leg >= 0:
+                leg_km, leg_h = service.leg_km[progress.leg], service.leg_h[progress.leg]
+                driven = now - progress.drive_from
+                share = min(max(driven / leg_h, 0.0), 1.0) if leg_h > 0 else float(driven >= 0)
+                km += leg_km * share
+                parcel_km += progress.aboard * leg_km * share
+            self.log.record(
+                service=progress.service,
+                depart_h=progress.depart_h,
+                # A trip still waiting out its departure delay has not started yet.
+                late_h=min(progress.late_h, now - progress.depart_h),
+                end_h=now,
+                km=km * service.vehicles,
+                parcels=progress.carried,
+                max_load=progress.max_load,
+                capacity=progress.capacity,
+                parcel_km=parcel_km,
+                parcel_dwell_h=progress.parcel_dwell_h,
+                finished=False,
+            )
+        self.under_way.clear()
 
     def enqueue(self, rows: np.ndarray, legs: np.ndarray, ready: np.ndarray) -> None:
         """Put parcels in the queue of the leg they ride next."""
@@ -235,24 +297,28 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
     """One run of a service along its stops, starting now.
 
     The load is kept sorted by alighting stop, so the parcels leaving at a stop
-    are always the front of the load.
+    are always the front of the load. ``flow.under_way`` holds the trip's progress
+    until it ends (see ``ParcelFlow.record_unfinished``).
     """
     ledger = flow.ledger
     base = int(flow.queue_base[index])
     last = len(service.stops) - 1
-    depart = env.now
     late = 0.0
     if service.delay_min is not None:
         d = service.delay_min
         late = float(draw_positive(flow.delay_rng, d.kind, d.mean, d.cv, 1)[0]) / 60.0
+    number = next(flow._trip_numbers)
+    progress = TripProgress(index, env.now, late, capacity)
+    flow.under_way[number] = progress
+    if late:
         yield env.timeout(late)
     left_behind_flag = LEFT_BEHIND if service.is_bus else 0
     rows, legs, alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
-    carried = max_load = 0
-    parcel_km = parcel_dwell = 0.0
-    number = next(flow._trip_numbers)
     for position, place in enumerate(service.stops):
         now = env.now
+        if position:  # the leg to this stop is behind us
+            progress.km_done += service.leg_km[position - 1]
+            progress.parcel_km_done += rows.size * service.leg_km[position - 1]
         leaving = int(np.searchsorted(alight, position, side="right")) if rows.size else 0
         dropped, dropped_legs = rows[:leaving], legs[:leaving]
         rows, legs, alight = rows[leaving:], legs[leaving:], alight[leaving:]
@@ -266,16 +332,18 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
                 on = queue.take(now, capacity - rows.size, ledger, left_behind_flag)
                 boarded = on[0]
         if position == 0 and boarded.size == 0 and not service.runs_empty:
+            del flow.under_way[number]
             return  # nothing to carry: the run is cancelled
         if boarded.size:
-            carried += boarded.size
+            progress.carried += boarded.size
             rows, legs, alight = _board((rows, legs, alight), on)
-            max_load = max(max_load, rows.size)
+            progress.max_load = max(progress.max_load, rows.size)
             if service.is_bus:
                 ledger.flags[boarded] |= RODE_BUS
+        progress.aboard = rows.size
         handled = leaving + boarded.size
         handling = service.handling_h_per_parcel * handled
-        parcel_dwell += handling
+        progress.parcel_dwell_h += handling
         # A van stops only where it hands parcels over or takes them on.
         dwell = (service.stop_h if handled or service.always_stops else 0.0) + handling
         if leaving:
@@ -283,21 +351,21 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
         if boarded.size and flow.level[place] == HUB:
             ledger.t_left_hub[boarded] = now + dwell
         if position < last:
-            flow.aboard[number] = rows.size
-            parcel_km += rows.size * service.leg_km[position]
+            progress.leg, progress.drive_from = position, now + dwell
             yield env.timeout(dwell + service.leg_h[position])
-    del flow.aboard[number]
+    del flow.under_way[number]
     flow.log.record(
         service=index,
-        depart_h=depart,
+        depart_h=progress.depart_h,
         late_h=late,
         end_h=env.now,
         km=sum(service.leg_km) * service.vehicles,
-        parcels=carried,
-        max_load=max_load,
+        parcels=progress.carried,
+        max_load=progress.max_load,
         capacity=capacity,
-        parcel_km=parcel_km,
-        parcel_dwell_h=parcel_dwell,
+        parcel_km=progress.parcel_km_done,
+        parcel_dwell_h=progress.parcel_dwell_h,
+        finished=True,
     )
 
 
