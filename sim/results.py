@@ -229,18 +229,20 @@ def results_folder(
     """
     target = Path(target)
     check_folder_target(target, ours, what)
+    # A link to a folder (results/run -> /big/disk/run) is written through, not replaced.
+    place = target.resolve() if target.is_symlink() and target.is_dir() else target
     work = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.partial-"))
+        place.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=place.parent, prefix=f".{place.name}.partial-"))
         os.chmod(work, 0o777 & ~_umask())
         yield work
         check_folder_target(target, ours, what)  # it may have changed during a long run
-        _move_into_place(work, target)
+        _move_into_place(work, place)
     except BaseException as exc:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
-        if isinstance(exc, OSError) and _inside(exc.filename, target.parent):
+        if isinstance(exc, OSError) and _inside(exc.filename, place.parent):
             shown = _shown(exc.filename, work, target)
             raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from exc
         raise

@@ -139,6 +139,26 @@ def test_run_uses_an_empty_folder_and_replaces_its_own_results(tiny, tmp_path, c
     assert leftovers(tmp_path) == []
 
 
+def test_ctrl_c_mid_run_keeps_the_previous_results_whole(tiny, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    assert cli(["run", tiny, "--out", out, "--quiet"], capsys)[0] == 0
+    before = snapshot(out)
+    monkeypatch.setattr("sim.experiments.tasks.replicate_kpis", _interrupt)
+    code, _, err = cli(["run", tiny, "--out", out, "--quiet", "--seed", 5], capsys)
+    assert code == 130 and "Traceback" not in err
+    assert snapshot(out) == before and leftovers(tmp_path) == []
+
+
+def test_a_link_to_a_results_folder_is_written_through(tiny, tmp_path, capsys):
+    real = tmp_path / "disk" / "run1"
+    assert cli(["run", tiny, "--out", real, "--quiet"], capsys)[0] == 0
+    link = tmp_path / "run1"
+    link.symlink_to(real, target_is_directory=True)
+    assert cli(["run", tiny, "--out", link, "--quiet", "--seed", 5], capsys)[0] == 0
+    assert link.is_symlink() and '"seed": 5' in (real / "manifest.json").read_text()
+    assert leftovers(tmp_path) == []
+
+
 @pytest.mark.parametrize("command", ["run", "compare", "sweep", "report"])
 @pytest.mark.parametrize("out", ["", ".", "..", "a/..", "FILE"])
 def test_out_that_names_no_folder_of_its_own_is_refused(
