@@ -4,7 +4,7 @@ One file with everything inside it: figures as base64 PNG, styles inline, no
 scripts, no fonts, no links out; a Content-Security-Policy forbids loading
 anything else. Every text that comes from a file (scenario names and
 descriptions, resolved scenarios, commands) is escaped. Figures are also saved
-as PNG and SVG in a folder beside the report. Nothing is written until
+as PNG and SVG in a folder beside the report. Nothing is put in place until
 everything has been drawn, and then atomically.
 """
 
@@ -570,10 +570,11 @@ def write_report(
     check_out(folder, out)
     figures_dir = figures_folder_for(out)
     results = load_results(folder)
-    report = build_report(results, lang, figures_folder=figures_dir.name)
-    # Everything is drawn: now write. The page is written while the figures are still
-    # in their temporary folder, so a failure leaves the old report and figures whole.
+    # The figures' temporary folder is made first, so an unwritable place fails before
+    # any drawing; the page is written while the figures are still there, so a failure
+    # at any point leaves the old report and figures whole and nothing new behind.
     with results_folder(figures_dir, is_figures_folder, "report figures folder") as work:
+        report = build_report(results, lang, figures_folder=figures_dir.name)
         for figure in report.figures:
             (work / f"{figure.name}.png").write_bytes(figure.png)
             (work / f"{figure.name}.svg").write_bytes(figure.svg)
