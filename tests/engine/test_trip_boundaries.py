@@ -1,0 +1,139 @@
+"""Boundaries of loading and falling back, on the tiny county, by hand.
+
+Found by mutation testing (docs/testing.md): no test had a parcel ready exactly at a
+departure, exactly one parcel waiting, a fallback falling due exactly at a departure,
+or two bus lines falling back to one van route.
+
+The county of test_tiny_network: hub H (0, 0), station S (0, 10), villages A (3, 10)
+and B (-3, 10); every parcel at the hub at 06:00 (unless said otherwise). Times below
+are chosen to be exact in binary floating point (multiples of 1/8 h), so "exactly at
+the departure" means exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import simulate
+from sim.engine.ledger import FELL_BACK, LEFT_BEHIND
+from sim.scenario.schema import Scenario
+from tests.engine.test_order_and_units import build
+from tests.engine.test_tiny_network import tiny
+
+A, B = 2, 3
+EIGHTH = 0.125  # 7.5 min, and 3 km at 24 km/h
+
+
+def dyadic(tmp_path, model, van_departures, **changes) -> Scenario:
+    """Trunk 08:00: 7.5 min loading, 10 km at 40 km/h, 7.5 min unloading: at S at
+    8 + 0.125 + 0.25 + 0.125 = 8.5 h; cross-dock 30 min: ready to leave S at 9.0 h.
+    Township vans: 7.5 min a stop, 3 km at 24 km/h (0.125 h), one route per village."""
+    base = tiny(
+        tmp_path,
+        model,
+        trunk={"speed_kmh": 40, "stop_min": 7.5},
+        township_van={"speed_kmh": 24, "stop_min": 7.5, "departures": van_departures},
+    )
+    return build(base, **changes)
+
+
+def test_parcel_ready_exactly_at_the_departure_boards_it(tmp_path):
+    # Ready at S at 9.0 h, the township van leaves at 09:00: they ride it, at the point
+    # 9 + 0.125 (loading) + 0.125 (3 km) + 0.125 (unloading) = 9.375 h, not 15.375 h.
+    run = simulate(dyadic(tmp_path, "via_township", ["09:00", "15:00"]), seed=3)
+    np.testing.assert_array_equal(run.parcels["t_station"], 8.5)
+    np.testing.assert_array_equal(run.parcels["t_at_point"], 9.375)
+
+
+def one_left_behind(tmp_path, capacity):
+    # Trunk to S, then bus S -> A (09:00; 7.5 min dwell, 3 km at 24 km/h) with the
+    # township van as fallback after 2 h; township vans at 09:30 and 11:00.
+    line = {
+        "name": "L",
+        "stops": ["S", "A"],
+        "departures_out": ["09:00"],
+        "departures_back": [],
+        "speed_kmh": 24,
+        "dwell_min": 7.5,
+        "handling_min_per_parcel": 0,
+        "capacity_parcels": capacity,
+    }
+    changes = {
+        "buses": {"lines": [line]},
+        "delivery": {"model": "trunk_then_bus", "fallback_after_h": 2.0},
+    }
+    return dyadic(tmp_path, "via_township", ["09:30", "11:00"], **changes)
+
+
+def test_single_left_behind_parcel_falls_back_exactly_when_due(tmp_path):
+    # The parcel counts do not depend on the bus (demand has its own random stream):
+    # learn A's count n, then give the bus room for n - 1.
+    first = simulate(one_left_behind(tmp_path, 1000), seed=3).parcels
+    n = int((first["destination"] == A).sum())
+    assert n > 2
+    run = simulate(one_left_behind(tmp_path, n - 1), seed=3)
+    mine = run.parcels[run.parcels["destination"] == A].sort_index()
+    # Ready at 9.0 h; the 09:00 bus takes n - 1 of them (all reached the hub at 06:00:
+    # first come by ledger order): 9 + 0.125 + 0.125 + 0.125 = 9.375 h at A.
+    np.testing.assert_array_equal(mine["t_at_point"].iloc[:-1], 9.375)
+    # The last one waited: due at 9.0 + 2.0 = 11.0 h exactly. The 09:30 van leaves it
+    # (not due); the 11:00 van takes it, alone: 11 + 0.375 = 11.375 h.
+    last = mine.iloc[-1]
+    assert last["t_at_point"] == 11.375
+    flags = int(last["flags"])
+    assert flags & LEFT_BEHIND and flags & FELL_BACK
+    assert run.kpis["bus_fallback_parcels"] == 1 and run.kpis["bus_overflow_parcels"] == 1
+    # B has no bus: the 09:30 township van, 9.5 + 0.375 h.
+    np.testing.assert_array_equal(
+        run.parcels.loc[run.parcels["destination"] == B, "t_at_point"], 9.875
+    )
+
+
+def two_lines(tmp_path, wave, van, fallback_after_h, days=1):
+    # Bus L1 H -> S -> A with room for everything, L2 H -> S -> B with room for 10, both
+    # at 08:00; one hub-van route through A and B (0.872 h <= 0.9 h) is both lines'
+    # fallback: its queue at H has two feeders, L1's first.
+    def line(name, village, capacity):
+        return {
+            "name": name,
+            "stops": ["H", "S", village],
+            "departures_out": ["08:00"],
+            "departures_back": [],
+            "capacity_parcels": capacity,
+        }
+
+    base = tiny(tmp_path, "direct", hub_van={"departures": [van], "max_route_h": 0.9})
+    return build(
+        base,
+        **{
+            "buses": {"lines": [line("L1", "A", 1000), line("L2", "B", 10)]},
+            "delivery": {"model": "bus", "fallback_after_h": fallback_after_h},
+            "demand.waves": [{"time": wave, "share": 1.0}],
+            "horizon.days": days,
+            "horizon.drain_days": 2,
+        },
+    )
+
+
+def test_second_feeder_falls_back_when_the_first_is_empty(tmp_path):
+    # Parcels at 06:00, sorted by ~06:00:04, due 5 h later; at 11:30 L1's queue is empty
+    # (its bus took all of A's) and L2 left B's parcels after the first 10: they fall
+    # back to the 11:30 van, which leaves H after 6 min loading.
+    run = simulate(two_lines(tmp_path, "06:00", "11:30", 5.0), seed=3)
+    b = run.parcels[run.parcels["destination"] == B].sort_index()
+    assert len(b) > 20
+    rest = b.iloc[10:]
+    assert ((rest["flags"] & FELL_BACK) != 0).all()
+    np.testing.assert_allclose(rest["t_left_hub"], 11.5 + 0.1)
+
+
+def test_second_feeder_falls_back_when_the_first_has_none_due(tmp_path):
+    # Parcels at 04:00, due 12 h later; the van leaves at 05:00. On day 1 at 05:00 L1's
+    # queue holds day 1's A parcels (not due) and L2's holds day 0's leftovers (due at
+    # ~16:00 on day 0): those leave H on the van at 29 + 0.1 h.
+    run = simulate(two_lines(tmp_path, "04:00", "05:00", 12.0, days=2), seed=3)
+    b = run.parcels[(run.parcels["destination"] == B) & (run.parcels["t_hub"] < 24)]
+    assert len(b) > 20
+    rest = b.sort_index().iloc[10:]
+    assert ((rest["flags"] & FELL_BACK) != 0).all()
+    np.testing.assert_allclose(rest["t_left_hub"], 24 + 5.0 + 0.1)
