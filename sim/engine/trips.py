@@ -342,7 +342,9 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
                 ledger.flags[boarded] |= RODE_BUS
         progress.aboard = rows.size
         handled = leaving + boarded.size
-        handling = service.handling_h_per_parcel * handled
+        # The vehicles of a departure run together and handle their parcels side by
+        # side (as route planning assumes: a vehicle's load each).
+        handling = service.handling_h_per_parcel * handled / service.vehicles
         progress.parcel_dwell_h += handling
         # A van stops only where it hands parcels over or takes them on.
         dwell = (service.stop_h if handled or service.always_stops else 0.0) + handling

@@ -167,15 +167,13 @@ def plan_fleet(
                 max_duration_h=fleet.max_route_h,
                 seed=routing.seed,
                 iterations=routing.iterations,
+                # As the trips run: a stop at the depot to load, one at each client to
+                # unload, and every planned parcel handled at both.
+                handling_time_h=fleet.handling_min_per_parcel / 60.0,
+                depot_time_h=fleet.stop_min / 60.0,
             )
         except RoutePlanningError as exc:
-            place = geo.ids[mine[exc.client]] if exc.client is not None else "a place"
-            raise ScenarioError(
-                None,
-                f"fleets.{fleet_name}.max_route_h",
-                f"{place} cannot be reached from {geo.ids[depot]} within the {fleet_name} "
-                f"limits: {exc}",
-            ) from None
+            raise _unreachable(exc, geo, fleet_name, fleet, int(depot), mine) from None
         for route in routes:
             # The planner gives a village too big for one vehicle a route of its own;
             # enough vehicles then run it together.
@@ -188,6 +186,50 @@ def plan_fleet(
             for position, client in enumerate(stops[1:-1], start=1):
                 legs[client] = (index, 0, position)
     return services, legs
+
+
+# Enough place ids to recognise the problem; a long list only hides the advice after it.
+_PLACES_SHOWN = 3
+
+
+def _unreachable(
+    exc: RoutePlanningError,
+    geo: Geography,
+    fleet_name: str,
+    fleet: Fleet,
+    depot: int,
+    clients: list[int],
+) -> ScenarioError:
+    """A planning failure as a scenario error naming places by id and the limits to change."""
+    path = f"fleets.{fleet_name}.max_route_h"
+    depot_id = geo.ids[depot]
+    if not exc.clients:
+        return ScenarioError(
+            None,
+            path,
+            f"no {fleet_name} plan found within max_route_h {fleet.max_route_h:g} h and "
+            f"capacity {fleet.capacity_parcels} for the places served from {depot_id}; "
+            f"raise {path} or routing.iterations",
+        )
+    named = [
+        f"{geo.ids[clients[c]]} {hours:.2f} h"
+        for c, hours in zip(exc.clients[:_PLACES_SHOWN], exc.alone_h, strict=False)
+    ]
+    more = len(exc.clients) - len(named)
+    listed = ", ".join(named) + (f" and {more} more" if more > 0 else "")
+    count = "1 place" if len(exc.clients) == 1 else f"{len(exc.clients)} places"
+    worst = max(exc.alone_h)
+    return ScenarioError(
+        None,
+        path,
+        f"{count} cannot be reached from {depot_id} by {fleet_name} within max_route_h "
+        f"{fleet.max_route_h:g} h even alone (there and back at {fleet.speed_kmh:g} km/h, "
+        f"{fleet.stop_min:g} min stops at {depot_id} and at the place, "
+        f"{fleet.handling_min_per_parcel:g} min per planned parcel loaded and unloaded): "
+        f"{listed}. Raise {path} to at least {worst:.2f} h, or raise "
+        f"fleets.{fleet_name}.speed_kmh or lower fleets.{fleet_name}.stop_min or "
+        f"fleets.{fleet_name}.handling_min_per_parcel",
+    )
 
 
 def corridor_lines(scenario: Scenario, geo: Geography) -> list[tuple[str, str, list[int]]]:

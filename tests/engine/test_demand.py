@@ -31,6 +31,8 @@ def _scenario():
             "peaks": [PEAK],
         },
         routing={"iterations": 10},
+        # Hub vans alone: their routes fit even with this much demand to handle.
+        delivery={"model": "direct"},
     )
 
 

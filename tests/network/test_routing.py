@@ -243,3 +243,32 @@ def test_helpers():
     assert route_km([], dist) == 0.0
     assert route_duration_h([0, 1], dist, 40.0, 0.25) == pytest.approx(36 / 40 + 0.5)
     assert route_duration_h([], dist, 40.0, 0.25) == 0.0
+
+
+def test_handling_and_depot_stop_count_against_the_duration_limit():
+    # A at (10, 0), B at (10, 2): together 10 + 2 + 10.2 = 22.2 km (0.555 h at 40 km/h)
+    # with 0.1 h stops at the depot, A and B: 0.855 h, well within 2 h, and shorter than
+    # two routes (40.4 km). Their 60 planned parcels handled twice at 0.01 h add 1.2 h:
+    # 2.055 h is over the limit, so each gets its own route (1.3 h and 1.31 h).
+    dist = matrix([(0, 0), (10, 0), (10, 2)])
+    demand = np.array([30.0, 30.0])
+    together = plan(dist, demand, max_duration_h=2.0, depot_time_h=STOP)
+    assert [sorted(r) for r in together] == [[0, 1]]  # either direction: same km
+    apart = plan(dist, demand, max_duration_h=2.0, depot_time_h=STOP, handling_time_h=0.01)
+    assert apart == [[0], [1]]
+    duration = route_duration_h(
+        [0, 1], dist, SPEED, STOP, load=60, handling_time_h=0.01, depot_time_h=STOP
+    )
+    assert duration == pytest.approx((12 + math.hypot(10, 2)) / SPEED + 0.3 + 1.2)
+
+
+def test_depot_stop_and_handling_can_make_a_client_unreachable():
+    # 20 km there and back: 0.5 h + 0.1 h stop fits 0.6 h exactly; a depot stop of 0.1 h
+    # does not, nor does handling its 5 parcels twice at 0.01 h (0.1 h).
+    dist = matrix([(0, 0), (10, 0)])
+    assert plan(dist, np.array([5.0]), max_duration_h=0.6) == [[0]]
+    for extra in ({"depot_time_h": 0.1}, {"handling_time_h": 0.01}):
+        with pytest.raises(RoutePlanningError) as info:
+            plan(dist, np.array([5.0]), max_duration_h=0.6, **extra)
+        assert info.value.clients == (0,)
+        assert info.value.alone_h == pytest.approx((0.7,))
