@@ -212,22 +212,21 @@ def _unreachable(
             f"raise {path} or routing.iterations",
         )
     named = [
-        f"{geo.ids[clients[c]]} {hours:.2f} h"
+        f"{geo.ids[clients[c]]} ({hours:.2f} h)"
         for c, hours in zip(exc.clients[:_PLACES_SHOWN], exc.alone_h, strict=False)
     ]
     more = len(exc.clients) - len(named)
-    listed = ", ".join(named) + (f" and {more} more" if more > 0 else "")
-    count = "1 place" if len(exc.clients) == 1 else f"{len(exc.clients)} places"
+    listed = ", ".join(named) + (f" and {more} more places" if more > 0 else "")
     worst = max(exc.alone_h)
     return ScenarioError(
         None,
         path,
-        f"{count} cannot be reached from {depot_id} by {fleet_name} within max_route_h "
+        f"{listed} cannot be reached from {depot_id} by {fleet_name} within max_route_h "
         f"{fleet.max_route_h:g} h even alone (there and back at {fleet.speed_kmh:g} km/h, "
         f"{fleet.stop_min:g} min stops at {depot_id} and at the place, "
-        f"{fleet.handling_min_per_parcel:g} min per planned parcel loaded and unloaded): "
-        f"{listed}. Raise {path} to at least {worst:.2f} h, or raise "
-        f"fleets.{fleet_name}.speed_kmh or lower fleets.{fleet_name}.stop_min or "
+        f"{fleet.handling_min_per_parcel:g} min per planned parcel loaded and unloaded). "
+        f"Raise {path} to at least {worst:.2f} h, or raise fleets.{fleet_name}.speed_kmh "
+        f"or lower fleets.{fleet_name}.stop_min or "
         f"fleets.{fleet_name}.handling_min_per_parcel",
     )
 
