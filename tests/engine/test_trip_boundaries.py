@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import simulate
-from sim.engine.ledger import FELL_BACK, LEFT_BEHIND
+from sim.engine.ledger import FELL_BACK, HOME_DELIVERY, LEFT_BEHIND
 from sim.scenario.schema import Scenario
 from tests.engine.test_order_and_units import build
 from tests.engine.test_tiny_network import tiny
@@ -46,14 +46,16 @@ def test_parcel_ready_exactly_at_the_departure_boards_it(tmp_path):
 
 
 def one_left_behind(tmp_path, capacity):
-    # Trunk to S, then bus S -> A (09:00; 7.5 min dwell, 3 km at 24 km/h) with the
-    # township van as fallback after 2 h; township vans at 09:30 and 11:00.
+    # Trunk to S, then bus H -> S -> A with the township van as fallback after 2 h;
+    # township vans at 09:30 and 11:00. The bus leaves H at 08:45, dwells 7.5 min and
+    # runs 10 km at 80 km/h (0.125 h): at S at 9.0 h exactly, when the parcels are
+    # ready; it boards them at its second stop.
     line = {
         "name": "L",
-        "stops": ["S", "A"],
-        "departures_out": ["09:00"],
+        "stops": ["H", "S", "A"],
+        "departures_out": ["08:45"],
         "departures_back": [],
-        "speed_kmh": 24,
+        "speed_kmh": 80,
         "dwell_min": 7.5,
         "handling_min_per_parcel": 0,
         "capacity_parcels": capacity,
@@ -73,9 +75,9 @@ def test_single_left_behind_parcel_falls_back_exactly_when_due(tmp_path):
     assert n > 2
     run = simulate(one_left_behind(tmp_path, n - 1), seed=3)
     mine = run.parcels[run.parcels["destination"] == A].sort_index()
-    # Ready at 9.0 h; the 09:00 bus takes n - 1 of them (all reached the hub at 06:00:
-    # first come by ledger order): 9 + 0.125 + 0.125 + 0.125 = 9.375 h at A.
-    np.testing.assert_array_equal(mine["t_at_point"].iloc[:-1], 9.375)
+    # Ready at 9.0 h; the bus takes n - 1 of them at S (all reached the hub at 06:00:
+    # first come by ledger order): 9 + 0.125 (dwell) + 3 km at 80 km/h + 0.125 at A.
+    np.testing.assert_allclose(mine["t_at_point"].iloc[:-1], 9 + 0.125 + 3 / 80 + 0.125)
     # The last one waited: due at 9.0 + 2.0 = 11.0 h exactly. The 09:30 van leaves it
     # (not due); the 11:00 van takes it, alone: 11 + 0.375 = 11.375 h.
     last = mine.iloc[-1]
@@ -137,3 +139,50 @@ def test_second_feeder_falls_back_when_the_first_has_none_due(tmp_path):
     rest = b.sort_index().iloc[10:]
     assert ((rest["flags"] & FELL_BACK) != 0).all()
     np.testing.assert_allclose(rest["t_left_hub"], 24 + 5.0 + 0.1)
+
+
+def test_bus_with_room_for_one_parcel_carries_one(tmp_path):
+    # Bus H -> S -> A at 08:00 and 12:00 with room for 1 parcel; A's ~100 parcels never
+    # fall back (48 h): each trip carries exactly one, the oldest waiting.
+    line = {
+        "name": "L",
+        "stops": ["H", "S", "A"],
+        "departures_out": ["08:00", "12:00"],
+        "departures_back": [],
+        "capacity_parcels": 1,
+    }
+    scenario = build(
+        tiny(tmp_path, "direct"),
+        **{"buses": {"lines": [line]}, "delivery": {"model": "bus", "fallback_after_h": 48}},
+    )
+    run = simulate(scenario, seed=3)
+    buses = run.trips[run.trips["fleet"] == "bus"]
+    assert list(buses["parcels"]) == [1] * len(buses) and len(buses) == 4  # 2 days
+    mine = run.parcels[run.parcels["destination"] == A].sort_index()
+    assert mine["t_left_hub"].iloc[:4].notna().all() and mine["t_left_hub"].iloc[4:].isna().all()
+
+
+def test_left_behind_parcels_keep_their_other_flags(tmp_path):
+    # Bus to A with room for 30 of ~100; half the parcels are for home delivery (picked
+    # up the moment they reach the point, the others 2 h later). Being left behind adds
+    # a flag and must not erase the home-delivery one.
+    line = {
+        "name": "L",
+        "stops": ["H", "S", "A"],
+        "departures_out": ["08:00", "12:00", "16:00", "20:00"],
+        "departures_back": [],
+        "capacity_parcels": 30,
+    }
+    scenario = build(
+        tiny(tmp_path, "direct"),
+        **{
+            "buses": {"lines": [line]},
+            "delivery": {"model": "bus", "fallback_after_h": 48},
+            "points.home_delivery_share": 0.5,
+        },
+    )
+    parcels = simulate(scenario, seed=3).parcels
+    left = (parcels["flags"] & LEFT_BEHIND) != 0
+    home = (parcels["flags"] & HOME_DELIVERY) != 0
+    assert left.sum() > 30 and (left & home).any() and (left & ~home).any()
+    np.testing.assert_array_equal(home, parcels["t_picked_up"] == parcels["t_at_point"])
