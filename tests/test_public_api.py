@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import sim
 from tests.conftest import REPO
@@ -18,3 +20,15 @@ def test_public_names_exist_and_nothing_else_is_star_exported():
     assert len(sim.__all__) == len(set(sim.__all__)) <= 12
     for name in sim.__all__:
         assert hasattr(sim, name), name
+
+
+def test_importing_the_package_loads_no_heavy_dependency():
+    # The ruralsim command imports the package before main() can turn Ctrl-C into
+    # exit 130; the public names load on first use.
+    code = (
+        "import sys, sim, sim.cli; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'pydantic', 'pyvrp', 'scipy') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
