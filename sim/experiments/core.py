@@ -30,7 +30,6 @@ from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.precision import DEFAULT_BATCH, SequentialResult, sequential_replications
 from sim.analysis.sweep import sweep_table
 from sim.analysis.warmup import MserResult, mser, text_chart
-from sim.engine.model import plan_for
 from sim.experiments import tasks
 from sim.experiments.design import (
     SweepDesign,
@@ -51,7 +50,7 @@ from sim.results import (
     write_json,
     write_text_atomic,
 )
-from sim.runner import load_checked
+from sim.runner import check_scenario, load_checked
 from sim.scenario import ScenarioError
 from sim.scenario.loader import apply_overrides, validate
 from sim.scenario.schema import Scenario
@@ -83,13 +82,9 @@ def _load(item: ScenarioLike, overrides: Sequence[str]) -> tuple[Scenario, str |
         origins: dict[str, str] = {}
         data = apply_overrides(item.model_dump(mode="json"), list(overrides), origins)
         item = validate(Scenario, data, origins, default_file="--set")
-    _plan(item)
+    # A scenario built in code has not been through load_checked: the same checks now.
+    check_scenario(item)
     return item, None
-
-
-def _plan(scenario: Scenario) -> None:
-    # Route planning can still reject a scenario (a village out of reach).
-    plan_for(scenario)
 
 
 def _check_focus(kpis: Iterable[str] | None) -> tuple[str, ...]:
@@ -735,7 +730,7 @@ def run_sweep(
     for name, values in zip(names, expanded, strict=True):
         try:
             point = scenario_with(base, overrides, values)
-            _plan(point)
+            check_scenario(point)
         except ScenarioError as exc:
             # The point's own values reach the loader as overrides; name them as varied.
             varied = tuple(values)
