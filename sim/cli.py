@@ -357,7 +357,9 @@ def cmd_validate(args) -> int:
     import yaml
 
     scenario = _load(args)
-    sys.stdout.write(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False))
+    sys.stdout.write(
+        yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+    )
     return EXIT_OK
 
 

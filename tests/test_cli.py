@@ -63,6 +63,12 @@ def test_same_seed_gives_byte_identical_kpis(tmp_path):
     assert (tmp_path / "a" / "kpis.csv").read_bytes() != (tmp_path / "c" / "kpis.csv").read_bytes()
 
 
+def test_validate_prints_a_chinese_name_as_written(capsys):
+    scenario = SCENARIOS / "leiyang_direct.yaml"
+    assert main(["validate", str(scenario), "--set", "name=耒阳_direct"]) == 0
+    assert "name: 耒阳_direct" in capsys.readouterr().out
+
+
 def test_validate_prints_the_resolved_scenario(capsys):
     assert main(["validate", str(SCENARIOS / "leiyang_direct.yaml")]) == 0
     resolved = yaml.safe_load(capsys.readouterr().out)
