@@ -82,3 +82,42 @@ def test_trip_cut_off_before_leaving_the_hub_still_costs_its_vehicle(tmp_path):
     assert kpis["vehicle_km"] == 0.0  # it has not moved
     assert kpis["vehicle_hours"] == pytest.approx(1.0)
     assert kpis["cost_total_cny"] == pytest.approx(300.0)
+
+
+def test_bus_cut_off_by_the_end_is_charged_for_the_cargo_km_it_carried(tmp_path):
+    # A bus line H -> A -> B (B 20 km beyond A, nobody lives there) leaves at 23:00 with
+    # A's n parcels: 6 min dwell at H, 20 km to A (23:06-23:36), 6 min dwell, then 18 min
+    # (12 km) towards B before midnight. It drove 32 km with n parcels over 20 km.
+    nodes = tmp_path / "line.csv"
+    nodes.write_text(
+        "id,level,parent,x_km,y_km,population\n"
+        "H,hub,,0,0,0\nS,station,H,0,1,0\nA,point,S,0,20,1000\nB,point,S,0,40,0\n"
+    )
+    line = {
+        "name": "L",
+        "stops": ["H", "A", "B"],
+        "departures_out": ["23:00"],
+        "departures_back": [],
+        "speed_kmh": 40,
+        "dwell_min": 6,
+        "handling_min_per_parcel": 0,
+        "capacity_parcels": 1000,
+        "full_cargo_share": 0.1,
+        "co2_per_km_kg": 1.0,
+        "fee_per_line_day_cny": 0,
+    }
+    scenario = one_village(tmp_path).model_dump(mode="json")
+    scenario["network"]["csv_path"] = str(nodes)
+    scenario["buses"] = {"lines": [line]}
+    scenario["delivery"] = {"model": "bus", "fallback_after_h": 48}
+    run = simulate(Scenario.model_validate(scenario), seed=1)
+    [bus] = run.trips[run.trips["fleet"] == "bus"].itertuples()
+    assert not bus.finished and bus.km == pytest.approx(32.0)
+    n = run.kpis["parcels_generated"]
+    assert n > 0 and run.kpis["parcels_delivered"] == n
+    # Parcels are charged full_cargo_share × parcel-km / (cargo capacity × km driven) of
+    # the bus's 32 km and 1 h: 0.1 × 20 n / 1000 km. The hub van had nothing to carry.
+    share = 0.1 * 20 * n / (1000 * 32)
+    assert run.kpis["vehicle_km"] == pytest.approx(share * 32)
+    assert run.kpis["co2_kg"] == pytest.approx(share * 32 * 1.0)
+    assert run.kpis["vehicle_hours"] == pytest.approx(share * 1.0)
