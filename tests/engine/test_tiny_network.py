@@ -169,3 +169,22 @@ def test_village_bigger_than_a_van_gets_several_vans(tmp_path):
     # routes of 6 km, each by three vans, twice; plus the 20 km trunk run.
     assert (vans["parcels"] > 0).all() and len(vans) == 4
     assert run.kpis["vehicle_km"] == pytest.approx(20 + 2 * (3 * 6 + 3 * 6))
+
+
+def test_vans_running_together_handle_their_parcels_side_by_side(tmp_path):
+    # Three 25-parcel vans per village as above, now at 0.6 min (0.01 h) per parcel.
+    # Planned: a vanload of 25 each, loaded and unloaded: 0.4 h + 0.5 h, within 1 h.
+    scenario = tiny(
+        tmp_path,
+        "via_township",
+        township_van={"capacity_parcels": 25, "handling_min_per_parcel": 0.6, "max_route_h": 1},
+    )
+    parcels = simulate(scenario, seed=3).parcels
+    for village in (2, 3):
+        first = parcels[(parcels["destination"] == village) & (parcels["t_at_point"] < 12)]
+        m = len(first)
+        assert m == 75  # ~100 waiting: the three vans leave full
+        # 09:00 loading: 6 min + m / 3 parcels per van at 0.01 h; 3 km at 30 km/h;
+        # unloading the same. One van alone would take three times the handling.
+        handling = 0.01 * m / 3
+        np.testing.assert_allclose(first["t_at_point"], 9.0 + 0.1 + handling + 0.1 + 0.1 + handling)
