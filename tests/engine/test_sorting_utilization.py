@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim import simulate
+from sim.analysis.details import daily_series
 from sim.engine.queueing import BusyByDay, WorkingClock, fifo_departures_in_shifts
 from tests.conftest import small_scenario
 
@@ -60,6 +61,10 @@ def test_overloaded_sorter_is_busy_every_shift_hour_and_no_more():
     assert run.kpis["sorting_utilization"] == pytest.approx(1.0, abs=1e-9)
     assert np.all(run.sorting_busy_h <= 17.0)
     assert run.sorting_busy_h[1:] == pytest.approx(17.0)
+    # The report's daily series: the same hours per day, so at most 1 every day.
+    daily = daily_series(run)["sorting_utilization"].to_numpy()
+    assert daily.size == 5 and np.all(daily <= 1.0)
+    assert daily[1:] == pytest.approx(1.0)
 
 
 def test_underloaded_sorter_utilisation_is_offered_work_over_shift_hours():
