@@ -139,3 +139,20 @@ def test_cli_exits_2_naming_the_places(tmp_path, capsys):
     assert code == 2
     assert "Traceback" not in err
     assert "fleets.hub_van.max_route_h" in err and "FAR1" in err
+
+
+def test_no_plan_found_names_the_depot_and_what_to_raise(tmp_path, monkeypatch):
+    import sim.network.services as services
+    from sim.network.routing import RoutePlanningError
+
+    def no_plan(*args, **kwargs):
+        raise RoutePlanningError("PyVRP found no feasible plan")
+
+    monkeypatch.setattr(services, "plan_routes", no_plan)
+    with pytest.raises(ScenarioError) as info:
+        services.build_plan(
+            Scenario.model_validate(_far_county(tmp_path)),
+            plan_for(Scenario.model_validate(_far_county(tmp_path, max_route_h=9))).geography,
+        )
+    assert info.value.yaml_path == "fleets.hub_van.max_route_h"
+    assert "from HUB" in info.value.message and "routing.iterations" in info.value.message

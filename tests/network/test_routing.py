@@ -220,6 +220,8 @@ def test_infeasible_solver_result_raises(monkeypatch):
         ({"speed_kmh": 0.0}, "speed"),
         ({"max_duration_h": 0.0}, "max_duration"),
         ({"iterations": -1}, "iterations"),
+        ({"handling_time_h": -0.1}, "handling_time_h"),
+        ({"depot_time_h": float("inf")}, "depot_time_h"),
     ],
 )
 def test_invalid_inputs(kwargs, match):
