@@ -119,7 +119,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
         If the scenario's parcels would not fit in memory (see :func:`check_demand_fits`);
         a scenario built in code has not been through :func:`load_checked`.
     """
-    check_demand_fits(scenario, plan_for(scenario).geography)  # planned once, cached
+    check_scenario(scenario)  # demand size first, then the (cached) plan
     result = run(scenario, seed=seed, replication=replication)
     result.kpis = compute_kpis(
         scenario, result.ledger, result.trips, result.services, result.sorting_busy_h, result.end_h
