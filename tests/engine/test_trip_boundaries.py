@@ -186,3 +186,30 @@ def test_left_behind_parcels_keep_their_other_flags(tmp_path):
     home = (parcels["flags"] & HOME_DELIVERY) != 0
     assert left.sum() > 30 and (left & home).any() and (left & ~home).any()
     np.testing.assert_array_equal(home, parcels["t_picked_up"] == parcels["t_at_point"])
+
+
+def test_bus_lateness_follows_its_lognormal_distribution(tmp_path):
+    # delay_min lognormal, mean 10 min, cv 0.5, one draw per trip: 8 departures a day
+    # for 30 days + 1 drain day = 248 trips. The sample mean is within 5 standard errors
+    # (0.5 x 10 / sqrt(248) = 0.32 min) of 10 min; the sample cv within 0.1 of 0.5 (its
+    # standard error is about 0.5 sqrt(1/(2n) + 0.5^2/n) = 0.027, so 0.1 is ~3.7 of them).
+    line = {
+        "name": "L",
+        "stops": ["H", "S", "A"],
+        "departures_out": ["06:00", "08:00", "10:00", "12:00", "14:00", "16:00", "18:00", "20:00"],
+        "departures_back": [],
+        "delay_min": {"kind": "lognormal", "mean": 10, "cv": 0.5},
+    }
+    scenario = build(
+        tiny(tmp_path, "direct"),
+        **{
+            "buses": {"lines": [line]},
+            "delivery": {"model": "bus"},
+            "horizon.days": 30,
+            "demand.parcels_per_capita_day": 0.001,
+        },
+    )
+    late_min = simulate(scenario, seed=3).trips.query("fleet == 'bus'")["late_h"] * 60
+    assert len(late_min) == 8 * 31
+    assert abs(late_min.mean() - 10) < 5 * 0.5 * 10 / np.sqrt(len(late_min))
+    assert 0.4 < late_min.std() / late_min.mean() < 0.6
