@@ -4,10 +4,20 @@ Everything here reads files that ``ruralsim compare``, ``sweep`` and ``run``
 wrote; nothing is simulated. Anything unexpected (not a results folder, an
 unfinished experiment, a missing or damaged table) raises :class:`ReportError`
 with one message naming the file.
+
+A report must never show numbers the folder does not back, so besides columns and
+numbers the checks cover what damage leaves behind: a file cut off mid-line or
+missing rows (``kpis.csv`` must have exactly the manifest's replications, each
+detail table the same rows for each of them), cells emptied or reading
+``nan``/``inf``, a ``comparison.csv`` that is not what its scenarios' ``kpis.csv``
+give, places and services that are not one network, and manifest fields of the
+wrong type.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -16,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table
@@ -74,6 +85,11 @@ _NUMERIC = {
     "places": ("x_km", "y_km"),
     "services": (),
 }
+_OPTIONAL_VALUES = {"villages": ("lead_time_mean_h",), "percentiles": ("lead_time_h",)}
+"""Detail columns that may be empty (a village, or a replication, with no parcel delivered).
+Every other column named above must have a value in every row."""
+_PER_REPLICATION = ("percentiles", "villages", "daily")
+"""Detail tables with a row set per replication (the same rows in each)."""
 
 
 # Numbers read back exactly as written: pandas 3 does so by default, pandas 2 when asked.
@@ -164,10 +180,9 @@ class Results:
         return self.names[0]
 
     @property
-    def replications(self) -> int | None:
-        """Replications per scenario, as the manifest says."""
-        value = self.manifest.get("replications")
-        return value if isinstance(value, int) else None
+    def replications(self) -> int:
+        """Replications per scenario, as the manifest says (checked when read)."""
+        return self.manifest["replications"]
 
     @property
     def seed(self):
@@ -206,8 +221,17 @@ def _read_json(path: Path) -> dict:
     return data
 
 
-def read_csv(path: Path, columns: Sequence[str], numeric: Sequence[str] = ()) -> pd.DataFrame:
+def read_csv(
+    path: Path,
+    columns: Sequence[str],
+    numeric: Sequence[str] = (),
+    required: Sequence[str] = (),
+) -> pd.DataFrame:
     """Read a CSV table the report needs, checking its columns and numbers.
+
+    Only an empty cell is a missing value (ruralsim writes NaN so); a cell reading
+    ``nan``, ``inf`` or ``NA`` was not written by ruralsim and is refused in a numeric
+    column (and kept as text in another: a village may be called ``NA``).
 
     Parameters
     ----------
@@ -216,7 +240,9 @@ def read_csv(path: Path, columns: Sequence[str], numeric: Sequence[str] = ()) ->
     columns : sequence of str
         Columns it must have.
     numeric : sequence of str
-        Columns that must hold numbers (empty cells are allowed).
+        Columns that must hold finite numbers (or nothing, unless also required).
+    required : sequence of str
+        Columns that must have a value in every row.
 
     Returns
     -------
@@ -226,33 +252,98 @@ def read_csv(path: Path, columns: Sequence[str], numeric: Sequence[str] = ()) ->
     Raises
     ------
     ReportError
-        If the file is missing, is not a CSV table, or lacks a column or a number.
+        If the file is missing, is not a CSV table, is cut off in the middle of a
+        line, or lacks a column, a value or a number.
     """
+    if path.is_dir():
+        raise ReportError(f"{path} is a folder, not a CSV file")
     if not path.is_file():
         raise ReportError(f"{path} is missing")
     try:
-        frame = pd.read_csv(path, **_EXACT)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise ReportError(f"{path} cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ReportError(f"{path} is not a readable CSV table (not UTF-8 text)") from None
+    if "\x00" in text:
+        raise ReportError(f"{path} is not a readable CSV table (binary data)")
+    if text and not text.endswith("\n"):  # ruralsim ends every line, the last one too
+        raise ReportError(
+            f"{path} does not end with a line break: the file is cut off (or was not "
+            "written by ruralsim)"
+        )
+    rows = csv.reader(io.StringIO(text))
+    width = len(next(rows, []))
+    for row in rows:  # pandas would fill a short row with missing values
+        if row and len(row) != width:
+            raise ReportError(
+                f"{path}: line {rows.line_num} has {len(row)} field(s), the header {width}; "
+                "is it damaged?"
+            )
+    try:
+        frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""], **_EXACT)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"{path} is not a readable CSV table ({reason})") from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ReportError(f"{path} lacks column(s) {', '.join(missing)}; is it damaged?")
+    for column in required:
+        empty = frame[column].isna().to_numpy()
+        if empty.any():
+            raise ReportError(
+                f"{path}: column {column} is empty in data row {int(empty.nonzero()[0][0]) + 1}; "
+                "every row needs a value (is the file damaged?)"
+            )
     return _numbers(path, frame, numeric)
 
 
 def _numbers(path: Path, frame: pd.DataFrame, numeric: Sequence[str]) -> pd.DataFrame:
     for column in numeric:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & frame[column].notna()
+        values = pd.to_numeric(frame[column], errors="coerce").astype(float)
+        bad = ~np.isfinite(values.to_numpy()) & frame[column].notna().to_numpy()
         if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
+            row = int(bad.nonzero()[0][0])
+            cell = frame[column].iloc[row]
+            cell = cell if isinstance(cell, str) else str(float(cell))  # inf is read as a float
             raise ReportError(
-                f"{path}: column {column} holds {frame[column].iloc[row]!r} in data row "
-                f"{row + 1}, not a number"
+                f"{path}: column {column} holds {cell!r} in data row {row + 1}, not a finite number"
             )
-        frame[column] = values.astype(float)
+        frame[column] = values
     return frame
+
+
+def _whole_numbers(path: Path, frame: pd.DataFrame, column: str) -> None:
+    """Check a numeric column holds whole numbers, and make it integer."""
+    values = frame[column].to_numpy()
+    bad = values != np.round(values)
+    if bad.any():
+        row = int(bad.nonzero()[0][0])
+        raise ReportError(
+            f"{path}: column {column} holds {values[row]!r} in data row {row + 1}, "
+            "not a whole number"
+        )
+    frame[column] = values.astype(np.int64)
+
+
+def _check_replications(path: Path, frame: pd.DataFrame, replications: int) -> None:
+    """Check a per-replication table has the same rows for replications 0..n-1 each."""
+    _whole_numbers(path, frame, "replication")
+    counts = frame.groupby("replication", sort=True).size()
+    found = counts.index.tolist()
+    if found != list(range(replications)):
+        shown = ", ".join(map(str, found[:10])) + (" ..." if len(found) > 10 else "")
+        raise ReportError(
+            f"{path} holds replication(s) {shown or 'none'}, but {MANIFEST} says "
+            f"{replications} replication(s) (0 to {replications - 1}); is it damaged?"
+        )
+    if counts.nunique() != 1:
+        raise ReportError(
+            f"{path}: replication {int(counts.idxmin())} has {int(counts.min())} rows, "
+            f"replication {int(counts.idxmax())} {int(counts.max())}; each should have the "
+            "same rows (is the file damaged?)"
+        )
 
 
 def _check_long_table(path: Path, table: pd.DataFrame, names: list[str]) -> None:
@@ -275,42 +366,158 @@ def _arm_folder(folder: Path, *parts: str) -> Path | None:
     return folder.joinpath(*parts)
 
 
-def _read_details(folder: Path | None) -> Details | None:
-    """A scenario's detail tables, or None when the folder has none (or not all)."""
+def _read_details(folder: Path | None, replications: int) -> Details | None:
+    """A scenario's detail tables, or None when it has none (made by an older ruralsim).
+
+    A ``details`` folder that exists must hold every table, undamaged, with the
+    manifest's replications: a figure is never drawn from part of the data.
+    """
     if folder is None:
         return None
     where = folder / "details"
-    if not all((where / name).is_file() for name in DETAIL_FILES.values()):
+    if not where.exists():
         return None
-    tables = {
-        key: read_csv(where / name, _DETAIL_COLUMNS[key], _NUMERIC[key])
-        for key, name in DETAIL_FILES.items()
-    }
+    if not where.is_dir():
+        raise ReportError(f"{where} is not a folder")
+    tables = {}
+    for key, name in DETAIL_FILES.items():
+        optional = _OPTIONAL_VALUES.get(key, ())
+        required = [c for c in _DETAIL_COLUMNS[key] if c not in optional]
+        numeric = (*_NUMERIC[key], *optional)
+        path = where / name
+        frame = read_csv(path, _DETAIL_COLUMNS[key], numeric, required)
+        if frame.empty:
+            raise ReportError(f"{path} has no rows")
+        if key in _PER_REPLICATION:
+            _check_replications(path, frame, replications)
+        tables[key] = frame
+    path = where / DETAIL_FILES["daily"]
     daily = tables["daily"]
     measured = daily["measured"].astype(str).str.lower()
     if not measured.isin(["true", "false"]).all():
-        raise ReportError(f"{where / DETAIL_FILES['daily']}: column measured is not True/False")
+        raise ReportError(f"{path}: column measured is not True/False")
     daily["measured"] = measured == "true"
-    tables["villages"]["lead_time_mean_h"] = pd.to_numeric(
-        tables["villages"]["lead_time_mean_h"], errors="coerce"
-    )
+    _check_network(where, tables)
     return Details(**tables)
+
+
+def _check_network(where: Path, tables: dict[str, pd.DataFrame]) -> None:
+    """Check the places and services are one network, and every village is a place of it."""
+    places, services = where / DETAIL_FILES["places"], where / DETAIL_FILES["services"]
+    for path, key, column in ((places, "places", "id"), (services, "services", "service")):
+        repeated = tables[key][column].astype(str).duplicated()
+        if repeated.any():
+            value = tables[key][column].iloc[int(repeated.to_numpy().nonzero()[0][0])]
+            raise ReportError(f"{path}: {column} {value!r} appears twice; is it damaged?")
+    ids = set(tables["places"]["id"].astype(str))
+    unknown = [v for v in tables["villages"]["village"].astype(str) if v not in ids]
+    if unknown:
+        raise ReportError(
+            f"{where / DETAIL_FILES['villages']}: village {unknown[0]!r} is not in {places}; "
+            "one of them is damaged"
+        )
+    stops = {stop for text in tables["services"]["stops"].astype(str) for stop in text.split()}
+    strays = sorted(stops - ids)
+    if strays:
+        raise ReportError(
+            f"{services}: stop {strays[0]!r} is not in {places}; one of them is damaged"
+        )
 
 
 def _attach_details(results: Results, name: str, folder: Path | None) -> None:
     """Add a scenario's detail tables, or note that it has none."""
-    details = _read_details(folder)
+    details = _read_details(folder, results.replications)
     if details is None:
         results.missing_details.append(name)
     else:
         results.details[name] = details
 
 
-def _read_kpis(path: Path) -> pd.DataFrame | None:
-    if not path.is_file():
-        return None
-    frame = read_csv(path, ("replication", *HEADLINE_KPIS))
-    return _numbers(path, frame, list(frame.columns))
+def _read_kpis(path: Path, replications: int) -> pd.DataFrame:
+    """A ``kpis.csv``: one row per replication 0..n-1, as the manifest says."""
+    ids = ("replication", "seed")
+    frame = read_csv(path, (*ids, *HEADLINE_KPIS), required=ids)
+    frame = _numbers(path, frame, list(frame.columns))  # every column is a number
+    if len(frame) != replications:
+        hint = "is the file cut off?" if len(frame) < replications else "is it damaged?"
+        raise ReportError(
+            f"{path} has {len(frame)} row(s), but {MANIFEST} says {replications} "
+            f"replication(s); {hint}"
+        )
+    _whole_numbers(path, frame, "replication")
+    if frame["replication"].tolist() != list(range(replications)):
+        raise ReportError(
+            f"{path}: column replication should run 0 to {replications - 1}, one row each"
+        )
+    return frame
+
+
+def _is_whole(value, least: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_list_of(kind):
+    return lambda value: isinstance(value, list) and all(isinstance(v, kind) for v in value)
+
+
+def _is_text(value) -> bool:
+    return value is None or isinstance(value, str)
+
+
+_MANIFEST_FIELDS = {
+    # field: (what every kind must have, test, what is allowed)
+    "replications": (True, lambda v: _is_whole(v, 1), "a whole number of at least 1"),
+    "seed": (False, _is_whole, "a whole number of at least 0"),
+    "overrides": (False, _is_list_of(str), "a list of PATH=VALUE texts"),
+    "focus_kpis": (False, _is_list_of(str), "a list of KPI names"),
+    "versions": (False, lambda v: isinstance(v, dict), "a mapping of package to version"),
+    "replications_rule": (False, lambda v: isinstance(v, dict), "a mapping"),
+    "confidence_level": (False, lambda v: _is_number(v) and 0 < v < 1, "a number in (0, 1)"),
+    "wall_seconds": (False, lambda v: _is_number(v) and v >= 0, "a number of seconds"),
+    "started_at": (False, _is_text, "a text"),
+    "command": (False, _is_text, "a text"),
+    "package_version": (False, _is_text, "a text"),
+    "executor": (False, _is_text, "a text"),
+    "replication_seeds": (False, _is_text, "a text"),
+    "status": (False, _is_text, "a text"),
+    "arms": (False, _is_list_of(dict), "a list of mappings"),
+}
+_KIND_FIELDS = {
+    "compare": {
+        "scenarios": (False, _is_list_of(dict), "a list of mappings"),
+    },
+    "sweep": {
+        "varied_paths": (True, lambda v: _is_list_of(str)(v) and v, "a list of scenario paths"),
+        "points": (
+            True,
+            lambda v: (
+                _is_list_of(dict)(v) and v and all(isinstance(p.get("point"), str) for p in v)
+            ),
+            'a list of {"point": NAME, "values": {...}}',
+        ),
+    },
+    "run": {
+        "scenario_name": (True, lambda v: isinstance(v, str) and v, "the scenario's name"),
+        "scenario": (False, lambda v: isinstance(v, dict), "the resolved scenario"),
+    },
+}
+
+
+def _check_manifest(path: Path, manifest: dict, kind: str) -> None:
+    """Check every manifest field the report reads has the type ruralsim writes."""
+    for name, (needed, test, allowed) in {**_MANIFEST_FIELDS, **_KIND_FIELDS[kind]}.items():
+        if name not in manifest:
+            if needed:
+                raise ReportError(f"{path}: field {name!r} is missing; is it damaged?")
+            continue
+        if not test(manifest[name]):
+            shown = repr(manifest[name])
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            raise ReportError(f"{path}: field {name!r} is {shown}; expected {allowed}")
 
 
 def _status(manifest: dict, path: Path, what: str) -> None:
@@ -325,19 +532,58 @@ def _status(manifest: dict, path: Path, what: str) -> None:
 def _resolved(manifest: dict) -> dict[str, dict]:
     found = {}
     for arm in manifest.get("arms", []):
-        if isinstance(arm, dict) and isinstance(arm.get("scenario"), dict):
+        if isinstance(arm.get("scenario"), dict):
             found[str(arm.get("label"))] = arm["scenario"]
     return found
+
+
+def _check_against_kpis(
+    path: Path, table: pd.DataFrame, kpis: dict[str, pd.DataFrame], manifest: dict
+) -> None:
+    """Check ``comparison.csv`` is what the scenarios' ``kpis.csv`` give.
+
+    The report shows the comparison's numbers and says how many replications
+    they rest on; a damaged table on either side would make that a false claim.
+    """
+    wanted = list(dict.fromkeys(table["kpi"]))
+    for name, frame in kpis.items():
+        lacking = [k for k in wanted if k not in frame.columns]
+        if lacking:
+            raise ReportError(
+                f"{path.parent / name / 'kpis.csv'} lacks column(s) {', '.join(lacking)}; "
+                "is it damaged?"
+            )
+    if not kpis:
+        return
+    level = manifest.get("confidence_level", 0.95)
+    expected = comparison_table(kpis, wanted, level)
+    shown = table[table["scenario"].isin(kpis)].reset_index(drop=True)  # same row order
+    numbers = [c for c in COMPARISON_COLUMNS if c not in ("scenario", "kpi")]
+    if list(kpis) != list(dict.fromkeys(table["scenario"])):
+        numbers = ["mean", "ci_low", "ci_high"]  # without every scenario, no differences
+    got = shown[numbers].to_numpy(dtype=float)
+    want = expected[numbers].to_numpy(dtype=float)
+    differs = ~np.isclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+    if differs.any():
+        row, column = (int(i[0]) for i in differs.nonzero())
+        name, kpi = shown["scenario"].iloc[row], shown["kpi"].iloc[row]
+        raise ReportError(
+            f"{path} does not agree with {path.parent / name / 'kpis.csv'} ({kpi} "
+            f"{numbers[column]}: {float(got[row, column])!r} there, "
+            f"{float(want[row, column])!r} from the replications); one of them is damaged"
+        )
 
 
 def _load_compare(folder: Path, manifest: dict) -> Results:
     _status(manifest, folder / MANIFEST, "comparison")
     path = folder / "comparison.csv"
     numeric = [c for c in COMPARISON_COLUMNS if c not in ("scenario", "kpi")]
-    table = read_csv(path, COMPARISON_COLUMNS, numeric)
+    table = read_csv(path, COMPARISON_COLUMNS, numeric, required=("scenario", "kpi"))
+    if table.empty:
+        raise ReportError(f"{path} has no rows")
     table["scenario"] = table["scenario"].astype(str)
     names = list(dict.fromkeys(table["scenario"]))
-    listed = [str(s.get("name")) for s in manifest.get("scenarios", []) if isinstance(s, dict)]
+    listed = [str(s.get("name")) for s in manifest.get("scenarios", [])]
     if listed and listed != names:
         raise ReportError(
             f"{path} and {folder / MANIFEST} name different scenarios "
@@ -348,24 +594,44 @@ def _load_compare(folder: Path, manifest: dict) -> Results:
     results.scenarios = _resolved(manifest)
     for name in names:
         arm = _arm_folder(folder, name)
-        kpis = None if arm is None else _read_kpis(arm / "kpis.csv")
-        if kpis is not None:
-            results.kpis[name] = kpis
+        # A name that cannot be a folder has none to read (its figures are left out, and
+        # the page says so); every other scenario's replications must back the table.
+        if arm is not None:
+            results.kpis[name] = _read_kpis(arm / "kpis.csv", results.replications)
         _attach_details(results, name, arm)
+    _check_against_kpis(path, table, results.kpis, manifest)
     return results
+
+
+def _check_counts(path: Path, sweep: pd.DataFrame, replications: int) -> None:
+    """Check each row's ``n`` fits the manifest and its mean and interval."""
+    _whole_numbers(path, sweep, "n")
+    n = sweep["n"].to_numpy()
+    mean = np.isfinite(sweep["mean"].to_numpy())
+    interval = np.isfinite(sweep[["ci_low", "ci_high"]].to_numpy()).all(axis=1)
+    problems = [
+        ((n < 0) | (n > replications), f"n outside 0 to {replications} (the replications)"),
+        ((n >= 1) & ~mean, "no mean although n is at least 1"),
+        ((n == 0) & mean, "a mean although n is 0"),
+        ((n >= 2) & ~interval, "no interval although n is at least 2"),
+    ]
+    for bad, what in problems:
+        if bad.any():
+            row = int(bad.nonzero()[0][0])
+            raise ReportError(f"{path}: data row {row + 1} has {what}; is the file damaged?")
 
 
 def _load_sweep(folder: Path, manifest: dict) -> Results:
     _status(manifest, folder / MANIFEST, "sweep")
-    varied = [str(p) for p in manifest.get("varied_paths", [])]
-    points = [p for p in manifest.get("points", []) if isinstance(p, dict) and "point" in p]
-    if not varied or not points:
-        raise ReportError(f"{folder / MANIFEST} does not list the sweep's varied paths and points")
-    names = [str(p["point"]) for p in points]
+    varied = manifest["varied_paths"]
+    names = [p["point"] for p in manifest["points"]]
     path = folder / "sweep.csv"
-    sweep = read_csv(path, (*varied, *SUMMARY_COLUMNS), ("mean", "ci_low", "ci_high", "n"))
+    sweep = read_csv(
+        path, (*varied, *SUMMARY_COLUMNS), ("mean", "ci_low", "ci_high", "n"), ("kpi", "n")
+    )
     if len(sweep) % len(names):
         raise ReportError(f"{path} has {len(sweep)} rows, not a whole number per point")
+    _check_counts(path, sweep, manifest["replications"])
     per_point = len(sweep) // len(names)
     table = sweep[["kpi", "mean", "ci_low", "ci_high"]].copy()
     table.insert(0, "scenario", [name for name in names for _ in range(per_point)])
@@ -375,18 +641,16 @@ def _load_sweep(folder: Path, manifest: dict) -> Results:
     results = Results(folder, "sweep", manifest, names, table, sweep=sweep, varied=varied)
     results.scenarios = _resolved(manifest)
     for name in names:
-        _attach_details(results, name, _arm_folder(folder, "points", name))
+        point = _arm_folder(folder, "points", name)
+        if point is None:
+            raise ReportError(f"{folder / MANIFEST}: {name!r} cannot be a sweep point's folder")
+        _attach_details(results, name, point)
     return results
 
 
 def _load_run(folder: Path, manifest: dict) -> Results:
-    name = str(manifest.get("scenario_name"))
-    path = folder / "kpis.csv"
-    kpis = _read_kpis(path)
-    if kpis is None:
-        raise ReportError(f"{path} is missing")
-    if kpis.empty:
-        raise ReportError(f"{path} has no rows")
+    name = manifest["scenario_name"]
+    kpis = _read_kpis(folder / "kpis.csv", manifest["replications"])
     table = comparison_table({name: kpis})
     results = Results(folder, "run", manifest, [name], table, kpis={name: kpis})
     if isinstance(manifest.get("scenario"), dict):
@@ -425,10 +689,10 @@ def load_results(folder: str | os.PathLike) -> Results:
         )
     manifest = _read_json(folder / MANIFEST)
     kind = manifest.get("kind")
-    if kind == "compare":
-        return _load_compare(folder, manifest)
-    if kind == "sweep":
-        return _load_sweep(folder, manifest)
     if kind is None and "scenario_name" in manifest:
-        return _load_run(folder, manifest)
-    raise ReportError(f"{folder / MANIFEST} does not describe a compare, sweep or run result")
+        kind = "run"
+    loaders = {"compare": _load_compare, "sweep": _load_sweep, "run": _load_run}
+    if not isinstance(kind, str) or kind not in loaders:
+        raise ReportError(f"{folder / MANIFEST} does not describe a compare, sweep or run result")
+    _check_manifest(folder / MANIFEST, manifest, kind)
+    return loaders[kind](folder, manifest)

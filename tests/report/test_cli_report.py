@@ -95,13 +95,13 @@ def make_bad(kind: str, good: Path, tmp_path: Path) -> Path:
     elif kind == "column":
         lines = (folder / "comparison.csv").read_text().splitlines()
         lines[0] = lines[0].replace("ci_high", "upper")
-        (folder / "comparison.csv").write_text("\n".join(lines))
+        (folder / "comparison.csv").write_text("\n".join(lines) + "\n")
     elif kind == "number":
         text = (folder / "comparison.csv").read_text().splitlines()
         cells = text[3].split(",")
         cells[2] = "lots"
         text[3] = ",".join(cells)
-        (folder / "comparison.csv").write_text("\n".join(text))
+        (folder / "comparison.csv").write_text("\n".join(text) + "\n")
     elif kind == "details":
         path = folder / "sc_via" / "details" / "villages.csv"
         path.write_text(path.read_text().replace(",", ",x", 1).replace("\n", "\nabc,", 2))
@@ -122,7 +122,7 @@ def make_bad(kind: str, good: Path, tmp_path: Path) -> Path:
         ("no comparison", "comparison.csv is missing"),
         ("binary", "comparison.csv"),
         ("column", "lacks column(s) ci_high"),
-        ("number", "holds 'lots' in data row 3, not a number"),
+        ("number", "holds 'lots' in data row 3, not a finite number"),
         ("details", "villages.csv"),
         ("empty", "not a readable CSV table"),
     ],
