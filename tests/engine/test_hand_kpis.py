@@ -15,9 +15,9 @@ Timeline of a day (clock hours):
   hundred seconds (at most ~300 parcels a day), i.e. well before 05:30.
 - 05:30 hub vans (capacity 60, 40 km/h, 6 min a stop, no per-parcel handling), one
   route per village. B's parcels all go by van; A's van only carries A's fallback.
-- 06:00 bus line L: H -> S -> A (30 km/h; 1 min dwell a stop plus 0.1 min per parcel
-  loaded or unloaded; 40 parcels of cargo space). A's parcels go by bus; those left
-  behind fall back to A's hub van after 12 h.
+- 06:00 bus line L: H -> S -> A, always 15 min late (06:15); 30 km/h; 1 min dwell a
+  stop plus 0.1 min per parcel loaded or unloaded; 40 parcels of cargo space. A's
+  parcels go by bus; those left behind fall back to A's hub van after 12 h.
 
 Demand: A 200 residents, B 600, 0.05 parcels per head per day: 10 and 30 a day;
 day 2 is a peak (factor 7): 70 and 210. So on day 2 the bus leaves A parcels behind
@@ -51,6 +51,7 @@ PICKUP_H = 20.0
 VAN_CNY_KM, VAN_CNY_DAY, VAN_CO2_KM = 2.0, 100.0, 0.3
 BUS_FEE_PARCEL, BUS_FEE_LINE_DAY, BUS_CO2_KM, FULL_CARGO_SHARE = 0.5, 10.0, 0.9, 0.1
 SHIFT_H = 22.0 - 4.0  # one sorting shift 04:00-22:00
+BUS_LATE_MIN = 15.0
 
 
 def county_csv(tmp_path, population_a=200, population_b=600):
@@ -122,6 +123,7 @@ def hand_scenario(tmp_path) -> Scenario:
                         "fee_per_line_day_cny": BUS_FEE_LINE_DAY,
                         "full_cargo_share": FULL_CARGO_SHARE,
                         "co2_per_km_kg": BUS_CO2_KM,
+                        "delay_min": {"kind": "deterministic", "mean": BUS_LATE_MIN},
                     }
                 ]
             },
@@ -161,15 +163,16 @@ def bus_dwell_h(parcels):
 
 
 def bus_lead(boarded):
-    """Bus leaving 06:00 with *boarded* parcels for A: dwell at H, 10 km to S at 30 km/h,
-    1 min at S (no parcels handled there), 3 km to A, dwell at A (unloading all)."""
-    at_point = 6.0 + bus_dwell_h(boarded) + 10 / BUS_KMH + 1 * MIN + 3 / BUS_KMH
+    """Bus due 06:00, leaving 15 min late with *boarded* parcels for A: dwell at H, 10 km
+    to S at 30 km/h, 1 min at S (no parcels handled there), 3 km to A, dwell at A."""
+    at_point = 6.0 + BUS_LATE_MIN / 60 + bus_dwell_h(boarded) + 10 / BUS_KMH + 1 * MIN + 3 / BUS_KMH
     at_point += bus_dwell_h(boarded)
     return at_point - 5.0
 
 
 def bus_hours(boarded):
-    """The bus trip ends on arrival at A, its last stop (the dwell there is not driven)."""
+    """The bus trip ends on arrival at A, its last stop (the dwell there is not driven);
+    its hours start when it actually leaves, not when it was due (lateness excluded)."""
     return bus_dwell_h(boarded) + 10 / BUS_KMH + 1 * MIN + 3 / BUS_KMH
 
 
@@ -265,8 +268,8 @@ def test_hand_run_parcel_stamps(tmp_path):
     day2_a = parcels[(parcels["destination"] == A) & (parcels["t_hub"] == 48 + 5.0)]
     on_bus, rest = day2_a.iloc[:BUS_CAP], day2_a.iloc[BUS_CAP:]
     np.testing.assert_allclose(on_bus["t_at_point"] - 48, 5.0 + bus_lead(BUS_CAP))
-    # Bus leaves H after its dwell: 06:00 + 1 min + 0.1 min x 40 parcels = 06:05.
-    np.testing.assert_allclose(on_bus["t_left_hub"] - 48, 6.0 + 5 * MIN)
+    # Bus leaves H after its dwell: 06:15 + 1 min + 0.1 min x 40 parcels = 06:20.
+    np.testing.assert_allclose(on_bus["t_left_hub"] - 48, 6.25 + 5 * MIN)
     np.testing.assert_allclose(rest["t_at_point"] - 72, VAN_AT_POINT)
     np.testing.assert_allclose(rest["t_left_hub"] - 72, 5.5 + STOP_H)
     assert ((on_bus["flags"] & RODE_BUS) != 0).all() and ((rest["flags"] & RODE_BUS) == 0).all()

@@ -13,6 +13,7 @@ the departure" means exactly.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim import simulate
 from sim.engine.ledger import FELL_BACK, HOME_DELIVERY, LEFT_BEHIND
@@ -142,24 +143,35 @@ def test_second_feeder_falls_back_when_the_first_has_none_due(tmp_path):
 
 
 def test_bus_with_room_for_one_parcel_carries_one(tmp_path):
-    # Bus H -> S -> A at 08:00 and 12:00 with room for 1 parcel; A's ~100 parcels never
-    # fall back (48 h): each trip carries exactly one, the oldest waiting.
+    # Bus H -> S -> A -> B at 08:00 and 12:00 with room for 1 parcel, and at 16:00 a
+    # crowded trip with none; the ~200 parcels never fall back (48 h): each 08:00 and
+    # 12:00 trip carries exactly one, the oldest waiting (all reached the hub at 06:00:
+    # by ledger order). No van ever runs.
     line = {
         "name": "L",
-        "stops": ["H", "S", "A"],
-        "departures_out": ["08:00", "12:00"],
+        "stops": ["H", "S", "A", "B"],
+        "departures_out": ["08:00", "12:00", "16:00"],
         "departures_back": [],
         "capacity_parcels": 1,
+        "peak_trips": [{"departure": "16:00", "capacity_parcels": 0}],
+        "fee_per_parcel_cny": 0.5,
+        "fee_per_line_day_cny": 10,
     }
     scenario = build(
         tiny(tmp_path, "direct"),
         **{"buses": {"lines": [line]}, "delivery": {"model": "bus", "fallback_after_h": 48}},
     )
     run = simulate(scenario, seed=3)
-    buses = run.trips[run.trips["fleet"] == "bus"]
-    assert list(buses["parcels"]) == [1] * len(buses) and len(buses) == 4  # 2 days
-    mine = run.parcels[run.parcels["destination"] == A].sort_index()
-    assert mine["t_left_hub"].iloc[:4].notna().all() and mine["t_left_hub"].iloc[4:].isna().all()
+    assert set(run.trips["fleet"]) == {"bus"}
+    assert list(run.trips["parcels"]) == [1, 1, 0] * 2  # days 0 and 1 (drain)
+    left_hub = run.parcels.sort_index()["t_left_hub"]
+    assert left_hub.iloc[:4].notna().all() and left_hub.iloc[4:].isna().all()
+    k = run.kpis  # measured: day 0
+    # Load factor over the trips with room: 1/1 twice (the 16:00 trip has none: 0/0).
+    assert k["bus_load_factor_mean"] == 1.0
+    # Cost: only the bus fees (two parcels, one line-day); no van cost at all.
+    assert k["bus_fee_cny"] == pytest.approx(0.5 * 2 + 10)
+    assert k["cost_total_cny"] == pytest.approx(0.5 * 2 + 10)
 
 
 def test_left_behind_parcels_keep_their_other_flags(tmp_path):
