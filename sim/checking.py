@@ -7,8 +7,10 @@ code and scenario reproduce the baseline exactly — and judges each checked KPI
 :func:`update_baselines` writes or refreshes the files.
 
 Every input is checked before anything runs: the rule's options, the scenarios
-and (for a check) every baseline file. Baseline files are written only after
-every scenario has run, each atomically.
+and (for a check) every baseline file — its fields and types, its fingerprint and
+overrides against the scenario it records, and at least two values of every
+checked KPI, so a damaged file cannot switch a check off. Baseline files are
+written only after every scenario has run, each atomically.
 """
 
 from __future__ import annotations
@@ -42,7 +44,13 @@ from sim.analysis.regression import (
 )
 from sim.experiments.core import replication_table
 from sim.experiments.executors import make_executor
-from sim.experiments.folder import Fingerprint, changes_since, fingerprint
+from sim.experiments.folder import (
+    Fingerprint,
+    changes_since,
+    fingerprint,
+    flatten,
+    recorded_fingerprint,
+)
 from sim.results import package_version, versions
 from sim.runner import load_checked
 from sim.scenario import ScenarioError, load_scenario
@@ -270,6 +278,50 @@ def _check_names(names: Sequence[str], files: Sequence[str]) -> None:
         seen[name.lower()] = file
 
 
+def _check_usable(path: Path, baseline: Baseline, name: str, file: str, rule: Rule) -> None:
+    """Refuse a baseline that cannot back this check, naming the field.
+
+    A check that a bad file could switch off would be no check: the file must be
+    this scenario's, agree with its own fingerprint and overrides, and hold at
+    least two values of every KPI checked.
+    """
+    if baseline.scenario_name != name:
+        raise BaselineError(
+            f"{path}: holds the baseline of scenario {baseline.scenario_name!r}, not {name!r}"
+        )
+    if recorded_fingerprint(baseline.scenario, baseline.inputs) != baseline.fingerprint:
+        raise BaselineError(
+            f"{path}: fingerprint is not that of the scenario the file records; "
+            "the file was edited or is damaged"
+        )
+    for item in rule.kpis:
+        record = baseline.kpis.get(item.kpi)
+        if record is None:
+            raise BaselineError(f"{path}: kpis.{item.kpi} is missing, and it is checked")
+        if record.n < 2:
+            raise BaselineError(
+                f"{path}: kpis.{item.kpi} has {record.n} value(s) of {baseline.replications}; "
+                "a check needs at least 2 (if the KPI is undefined for this scenario, do "
+                "not check it: leave it out of --kpi)"
+            )
+    try:
+        own = load_scenario(file, baseline.overrides)
+    except ScenarioError:
+        return  # said when the scenario is loaded to run, with the overrides named
+    # Overrides are not in the fingerprint: each must give what the file records, or the
+    # check would rerun something else (a horizon of years, say) against these values.
+    resolved, recorded = flatten(own.model_dump(mode="json")), flatten(baseline.scenario)
+    for text in baseline.overrides:
+        key = text.partition("=")[0].strip()
+        for leaf in sorted(p for p in resolved if p == key or p.startswith(key + ".")):
+            if recorded.get(leaf, "(absent)") != resolved[leaf]:
+                raise BaselineError(
+                    f"{path}: overrides set {leaf} to {resolved[leaf]!r}, but the scenario "
+                    f"the file records has {recorded.get(leaf, '(absent)')!r}; the file was "
+                    "edited or is damaged"
+                )
+
+
 def _update_hint(files: Sequence[str], root: Path) -> str:
     words = ["ruralsim", "check", *files, "--baseline", str(root), "--update"]
     return (
@@ -418,11 +470,7 @@ def check(
         path = root / f"{name}.json"
         try:
             baseline = read_baseline(path)
-            if baseline.scenario_name != name:
-                raise BaselineError(
-                    f"{path}: holds the baseline of scenario {baseline.scenario_name!r}, "
-                    f"not {name!r}"
-                )
+            _check_usable(path, baseline, name, file, rule)
         except BaselineError as exc:
             problems.append(str(exc))
             missing.append(file)

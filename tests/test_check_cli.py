@@ -284,6 +284,72 @@ def test_an_unreadable_baseline_exits_2(tiny, tmp_path, capsys, content, message
     assert "--update" in err and "Traceback" not in err
 
 
+def _edit_baseline(path: Path, edit) -> None:
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+
+
+def _null_every_value(data: dict) -> None:
+    """A self-consistent record of a KPI undefined in every replication."""
+    record = data["kpis"]["lead_time_p90_h"]
+    record.update(values=[None] * len(record["values"]), n=0, mean=None, std=None)
+    record.update(ci_low=None, ci_high=None)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            "NaN",
+            "kpis.lead_time_p90_h.values.0: NaN is not a number a baseline may hold",
+        ),
+        (_null_every_value, "kpis.lead_time_p90_h has 0 value(s) of 2; a check needs at least 2"),
+        (
+            lambda d: d["kpis"].pop("on_time_24h_share"),
+            "kpis.on_time_24h_share is missing, and it is checked",
+        ),
+        (
+            lambda d: d.update(overrides=["horizon.days=3000"]),
+            "overrides set horizon.days to 3000, but the scenario the file records has 3",
+        ),
+        (
+            lambda d: d["scenario"]["fleets"]["hub_van"].update(speed_kmh=99.0),
+            "fingerprint is not that of the scenario the file records",
+        ),
+        ("DEEP", "nested more than 32 levels deep"),
+    ],
+    ids=["nan", "no values", "no record", "horizon", "edited scenario", "deep"],
+)
+def test_a_baseline_that_would_switch_the_check_off_exits_2(tiny, tmp_path, capsys, edit, message):
+    baseline = tmp_path / "b"
+    update(tiny, baseline, capsys, "--replications", 2, "--set", "horizon.days=3")
+    path = baseline / "tiny.json"
+    if edit == "NaN":
+        text = path.read_text()
+        start = text.index('"lead_time_p90_h"')
+        first = text.index('"values": [', start) + len('"values": [')
+        end = text.index(",", first)
+        path.write_text(text[:first] + "NaN" + text[end:])
+    elif edit == "DEEP":
+        path.write_text(path.read_text().rstrip()[:-1] + ', "x": ' + "[" * 50 + "]" * 50 + "}")
+    else:
+        _edit_baseline(path, edit)
+    before = path.read_bytes()
+    code, out, err = cli(["check", tiny, "--baseline", baseline], capsys)
+    assert code == 2, (out, err)
+    assert f"{path}: " in err and message in err, err
+    assert "--update" in err and "Traceback" not in err and out == ""
+    assert path.read_bytes() == before
+
+
+def test_a_scenario_name_that_cannot_name_a_file_exits_2(tmp_path, capsys):
+    bad = write_tiny(tmp_path / "bad.yaml", name="../../escape")
+    code, out, err = cli(["check", bad, "--baseline", tmp_path / "b", "--update"], capsys)
+    assert code == 2 and "name" in err and "Traceback" not in err
+    assert not (tmp_path / "b").exists() and not list(tmp_path.parent.glob("escape*"))
+
+
 def test_a_baseline_that_cannot_be_read_exits_2(tiny, tmp_path, capsys, monkeypatch):
     baseline = tmp_path / "b"
     update(tiny, baseline, capsys, "--replications", 2)

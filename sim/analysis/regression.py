@@ -89,6 +89,10 @@ DEFAULT_KPIS = (
 """KPIs checked when none are named: the delivery times and the on-time shares."""
 MAX_BASELINE_BYTES = 32 * 2**20
 """Largest baseline file read (a real one is a few tens of kilobytes)."""
+MAX_BASELINE_DEPTH = 32
+"""Deepest nesting of lists and mappings read from a baseline file (a real one: about 6)."""
+MAX_BASELINE_REPLICATIONS = 10_000
+"""Most replications a baseline may hold (a check reruns as many)."""
 
 Worse = Literal["higher", "lower"]
 Verdict = Literal["ok", "regressed", "improved", "not comparable"]
@@ -714,6 +718,41 @@ def format_verdicts(verdicts: Sequence[KpiVerdict]) -> str:
 # --------------------------------------------------------------------------- baseline files
 
 
+class _NotFinite:
+    """Stands for NaN, Infinity or an overflowing number while a baseline file is parsed."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _parse_float(text: str) -> float | _NotFinite:
+    value = float(text)
+    return value if math.isfinite(value) else _NotFinite(text)  # 1e999 reads as inf
+
+
+def _structure_problem(data: Any) -> str | None:
+    """The first too-deep or non-finite value, as ``where: what`` (None if all is well).
+
+    Walked with an explicit stack: a file nested thousands deep must not overflow
+    Python's.
+    """
+    stack: list[tuple[Any, tuple, int]] = [(data, (), 0)]
+    while stack:
+        value, where, depth = stack.pop()
+        place = ".".join(map(str, where)) or "the top level"
+        if isinstance(value, _NotFinite):
+            return (
+                f"{place}: {value.text} is not a number a baseline may hold (every number "
+                "must be finite; a missing value is null)"
+            )
+        if isinstance(value, dict | list):
+            if depth >= MAX_BASELINE_DEPTH:
+                return f"{place}: nested more than {MAX_BASELINE_DEPTH} levels deep"
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack += reversed([(item, (*where, key), depth + 1) for key, item in items])
+    return None
+
+
 class KpiRecord(BaseModel):
     """One KPI in a baseline file: every replication's value and a summary for people.
 
@@ -728,7 +767,7 @@ class KpiRecord(BaseModel):
         Finite values.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     values: list[float | None]
     mean: float | None
@@ -736,6 +775,13 @@ class KpiRecord(BaseModel):
     n: int = Field(ge=0)
     ci_low: float | None
     ci_high: float | None
+
+    @model_validator(mode="after")
+    def _count(self) -> KpiRecord:
+        found = sum(value is not None for value in self.values)
+        if self.n != found:
+            raise ValueError(f"n is {self.n}, but values holds {found} numbers")
+        return self
 
 
 class Baseline(BaseModel):
@@ -774,7 +820,8 @@ class Baseline(BaseModel):
         The fully resolved scenario.
     """
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # Strict: a JSON file has real types, so "3", 3.0 and true are not a seed.
+    model_config = ConfigDict(frozen=True, extra="ignore", strict=True)
 
     format: Literal["ruralsim-baseline"]
     format_version: int
@@ -783,8 +830,8 @@ class Baseline(BaseModel):
     fingerprint: str
     inputs: dict[str, str] | None = None
     overrides: list[str]
-    seed: int = Field(ge=0)
-    replications: int = Field(ge=2)
+    seed: int = Field(ge=0, le=2**63 - 1)
+    replications: int = Field(ge=2, le=MAX_BASELINE_REPLICATIONS)
     package_version: str
     created_at: str
     kpis: dict[str, KpiRecord]
@@ -952,9 +999,16 @@ def read_baseline(path: str | Path) -> Baseline:
     except UnicodeDecodeError:
         raise BaselineError(f"{path}: not a text file (not UTF-8)") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_NotFinite, parse_float=_parse_float)
     except ValueError as exc:
         raise BaselineError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise BaselineError(
+            f"{path}: nested too deeply to read (at most {MAX_BASELINE_DEPTH} levels)"
+        ) from None
+    problem = _structure_problem(data)
+    if problem is not None:
+        raise BaselineError(f"{path}: {problem}")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BaselineError(f'{path}: not a ruralsim baseline file (no "format": "{FORMAT}")')
     version = data.get("format_version")
@@ -969,7 +1023,8 @@ def read_baseline(path: str | Path) -> Baseline:
         problems = []
         for error in exc.errors()[:3]:
             where = ".".join(str(part) for part in error["loc"])
-            problems.append(f"{where}: {error['msg']}" if where else error["msg"])
+            message = error["msg"].removeprefix("Value error, ")  # ours, already worded
+            problems.append(f"{where}: {message}" if where else message)
         more = exc.error_count() - len(problems)
         extra = f" and {more} more" if more > 0 else ""
         raise BaselineError(

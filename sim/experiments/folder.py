@@ -131,7 +131,6 @@ def fingerprint(scenario: Scenario, file: str | os.PathLike | None = None) -> Fi
     ScenarioError
         If an input file can no longer be read (naming it).
     """
-    resolved = _sha256(_canonical(scenario.model_dump(mode="json")))
     inputs = {}
     for name, path in _input_files(scenario, file).items():
         try:
@@ -141,9 +140,39 @@ def fingerprint(scenario: Scenario, file: str | os.PathLike | None = None) -> Fi
             raise ScenarioError(
                 path, "", f"cannot read it to fingerprint it: {exc.strerror or exc}"
             ) from None
+    resolved = scenario.model_dump(mode="json")
+    return Fingerprint(
+        recorded_fingerprint(resolved, inputs), recorded_fingerprint(resolved), inputs
+    )
+
+
+def recorded_fingerprint(
+    resolved: Mapping[str, Any], inputs: Mapping[str, str] | None = None
+) -> str:
+    """The fingerprint of a resolved scenario and its inputs' hashes, as records store them.
+
+    Lets a record (a baseline file, a manifest) be checked against itself: its
+    stored fingerprint must be this of its stored scenario and inputs.
+
+    Parameters
+    ----------
+    resolved : mapping
+        The resolved scenario (``Scenario.model_dump(mode="json")``, or as read back
+        from JSON).
+    inputs : mapping of str to str, optional
+        :attr:`Fingerprint.inputs`; None: the scenario's own hash
+        (:attr:`Fingerprint.scenario`, what older records stored).
+
+    Returns
+    -------
+    str
+        A SHA-256 in hex.
+    """
+    scenario = _sha256(_canonical(resolved))
+    if inputs is None:
+        return scenario
     # The resolved scenario's hash, not the scenario itself: the same JSON, far shorter.
-    whole = _sha256(_canonical({"scenario": resolved, "inputs": inputs}))
-    return Fingerprint(whole, resolved, inputs)
+    return _sha256(_canonical({"scenario": scenario, "inputs": dict(inputs)}))
 
 
 def changed_inputs(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:

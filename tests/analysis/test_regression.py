@@ -420,9 +420,13 @@ def test_bad_baseline_files_are_named_with_what_is_wrong(tmp_path):
     assert "version 2" in _broken(tmp_path, lambda d: d.update(format_version=2))
     assert "seed" in _broken(tmp_path, lambda d: d.update(seed="one"))
     assert "replications" in _broken(tmp_path, lambda d: d.update(replications=1))
-    assert "kpis.lead_time_mean_h.values has 3 values" in _broken(
-        tmp_path, lambda d: d["kpis"]["lead_time_mean_h"]["values"].pop()
-    )
+
+    def drop_a_value(data: dict) -> None:
+        record = data["kpis"]["lead_time_mean_h"]
+        record["values"].pop()
+        record["n"] -= 1
+
+    assert "kpis.lead_time_mean_h.values has 3 values" in _broken(tmp_path, drop_a_value)
 
 
 def test_a_half_written_baseline_is_reported_not_used(tmp_path):
@@ -444,3 +448,58 @@ def test_writing_an_invalid_record_leaves_the_old_file(tmp_path):
         write_baseline(path, bad)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.json"]  # no temporary file
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("NaN", "kpis.lead_time_mean_h.values.1: NaN is not a number a baseline may hold"),
+        ("Infinity", "kpis.lead_time_mean_h.values.1: Infinity is not a number"),
+        ("-Infinity", "kpis.lead_time_mean_h.values.1: -Infinity is not a number"),
+        ("1e999", "kpis.lead_time_mean_h.values.1: 1e999 is not a number"),
+    ],
+)
+def test_nan_and_infinity_are_refused_naming_the_field(tmp_path, text, phrase):
+    """Python's json reads them, and a NaN baseline would make its KPI 'not comparable'."""
+    path = tmp_path / "tiny.json"
+    data = _record()
+    data["kpis"]["lead_time_mean_h"]["values"][1] = "@"
+    path.write_text(json.dumps(data).replace('"@"', text))
+    with pytest.raises(BaselineError) as info:
+        read_baseline(path)
+    assert str(info.value).startswith(f"{path}: ") and phrase in str(info.value)
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_a_deeply_nested_baseline_is_refused_without_a_recursion_error(tmp_path, depth):
+    path = tmp_path / "tiny.json"
+    text = json.dumps(_record())
+    path.write_text(text[:-1] + ', "deep": ' + "[" * depth + "]" * depth + "}")
+    with pytest.raises(BaselineError) as info:
+        read_baseline(path)
+    assert str(path) in str(info.value) and "nested" in str(info.value)
+    assert "32 levels" in str(info.value)
+
+
+def test_wrong_types_are_refused_not_coerced(tmp_path):
+    assert "seed: Input should be a valid integer" in _broken(
+        tmp_path, lambda d: d.update(seed="7")
+    )
+    assert "replications: Input should be a valid integer" in _broken(
+        tmp_path, lambda d: d.update(replications=4.0)
+    )
+    assert "seed: Input should be a valid integer" in _broken(
+        tmp_path, lambda d: d.update(seed=True)
+    )
+    assert "kpis.lead_time_mean_h.values.0: Input should be a valid number" in _broken(
+        tmp_path, lambda d: d["kpis"]["lead_time_mean_h"]["values"].__setitem__(0, "5.1")
+    )
+    assert "overrides: Input should be a valid list" in _broken(
+        tmp_path, lambda d: d.update(overrides="horizon.days=3")
+    )
+    assert "replications: Input should be less than or equal to 10000" in _broken(
+        tmp_path, lambda d: d.update(replications=10**6)
+    )
+    assert "kpis.lead_time_mean_h: n is 4, but values holds 3 numbers" in _broken(
+        tmp_path, lambda d: d["kpis"]["lead_time_mean_h"]["values"].__setitem__(0, None)
+    )
