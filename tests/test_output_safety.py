@@ -359,7 +359,7 @@ def test_ctrl_c_early_in_any_command_is_exit_130(
 
 
 def test_ctrl_c_while_the_cli_imports_its_modules(tiny, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(sim.cli, "_bad_input", _interrupt)  # the first import in main
+    monkeypatch.setattr(sim.cli, "bad_input", _interrupt)  # the first import in main
     code, _, err = cli(["run", tiny, "--out", tmp_path / "out"], capsys)
     assert code == 130 and "Traceback" not in err and not (tmp_path / "out").exists()
 

@@ -1,0 +1,80 @@
+"""The ``ruralsim`` command (also ``python -m sim``): one module per subcommand.
+
+Each subcommand's module has ``HELP``, ``add_arguments(parser)`` and ``run(args)``,
+a thin call into the library. Only the standard library is imported at the top of
+these modules: the console script imports them before :func:`main` runs, and a
+Ctrl-C during a heavy import there would end in a traceback. Everything else is
+imported inside ``run``, where an interrupt becomes exit status 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sim.cli import check, compare, report, run, sweep, validate, warmup
+from sim.cli.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, Parser, UsageError
+
+COMMANDS = {
+    "run": run,
+    "validate": validate,
+    "compare": compare,
+    "sweep": sweep,
+    "warmup": warmup,
+    "check": check,
+    "report": report,
+}
+"""Subcommand name -> its module, in the order ``ruralsim --help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = Parser(
+        prog="ruralsim",
+        description="Simulate a county's rural parcel network and compare delivery models.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for name, module in COMMANDS.items():
+        module.add_arguments(commands.add_parser(name, help=module.HELP))
+    return parser
+
+
+def bad_input() -> tuple[type[Exception], ...]:
+    """The errors that mean bad input (exit 2); imported here, not at the top."""
+    from sim.analysis.regression import CheckError
+    from sim.experiments.errors import ExperimentError
+    from sim.results import OutputError
+    from sim.scenario import ScenarioError
+
+    return ScenarioError, ExperimentError, CheckError, OutputError
+
+
+def _os_error(exc: OSError) -> str:
+    """A file the system refused (read-only, disk full ...): the path and why."""
+    reason = exc.strerror or str(exc)
+    return reason if exc.filename is None else f"{exc.filename}: {reason}"
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    errors = bad_input()
+    try:
+        return COMMANDS[args.command].run(args)
+    except UsageError as exc:
+        print(f"ruralsim {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except errors as exc:
+        print(f"ruralsim: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"ruralsim {args.command}: error: {_os_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # also while the modules above are still being imported
+        print("ruralsim: interrupted; no partial results were kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
