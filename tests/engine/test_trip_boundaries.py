@@ -128,6 +128,10 @@ def test_second_feeder_falls_back_when_the_first_is_empty(tmp_path):
     rest = b.iloc[10:]
     assert ((rest["flags"] & FELL_BACK) != 0).all()
     np.testing.assert_allclose(rest["t_left_hub"], 11.5 + 0.1)
+    # The van's route is H -> A -> B -> H; it carries nothing for A, so it drives past A
+    # without stopping: sqrt(109) + 6 km at 40 km/h, then 6 min unloading at B.
+    assert run.plan.services[0].stops == (0, A, B, 0)
+    np.testing.assert_allclose(rest["t_at_point"], 11.5 + 0.1 + (np.hypot(3, 10) + 6) / 40 + 0.1)
 
 
 def test_second_feeder_falls_back_when_the_first_has_none_due(tmp_path):
