@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, RODE_BUS
+from sim.scenario.schema import BUS
 
 KPI_NAMES = (
     "parcels_generated",
@@ -106,7 +107,7 @@ def compute_kpis(
         """A service parameter, per measured trip."""
         return services[column].to_numpy()[service]
 
-    is_bus = (rate("fleet") == "bus").astype(bool)
+    is_bus = (rate("fleet") == BUS).astype(bool)
     fleet, bus = measured[~is_bus], measured[is_bus]
     fleet_cost = fleet_costs(fleet, services)
     bus_share = bus_parcel_share(bus, services)

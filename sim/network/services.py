@@ -1,13 +1,15 @@
 """Scheduled services and parcel paths: a delivery model as data.
 
 Every vehicle movement is a *service*: a stop sequence run at fixed departure
-times. Fleet services (hub vans, trunk trucks, township vans) are routes planned
-with PyVRP; bus services are the two directions of each bus line. A delivery model
-is a list of legs (to the station, to the village point), each with carriers in
-order of preference; every destination gets a *path*: per leg the service that
-carries it (board and alight stop) and, where another carrier also serves the
-leg, a fallback service for parcels that waited too long. "direct",
-"via_township", "bus" and the hybrids differ only in that data.
+times. Fleet services are routes planned with PyVRP from each depot at the fleet's
+``from_level`` to the places at its ``to_level`` below it (the built-in hub vans,
+trunk trucks and township vans, or any fleet a scenario adds); bus services are the
+two directions of each bus line. A delivery model is a list of legs (to the
+station, to the village point), each with carriers in order of preference; every
+destination gets a *path*: per leg the service that carries it (board and alight
+stop) and, where another carrier also serves the leg, a fallback service for
+parcels that waited too long. "direct", "via_township", "bus" and the hybrids
+differ only in that data.
 """
 
 from __future__ import annotations
@@ -17,18 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.demand import mean_daily_parcels
-from sim.network.geography import HUB, POINT, STATION, Geography
+from sim.network.geography import LEVEL_NAMES, STATION, Geography
 from sim.network.routing import RoutePlanningError, plan_routes
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import BusTimetable, Distribution, Fleet, Scenario
-
-# Fleet shape: (level of the depot its routes start from, level of the places they serve).
-FLEET_SHAPES: dict[str, tuple[int, int]] = {
-    "hub_van": (HUB, POINT),
-    "trunk": (HUB, STATION),
-    "township_van": (STATION, POINT),
-}
-_LEVEL_OF_LEG = {"station": STATION, "point": POINT}
+from sim.scenario.schema import BUS, BusTimetable, Distribution, Fleet, Scenario
 
 
 @dataclass(frozen=True)
@@ -68,7 +62,7 @@ class Service:
     @property
     def is_bus(self) -> bool:
         """A passenger bus line carrying parcels."""
-        return self.fleet == "bus"
+        return self.fleet == BUS
 
 
 @dataclass(frozen=True)
@@ -140,8 +134,8 @@ def plan_fleet(
     first_service: int,
 ) -> tuple[list[Service], dict[int, tuple[int, int, int]]]:
     """Plan the routes of one fleet; returns its services and each served place's leg."""
-    fleet = getattr(scenario.fleets, fleet_name)
-    depot_level, client_level = FLEET_SHAPES[fleet_name]
+    fleet = scenario.fleets[fleet_name]
+    depot_level, client_level = LEVEL_NAMES[fleet.from_level], LEVEL_NAMES[fleet.to_level]
     clients = np.flatnonzero(geo.level == client_level)
     # A station's demand is that of all the villages below it.
     points = geo.points
@@ -294,7 +288,7 @@ def _bus_services(
         services.append(
             Service(
                 name=f"{name}:{direction}",
-                fleet="bus",
+                fleet=BUS,
                 stops=tuple(order),
                 departures_h=departures,
                 capacities=capacities,
@@ -348,28 +342,21 @@ def _bus_leg(services: list[Service], start: int, target: int) -> tuple[int, int
 
 
 def build_plan(scenario: Scenario, geo: Geography) -> Plan:
-    """Plan every service the delivery model uses and every village's path."""
+    """Plan every service the delivery model uses and every village's path.
+
+    The scenario has checked that every fleet named in a leg runs that leg's levels.
+    """
     path_legs = scenario.delivery.path_legs
     daily = expected_daily_parcels(scenario, geo)
-    fleets_used = []
-    for k, leg in enumerate(path_legs):
-        for carrier in leg.by:
-            if carrier == "bus" or carrier in fleets_used:
-                continue
-            if FLEET_SHAPES[carrier][1] != _LEVEL_OF_LEG[leg.to]:
-                raise ScenarioError(
-                    None,
-                    f"delivery.legs.{k}.by",
-                    f"{carrier} cannot carry a leg to a {leg.to}",
-                )
-            fleets_used.append(carrier)
+    # Each fleet once, in the order the legs name them: service numbers follow it.
+    fleets_used = list(dict.fromkeys(c for leg in path_legs for c in leg.by if c != BUS))
     services: list[Service] = []
     fleet_legs: dict[str, dict[int, tuple[int, int, int]]] = {}
     for fleet_name in fleets_used:
         planned, legs = plan_fleet(geo, fleet_name, daily, scenario, len(services))
         services.extend(planned)
         fleet_legs[fleet_name] = legs
-    if any("bus" in leg.by for leg in path_legs):
+    if any(BUS in leg.by for leg in path_legs):
         services.extend(plan_buses(scenario, geo))
 
     n_places, n_legs = len(geo.ids), len(path_legs)
@@ -391,12 +378,11 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
             target = int(p) if leg.to == "point" else _ancestor(geo, int(p), STATION)
             options = []
             for carrier in leg.by:
-                if carrier == "bus":
+                if carrier == BUS:
                     found = _bus_leg(services, at, target)
-                elif FLEET_SHAPES[carrier][0] == geo.level[at]:
-                    found = fleet_legs[carrier].get(target)
                 else:
-                    found = None
+                    found = fleet_legs[carrier].get(target)
+                # A fleet route boards at its depot, which must be where the parcel is.
                 if found is not None and services[found[0]].stops[found[1]] == at:
                     options.append(found)
             if not options:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from sim.scenario.errors import ScenarioError, short_repr, truncate
 
@@ -561,6 +561,9 @@ def _type_at(tp: Any, loc: tuple) -> Any:
                 return _type_at(member, rest)
         found = [t for member in members if (t := _type_at(member, loc)) is not None]
         return found[0] if len(found) == 1 else None
+    if _is_model(tp) and issubclass(tp, RootModel):
+        # A root model is its root in the data: no key of its own in the loc.
+        return _type_at(tp.model_fields["root"].annotation, loc)
     if _is_model(tp):
         field = _model_field(tp, step)
         return None if field is None else _type_at(field.annotation, rest)
@@ -601,9 +604,12 @@ def _origin_of(path: str, origins: Mapping[str, str], default_file: str | None) 
     for candidate in [path, *reversed(_proper_prefixes(path))]:
         if candidate in origins:
             return origins[candidate]
-    # A mapping with an unknown key has no leaf of its own; its leaves do.
-    below = {file for key, file in origins.items() if path and key.startswith(path + ".")}
-    return below.pop() if len(below) == 1 else default_file
+        # A mapping with a wrong or missing key has no leaf of its own there; the nearest
+        # mapping with leaves does (e.g. a fleet added by --set that lacks a field).
+        below = {file for key, file in origins.items() if key.startswith(candidate + ".")}
+        if below:
+            return below.pop() if len(below) == 1 else default_file
+    return default_file
 
 
 def validate(

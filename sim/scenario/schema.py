@@ -9,6 +9,7 @@ silently ignored setting.
 from __future__ import annotations
 
 import re
+from collections.abc import ItemsView, Iterator
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,10 +20,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    RootModel,
+    ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -311,12 +316,54 @@ class Hub(Strict):
     sorting: Sorting = Sorting()
 
 
+LEVELS = ("hub", "station", "point")
+"""The levels of the network, top down: a fleet runs from a depot at one level down
+to the places it serves at a lower one."""
+Level = Literal["hub", "station", "point"]
+
+BUS = "bus"
+"""The carrier name that stands for the bus lines (section ``buses``) in a leg's ``by``."""
+
+_FLEET_NAME = re.compile(r"[\w][\w\-]{0,99}")
+
+
+def _fleet_name_problem(name: object) -> str | None:
+    """What is wrong with a fleet's name, or ``None``."""
+    # No dots: a fleet name is one step of a dotted YAML path (fleets.NAME.speed_kmh).
+    if not isinstance(name, str) or not _FLEET_NAME.fullmatch(name):
+        return (
+            "a fleet name is one step of a path such as fleets.NAME.speed_kmh: use up to "
+            "100 letters, digits, '_' and '-', not starting with '-' (no '.', spaces or '/')"
+        )
+    if name == BUS:
+        return f"{BUS!r} names the bus lines (section buses) in a leg's by: rename the fleet"
+    return None
+
+
+def _problem(loc: tuple[str | int, ...], text: str, given: object) -> InitErrorDetails:
+    """One validation problem at *loc* (relative to the model being validated)."""
+    # The text goes in as context, not as the template: names may hold braces.
+    return InitErrorDetails(
+        type=PydanticCustomError("scenario", "{problem}", {"problem": text}),
+        loc=loc,
+        input=given,
+    )
+
+
+CarrierName = Annotated[str, Field(min_length=1, max_length=100)]
+"""A fleet's name, or ``bus`` for the bus lines; checked against ``fleets`` by the scenario."""
+
+
 class Fleet(Strict):
     """A vehicle type together with its timetable.
 
-    Routes are planned per fleet; every route runs at every departure time.
+    It runs from depots at ``from_level`` to the places at ``to_level`` below them
+    (hub → station, hub → point or station → point). Routes are planned per fleet
+    and depot; every route runs at every departure time.
     """
 
+    from_level: Level = Field(description="where its routes start: hub or station")
+    to_level: Level = Field(description="where it delivers: station or point, below from_level")
     capacity_parcels: VehicleCapacity
     speed_kmh: SpeedKmh
     departures: tuple[ClockTime, ...] = Field(min_length=1)
@@ -328,28 +375,112 @@ class Fleet(Strict):
     co2_per_km_kg: Co2PerKm = 0.2
     counts_as_van: bool = Field(True, description="include in van_load_factor_mean")
 
+    @field_validator("to_level")
+    @classmethod
+    def _downwards(cls, to_level: str, info: ValidationInfo) -> str:
+        from_level = info.data.get("from_level")
+        if from_level is not None and LEVELS.index(to_level) <= LEVELS.index(from_level):
+            raise ValueError(
+                f"a fleet runs from its depots down to the places they serve, so to_level "
+                f"must be below from_level {from_level!r} (hub above station above point): "
+                "allowed are hub → station, hub → point and station → point"
+            )
+        return to_level
+
     @model_validator(mode="after")
     def _departures(self) -> Fleet:
         _ascending(self.departures, "departures")
         return self
 
-
-def _default_fleets() -> dict[str, Fleet]:
-    return {
-        "hub_van": Fleet(capacity_parcels=200, speed_kmh=40, departures=("08:00", "14:00")),
-        "trunk": Fleet(
-            capacity_parcels=3000, speed_kmh=50, departures=("07:30", "13:30"), counts_as_van=False
-        ),
-        "township_van": Fleet(capacity_parcels=150, speed_kmh=25, departures=("10:00", "16:00")),
-    }
+    @property
+    def runs(self) -> str:
+        """Its levels as text, e.g. ``"station → point"``."""
+        return f"{self.from_level} → {self.to_level}"
 
 
-class Fleets(Strict):
-    """The vehicle fleets a delivery model can use."""
+BUILTIN_FLEETS: dict[str, Fleet] = {
+    "hub_van": Fleet(
+        from_level="hub",
+        to_level="point",
+        capacity_parcels=200,
+        speed_kmh=40,
+        departures=("08:00", "14:00"),
+    ),
+    "trunk": Fleet(
+        from_level="hub",
+        to_level="station",
+        capacity_parcels=3000,
+        speed_kmh=50,
+        departures=("07:30", "13:30"),
+        counts_as_van=False,
+    ),
+    "township_van": Fleet(
+        from_level="station",
+        to_level="point",
+        capacity_parcels=150,
+        speed_kmh=25,
+        departures=("10:00", "16:00"),
+    ),
+}
+"""The fleets every scenario has, which the named delivery models use."""
 
-    hub_van: Fleet = _default_fleets()["hub_van"]
-    trunk: Fleet = _default_fleets()["trunk"]
-    township_van: Fleet = _default_fleets()["township_van"]
+
+class Fleets(RootModel[dict[str, Fleet]]):
+    """The vehicle fleets, by name: the built-in ones and any a scenario adds.
+
+    The built-in fleets (:data:`BUILTIN_FLEETS`) are the default map. A scenario's
+    entry with a built-in name is merged over that fleet key by key, as ``extends``
+    and ``--set`` merge; an entry with a new name is a whole fleet. Read it like a
+    mapping (``fleets["hub_van"]``, ``"e_trike" in fleets``); it cannot be changed.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_builtin(cls, given: object) -> object:
+        if not isinstance(given, dict):
+            return given  # a Fleets already, or a wrong type that validation names
+        bad_names = [
+            _problem((name,), problem, name)
+            for name in given
+            if (problem := _fleet_name_problem(name)) is not None
+        ]
+        if bad_names:
+            # Only the names: what is wrong inside an entry matters once it is named well.
+            raise ValidationError.from_exception_data("Fleets", bad_names)
+        merged: dict[object, object] = dict(BUILTIN_FLEETS)
+        for name, entry in given.items():
+            builtin = BUILTIN_FLEETS.get(name)
+            if builtin is not None and isinstance(entry, dict):
+                # A fleet has no nested sections, so one level of merging is the deep merge.
+                entry = {**builtin.model_dump(mode="json"), **entry}
+            merged[name] = entry
+        return merged
+
+    def __getitem__(self, name: str) -> Fleet:
+        return self.root[name]
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]  # names, like a dict
+        return iter(self.root)
+
+    def __len__(self) -> int:
+        return len(self.root)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.root
+
+    def __hash__(self) -> int:
+        # Frozen models are hashable; a dict is not, so hash its items (Fleet is frozen).
+        return hash(tuple(self.root.items()))
+
+    def get(self, name: str) -> Fleet | None:
+        """The fleet called *name*, or ``None``."""
+        return self.root.get(name)
+
+    def items(self) -> ItemsView[str, Fleet]:
+        """(name, fleet) pairs, built-in fleets first."""
+        return self.root.items()
 
 
 class Routing(Strict):
@@ -475,14 +606,14 @@ class Buses(Strict):
         return self
 
 
-Carrier = Literal["hub_van", "trunk", "township_van", "bus"]
-
-
 class Leg(Strict):
-    """One leg of every parcel's path, and who may carry it, in order of preference."""
+    """One leg of every parcel's path, and who may carry it, in order of preference.
+
+    ``by`` names fleets (any name in ``fleets``) or ``bus`` for the bus lines.
+    """
 
     to: Literal["station", "point"]
-    by: tuple[Carrier, ...] = Field(min_length=1)
+    by: tuple[CarrierName, ...] = Field(min_length=1)
 
 
 # Named delivery models: the legs a parcel rides from the hub to its village.
@@ -504,8 +635,9 @@ DELIVERY_MODELS: dict[str, tuple[Leg, ...]] = {
 class Delivery(Strict):
     """Which delivery model to run.
 
-    A named ``model`` stands for a list of ``legs``; ``model: custom`` takes the
-    legs from the scenario. On each leg the first carrier in ``by`` that serves it
+    A named ``model`` stands for a list of ``legs`` carried by the built-in fleets;
+    ``model: custom`` takes the legs from the scenario, naming any fleets. On each
+    leg the first carrier in ``by`` that serves it
     carries the parcel; the next one that serves it takes over parcels that have
     waited ``fallback_after_h`` (e.g. a van for parcels a full bus left behind).
     """
@@ -545,9 +677,60 @@ class Scenario(Strict):
     network: Network = Network()
     demand: Demand = Demand()
     hub: Hub = Hub()
-    fleets: Fleets = Fleets()
+    fleets: Fleets = Fleets.model_validate({})
     routing: Routing = Routing()
     stations: Stations = Stations()
     points: Points = Points()
     buses: Buses = Buses()
     delivery: Delivery = Delivery()
+
+    @model_validator(mode="after")
+    def _carriers_fit_legs(self) -> Scenario:
+        problems = carrier_problems(self.delivery, self.fleets)
+        if problems:
+            # Raised as a ValidationError so that each problem keeps its own YAML path.
+            raise ValidationError.from_exception_data("Scenario", problems)
+        return self
+
+
+def carrier_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDetails]:
+    """Every carrier of every leg that is not a fleet or cannot run that leg.
+
+    A leg starts where the one before it ended (the first at the hub); a fleet can
+    carry it only if it runs from that level to the leg's destination. ``bus`` can
+    carry any leg: whether a line serves a village is known only once it is planned.
+    """
+    problems: list[InitErrorDetails] = []
+    start = "hub"
+    for k, leg in enumerate(delivery.path_legs):
+        able = [name for name, f in fleets.items() if (f.from_level, f.to_level) == (start, leg.to)]
+        others = f"fleets that run {start} → {leg.to}: {', '.join(able) or 'none'}; or {BUS!r}"
+        for name in leg.by:
+            if name == BUS:
+                continue
+            fleet = fleets.get(name)
+            if fleet is None:
+                problem = (
+                    f"no fleet {name!r} (fleets: {', '.join(fleets)}; {BUS!r} for the bus "
+                    f"lines); add it under fleets with from_level {start!r} and to_level "
+                    f"{leg.to!r}"
+                )
+            elif (fleet.from_level, fleet.to_level) != (start, leg.to):
+                problem = (
+                    f"fleet {name!r} runs {fleet.runs}, but this leg goes {start} → {leg.to} "
+                    f"({others})"
+                )
+            else:
+                continue
+            if delivery.legs is None:
+                # A named model has no legs in the file: point at the model and the fleet.
+                loc: tuple[str | int, ...] = ("delivery", "model")
+                problem = (
+                    f"model {delivery.model!r} carries leg {k} by {name!r}: {problem}; "
+                    f"check fleets.{name}.from_level and to_level, or use model: custom"
+                )
+            else:
+                loc = ("delivery", "legs", k, "by")
+            problems.append(_problem(loc, problem, name))
+        start = leg.to
+    return problems

@@ -9,7 +9,7 @@ import pytest
 
 from sim import load_scenario
 from sim.engine.model import plan_for
-from sim.network.services import FLEET_SHAPES
+from sim.network.geography import LEVEL_NAMES
 from sim.scenario import ScenarioError
 from sim.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, cli
@@ -39,8 +39,9 @@ def test_every_planned_trip_fits_its_limit_with_stops_and_handling(name):
     for service in plan.services:
         if service.is_bus:
             continue
-        fleet = getattr(scenario.fleets, service.fleet)
-        assert geo.level[service.stops[1]] == FLEET_SHAPES[service.fleet][1]
+        fleet = scenario.fleets[service.fleet]
+        assert geo.level[service.stops[0]] == LEVEL_NAMES[fleet.from_level]
+        assert geo.level[service.stops[1]] == LEVEL_NAMES[fleet.to_level]
         # Road km from the coordinates: straight line × circuity.
         km = sum(
             math.hypot(geo.x_km[a] - geo.x_km[b], geo.y_km[a] - geo.y_km[b])
