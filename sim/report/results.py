@@ -180,9 +180,10 @@ class Results:
         return self.names[0]
 
     @property
-    def replications(self) -> int:
-        """Replications per scenario, as the manifest says (checked when read)."""
-        return self.manifest["replications"]
+    def replications(self) -> int | None:
+        """Replications per scenario, as the manifest says (:func:`load_results` checks it)."""
+        value = self.manifest.get("replications")
+        return value if _is_whole(value, 1) else None
 
     @property
     def seed(self):
