@@ -108,9 +108,12 @@ def fingerprint(scenario: Scenario, file: str | os.PathLike | None = None) -> Fi
     """Fingerprint of everything a scenario's results depend on.
 
     The resolved scenario (canonical JSON) and the bytes of every file it reads:
-    the scenario file and each file of its ``extends`` chain, and the places CSV
-    of a ``network.source: csv`` scenario. Editing any of them changes the
-    fingerprint, so ``--resume`` and ``ruralsim check`` notice, and
+    the scenario file and each file of its ``extends`` chain that sets a value
+    (one that only forwards ``extends``, or whose every value is set again
+    further down, cannot change the results), and the places CSV of a
+    ``network.source: csv`` scenario. Editing any of them changes the
+    fingerprint — even a comment: the file is no longer the one the results came
+    from — so ``--resume`` and ``ruralsim check`` notice, and
     :func:`changed_inputs` can say which file changed.
 
     Parameters
