@@ -303,9 +303,12 @@ def _first_change(previous: Mapping, scenario: Scenario, now: Fingerprint) -> st
     old_inputs = previous.get("inputs")
     old_inputs = old_inputs if isinstance(old_inputs, dict) else None
     old_scenario = previous.get("scenario")
-    changes = changes_since(
-        old_scenario if isinstance(old_scenario, dict) else {}, old_inputs, scenario, now
-    )
+    try:
+        changes = changes_since(
+            old_scenario if isinstance(old_scenario, dict) else {}, old_inputs, scenario, now
+        )
+    except RecursionError:  # a damaged manifest; no scenario is nested this deep
+        return "the scenario it records is nested too deeply to compare: a damaged manifest"
     if changes:
         return changes[0]
     if old_inputs is None:
@@ -402,8 +405,14 @@ class ExperimentFolder:
             return "fresh"
         try:
             old = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             raise ExperimentError(f"cannot resume {root}: unreadable {MANIFEST} ({exc})") from None
+        arms = old.get("arms") if isinstance(old, dict) else None
+        if not isinstance(arms, list) or not all(isinstance(arm, dict) for arm in arms):
+            raise ExperimentError(
+                f"cannot resume {root}: {root / MANIFEST} is damaged (no list of the "
+                "experiment's scenarios); run without --resume to start afresh"
+            )
         self._check_same(old)
         return "resume"
 
@@ -477,7 +486,7 @@ class ExperimentFolder:
                     and row["seed"] == self.seed
                     and path.name == f"r{row['replication']:04d}.json"
                 )
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 good = False  # unreadable or foreign: run that replication again
             if good:
                 found[int(row["replication"])] = row
@@ -539,7 +548,7 @@ class ExperimentFolder:
                 per_replication[replication] = {
                     name: _columns_from_json(record["details"][name]) for name in DETAIL_TABLES
                 }
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 return []
         # The network is fixed by the scenario; the plan is cached (already planned).
         files = gather_details(per_replication, plan_for(arm.scenario))

@@ -193,3 +193,57 @@ def test_check_lists_an_edited_places_csv(county, tmp_path, capsys):
     assert code in (0, 1), err
     assert "scenario changed since the baseline (1 file); compared anyway:" in printed
     assert "    file places.csv: contents changed" in printed
+
+
+# --------------------------------------------------------------------------- damaged folders
+
+
+@pytest.mark.parametrize(
+    ("manifest", "phrase"),
+    [
+        ("[]", "manifest.json is damaged (no list of the experiment's scenarios)"),
+        ('{"kind": "compare", "arms": [1, 2]}', "manifest.json is damaged"),
+        ('{"kind": "compare", "arms": "a"}', "manifest.json is damaged"),
+        ("[" * 100_000 + "]" * 100_000, "unreadable manifest.json"),
+    ],
+    ids=["list", "arms of numbers", "arms a text", "deep"],
+)
+def test_resume_refuses_a_damaged_manifest_with_a_message(county, tmp_path, manifest, phrase):
+    root = tmp_path / "out"
+    first = _folder(root, county, resume=False)
+    first.start(first.check(), {})
+    (root / "manifest.json").write_text(manifest)
+    with pytest.raises(ExperimentError) as error:
+        _folder(root, county, resume=True).check()
+    assert f"cannot resume {root}: " in str(error.value) and phrase in str(error.value)
+
+
+def test_a_scenario_recorded_too_deep_to_compare_is_named(county, tmp_path, monkeypatch):
+    root = tmp_path / "out"
+    first = _folder(root, county, resume=False)
+    first.start(first.check(), {})
+    (county / "a.yaml").write_text("extends: base.yaml\nname: a\nseed: 5\n")
+    # json reads nesting a little deeper than comparing it field by field can go.
+    import sim.experiments.folder
+
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(sim.experiments.folder, "flatten", too_deep)
+    with pytest.raises(ExperimentError) as error:
+        _folder(root, county, resume=True).check()
+    assert "scenario a differs" in str(error.value) and "damaged manifest" in str(error.value)
+
+
+@pytest.mark.parametrize("record", ["[]", '{"row": []}', '{"row": {"replication": "x"}}', "\x00"])
+def test_a_damaged_replication_record_is_run_again(county, tmp_path, record):
+    root = tmp_path / "out"
+    first = _folder(root, county, resume=False)
+    first.start(first.check(), {})
+    row = {"replication": 0, "seed": 1, "lead_time_mean_h": 5.0}
+    first.save("a", row)
+    first.save("a", {**row, "replication": 1})
+    (root / "a" / "replications" / "r0001.json").write_text(record)
+    again = _folder(root, county, resume=True)
+    again.start(again.check(), {})
+    assert sorted(again.records["a"]) == [0] and again.reused == 1
