@@ -407,12 +407,8 @@ class ExperimentFolder:
             old = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError) as exc:
             raise ExperimentError(f"cannot resume {root}: unreadable {MANIFEST} ({exc})") from None
-        arms = old.get("arms") if isinstance(old, dict) else None
-        if not isinstance(arms, list) or not all(isinstance(arm, dict) for arm in arms):
-            raise ExperimentError(
-                f"cannot resume {root}: {root / MANIFEST} is damaged (no list of the "
-                "experiment's scenarios); run without --resume to start afresh"
-            )
+        if not isinstance(old, dict):
+            raise ExperimentError(f"cannot resume {root}: {root / MANIFEST} is damaged")
         self._check_same(old)
         return "resume"
 
@@ -431,7 +427,12 @@ class ExperimentFolder:
             raise ExperimentError(
                 f"{where}: it was run with seed {old.get('seed')}, not {self.seed}"
             )
-        old_arms = old.get("arms", [])
+        old_arms = old.get("arms")
+        if not isinstance(old_arms, list) or not all(isinstance(arm, dict) for arm in old_arms):
+            raise ExperimentError(
+                f"{where}: {self.root / MANIFEST} is damaged (no list of the experiment's "
+                "scenarios); run without --resume to start afresh"
+            )
         old_keys = [arm.get("key") for arm in old_arms]
         new_keys = [arm.key for arm in self.arms]
         if old_keys != new_keys:
