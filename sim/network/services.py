@@ -386,11 +386,15 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
                 if found is not None and services[found[0]].stops[found[1]] == at:
                     options.append(found)
             if not options:
+                # Fleets serve every place at their to_level, so only bus lines can miss one.
+                custom = scenario.delivery.legs is not None
                 raise ScenarioError(
                     None,
-                    "delivery.model",
+                    f"delivery.legs.{k}.by" if custom else "delivery.model",
                     f"no carrier in {list(leg.by)} takes parcels from {geo.ids[at]} "
-                    f"to {geo.ids[target]} (leg {k + 1} of the path to {geo.ids[p]})",
+                    f"to {geo.ids[target]} (leg {k + 1} of the path to {geo.ids[p]}): "
+                    f"no bus line stops at {geo.ids[at]} and later at {geo.ids[target]}; "
+                    "add such a line or a fleet after bus",
                 )
             for prefix, option in zip(("leg", "fallback"), options[:2], strict=False):
                 for part, value in zip(("service", "board", "alight"), option, strict=True):

@@ -726,7 +726,8 @@ def carrier_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDetail
                 # A named model has no legs in the file: point at the model and the fleet.
                 loc: tuple[str | int, ...] = ("delivery", "model")
                 problem = (
-                    f"model {delivery.model!r} carries leg {k} by {name!r}: {problem}; "
+                    f"model {delivery.model!r} carries its leg to the {leg.to} by {name!r}: "
+                    f"{problem}; "
                     f"check fleets.{name}.from_level and to_level, or use model: custom"
                 )
             else:

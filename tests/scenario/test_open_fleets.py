@@ -276,3 +276,12 @@ def test_the_error_is_a_scenario_error_with_the_yaml_path(e_trike_file):
         load_scenario(e_trike_file, ["delivery.legs.1.by=[trunk]"])
     assert info.value.yaml_path == "delivery.legs.1.by"
     assert "fleet 'trunk' runs hub → station, but this leg goes station → point" in str(info.value)
+
+
+def test_a_leg_only_a_bus_could_carry_and_no_line_serves_names_the_leg(e_trike_file, capsys):
+    out = e_trike_file.parent / "out"
+    code, _, err = cli(
+        ["run", e_trike_file, "--out", out, "--set", "delivery.legs.1.by=[bus]"], capsys
+    )
+    assert_refused(code, err, "delivery.legs.1.by:", "no bus line stops at T01 and later at T01V")
+    assert not out.exists()
