@@ -94,6 +94,16 @@ def test_a_new_fleet_runs_end_to_end_through_the_cli(e_trike_file, tmp_path, cap
     assert run.kpis["parcels_delivered"] > 0
 
 
+def test_the_bundled_light_truck_example_runs_its_new_fleet():
+    short = ["horizon.days=2", "horizon.warmup_days=1", "routing.iterations=30"]
+    scenario = load_scenario(SCENARIOS / "leiyang_light_truck.yaml", short)
+    run = simulate(scenario, seed=1)
+    assert set(run.trips["fleet"]) == {"light_truck", "township_van"}
+    trucks = run.trips[run.trips["fleet"] == "light_truck"]
+    assert set(trucks["depart_h"] % 24) == {7.0, 10.5, 14.0}
+    assert run.kpis["parcels_in_system"] < 0.01 * run.kpis["parcels_generated"]
+
+
 def test_a_fleet_under_a_new_name_runs_exactly_like_the_builtin_one():
     named = small_scenario(delivery={"model": "via_township"})
     twin = named.fleets["township_van"].model_dump(mode="json")
