@@ -319,7 +319,6 @@ class Hub(Strict):
 LEVELS = ("hub", "station", "point")
 """The levels of the network, top down: a fleet runs from a depot at one level down
 to the places it serves at a lower one."""
-Level = Literal["hub", "station", "point"]
 
 BUS = "bus"
 """The carrier name that stands for the bus lines (section ``buses``) in a leg's ``by``."""
@@ -362,8 +361,9 @@ class Fleet(Strict):
     and depot; every route runs at every departure time.
     """
 
-    from_level: Level = Field(description="where its routes start: hub or station")
-    to_level: Level = Field(description="where it delivers: station or point, below from_level")
+    # A depot has places below it, a client has one above: no point depots, no hub clients.
+    from_level: Literal["hub", "station"] = Field(description="where its routes start")
+    to_level: Literal["station", "point"] = Field(description="where it delivers: below from_level")
     capacity_parcels: VehicleCapacity
     speed_kmh: SpeedKmh
     departures: tuple[ClockTime, ...] = Field(min_length=1)

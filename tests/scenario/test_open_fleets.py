@@ -240,8 +240,16 @@ REFUSED = {
         ["fleets.e_trike.to_level", "below from_level 'station'", "station → point"],
     ),
     "a fleet that runs upwards": (
-        ["fleets.e_trike.from_level=point", "fleets.e_trike.to_level=hub"],
-        ["fleets.e_trike.to_level", "below from_level 'point'", "'hub'"],
+        ["fleets.trunk.from_level=station", "fleets.trunk.to_level=station"],
+        ["fleets.trunk.to_level", "below from_level 'station'", "hub → station"],
+    ),
+    "a depot at the village points": (
+        ["fleets.e_trike.from_level=point"],
+        ["fleets.e_trike.from_level", "'hub' or 'station'", "(given: 'point')"],
+    ),
+    "clients at the hub": (
+        ["fleets.e_trike.to_level=hub"],
+        ["fleets.e_trike.to_level", "'station' or 'point'", "(given: 'hub')"],
     ),
     "a level that does not exist": (
         ["fleets.e_trike.to_level=village"],
