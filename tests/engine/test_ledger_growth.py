@@ -1,0 +1,56 @@
+"""The ledger grows when it runs out of rows and keeps every value it held.
+
+Found by mutation testing (docs/testing.md): runs size the ledger up front, so no test
+ever made it grow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.ledger import STAGES, Ledger
+
+
+def append(ledger, n, start):
+    k = np.arange(start, start + n)
+    return ledger.append(
+        destination=k % 7,
+        origin=k % 3,
+        direction=1,
+        flags=(k % 5).astype(np.uint8),
+        t_created=k * 0.5,
+        t_hub=k * 0.5 + 0.25,
+        pickup_delay_h=k * 0.1,
+    )
+
+
+def test_ledger_grows_and_keeps_what_it_held():
+    ledger = Ledger(1)  # the minimum is 16 rows
+    assert ledger.capacity == 16
+    first = append(ledger, 10, 0)
+    ledger.t_sorted[first] = 99.0
+    # 10 + 30 rows need 40: at least double (32) and at least what is needed (40).
+    second = append(ledger, 30, 10)
+    assert ledger.capacity == 40 and ledger.n == 40
+    np.testing.assert_array_equal(second, np.arange(10, 40))
+    # 40 + 1 rows: doubling (80) is more than needed (41).
+    append(ledger, 1, 40)
+    assert ledger.capacity == 80 and ledger.n == 41
+    k = np.arange(41)
+    np.testing.assert_array_equal(ledger.column("destination"), k % 7)
+    np.testing.assert_array_equal(ledger.column("origin"), k % 3)
+    np.testing.assert_array_equal(ledger.column("direction"), 1)
+    np.testing.assert_array_equal(ledger.column("flags"), k % 5)
+    np.testing.assert_array_equal(ledger.column("t_created"), k * 0.5)
+    np.testing.assert_array_equal(ledger.column("t_hub"), k * 0.5 + 0.25)
+    np.testing.assert_array_equal(ledger.column("pickup_delay_h"), k * 0.1)
+    # A stage stamped before growing survives it; stages not reached are NaN.
+    np.testing.assert_array_equal(ledger.column("t_sorted")[:10], 99.0)
+    assert np.isnan(ledger.column("t_sorted")[10:]).all()
+    for stage in STAGES[3:]:
+        assert np.isnan(ledger.column(stage)).all()
+    # Column types are kept (the ledger's memory budget depends on them).
+    assert ledger.destination.dtype == np.int32 and ledger.origin.dtype == np.int32
+    assert ledger.direction.dtype == np.int8 and ledger.flags.dtype == np.uint8
+    frame = ledger.to_frame()
+    assert len(frame) == 41 and frame.index.name == "parcel"
