@@ -27,6 +27,9 @@ def append(ledger, n, start):
 def test_ledger_grows_and_keeps_what_it_held():
     ledger = Ledger(1)  # the minimum is 16 rows
     assert ledger.capacity == 16
+    exact = Ledger(16)
+    append(exact, 16, 0)  # exactly full: no need to grow
+    assert exact.capacity == 16 and exact.n == 16
     first = append(ledger, 10, 0)
     ledger.t_sorted[first] = 99.0
     # 10 + 30 rows need 40: at least double (32) and at least what is needed (40).
