@@ -8,7 +8,6 @@ and hash had no test.
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pytest
@@ -20,17 +19,25 @@ from sim.engine.queueing import WorkingClock, fifo_departures
     ("arrivals", "service", "free_at", "message"),
     [
         ([[1.0, 2.0]], [1.0, 1.0], -math.inf, "arrivals must be a 1-D array, got shape (1, 2)"),
-        ([1.0, 2.0], [[1.0, 1.0]], -math.inf, "service_times must be a 1-D array"),
+        (
+            [1.0, 2.0],
+            [[1.0, 1.0]],
+            -math.inf,
+            "service_times must be a 1-D array, got shape (1, 2)",
+        ),
         ([1.0, 2.0], [1.0], -math.inf, "arrivals and service_times differ in length (2 != 1)"),
         ([1.0, math.inf], [1.0, 1.0], -math.inf, "arrivals must be finite"),
         ([1.0, 2.0], [1.0, -1.0], -math.inf, "service_times must be finite and non-negative"),
         ([2.0, 1.0], [1.0, 1.0], -math.inf, "arrivals must be sorted in nondecreasing order"),
+        # Out of order later on, not only against the first arrival.
+        ([1.0, 3.0, 2.0], [1.0] * 3, -math.inf, "arrivals must be sorted in nondecreasing order"),
         ([1.0, 2.0], [1.0, 1.0], math.nan, "free_at must not be NaN"),
     ],
 )
 def test_fifo_bad_input_messages(arrivals, service, free_at, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError) as error:
         fifo_departures(np.array(arrivals), np.array(service), free_at)
+    assert str(error.value) == message
 
 
 @pytest.mark.parametrize(
@@ -47,13 +54,15 @@ def test_fifo_bad_input_messages(arrivals, service, free_at, message):
     ],
 )
 def test_shift_window_messages(windows, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError) as error:
         WorkingClock(windows)
+    assert str(error.value) == message
 
 
 def test_to_real_side_message():
-    with pytest.raises(ValueError, match=re.escape("side must be 'earliest' or 'latest', got 'x'")):
+    with pytest.raises(ValueError) as error:
         WorkingClock([(8.0, 12.0)]).to_real(1.0, side="x")
+    assert str(error.value) == "side must be 'earliest' or 'latest', got 'x'"
 
 
 def test_clock_repr_and_hash():
