@@ -464,7 +464,7 @@ def run_comparison(
     files = [file for _, file in loaded]
     _check_names(found, files)
     seed = _check_seed(seed, found[0].seed)
-    arms = [Arm(s.name, s.name, s) for s in found]
+    arms = [Arm(s.name, s.name, s, file) for s, file in zip(found, files, strict=True)]
     folder = ExperimentFolder(_check_out(out), "compare", arms, seed, resume)
     mode = folder.check()
     fields = {
@@ -726,6 +726,7 @@ def run_sweep(
     paths, expanded = expand_points(factors, explicit)
     width = max(3, len(str(len(expanded) - 1)))
     names = [f"p{number:0{width}d}" for number in range(len(expanded))]
+    base_file = None if isinstance(base, Scenario) else os.fspath(base)
     arms = []
     for name, values in zip(names, expanded, strict=True):
         try:
@@ -740,12 +741,11 @@ def run_sweep(
             ]
             error = ScenarioError.from_problems(problems)
             raise ExperimentError(f"sweep point {name} ({describe(values)}): {error}") from None
-        arms.append(Arm(f"points/{name}", name, point))
+        arms.append(Arm(f"points/{name}", name, point, base_file))
     first = arms[0].scenario
     seed = _check_seed(seed, first.seed)
     folder = ExperimentFolder(_check_out(out), "sweep", arms, seed, resume)
     mode = folder.check()
-    base_file = None if isinstance(base, Scenario) else os.fspath(base)
     fields = {
         **_common_fields(overrides, focus),
         "scenario_file": base_file,

@@ -160,10 +160,6 @@ def test_a_resumed_compare_refuses_an_edited_places_csv(county, tmp_path, capsys
     assert snapshot(out) == before  # the old results are left as they were
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim/experiments/core.py does not yet pass each scenario's file to Arm(..., file)",
-)
 def test_a_resumed_compare_refuses_an_edited_extends_file(county, tmp_path, capsys):
     out = tmp_path / "cmp"
     args = ["compare", county / "a.yaml", county / "b.yaml", "--replications", 2]
