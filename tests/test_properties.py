@@ -116,8 +116,11 @@ def _numeric_leaves(data, node: dict, path: tuple = ()):
             node = option
             break
     if isinstance(data, dict):
+        # A map (fleets) has no properties: each value follows additionalProperties.
+        extra = node.get("additionalProperties")
         for key, value in data.items():
-            yield from _numeric_leaves(value, node.get("properties", {}).get(key, {}), (*path, key))
+            child = node.get("properties", {}).get(key, extra if isinstance(extra, dict) else {})
+            yield from _numeric_leaves(value, child, (*path, key))
     elif isinstance(data, list):
         prefix = node.get("prefixItems") or []
         for i, value in enumerate(data):

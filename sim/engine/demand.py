@@ -18,9 +18,21 @@ peaks). Three quantities derive from this, each with its own function:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from sim.engine.streams import Streams
 from sim.scenario.schema import Demand
+
+
+def peak_factor(demand: Demand, day: int) -> float:
+    """Product of the factors of the peaks covering a day (1 outside peaks)."""
+    factor = 1.0
+    for peak in demand.peaks:
+        if peak.start_day <= day < peak.start_day + peak.days:
+            factor *= peak.factor
+    return factor
 
 
 def day_factor(demand: Demand, day: int) -> float:
@@ -28,11 +40,7 @@ def day_factor(demand: Demand, day: int) -> float:
 
     Day 0 is a Monday.
     """
-    factor = demand.weekday_factors[day % 7]
-    for peak in demand.peaks:
-        if peak.start_day <= day < peak.start_day + peak.days:
-            factor *= peak.factor
-    return factor
+    return demand.weekday_factors[day % 7] * peak_factor(demand, day)
 
 
 def base_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
@@ -69,26 +77,30 @@ def expected_parcels(demand: Demand, population: np.ndarray, days: int) -> float
     return base * sum(day_factor(demand, day) for day in range(days))
 
 
-def inbound_day(
-    demand: Demand, base_daily: np.ndarray, day: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw one day's inbound parcels.
+@dataclass(frozen=True)
+class Arrivals:
+    """One day's inbound parcels, in order of hub arrival.
 
-    Parameters
+    Attributes
     ----------
-    demand : the scenario's demand section
-    base_daily : :func:`base_daily_parcels` (mean parcels per place on a day whose
-        factors are 1; 0 for places that are not points). The day's mean is this
-        times ``day_factor(demand, day)``.
-    day : day number (hub arrival day)
-    rng : the demand stream
-
-    Returns
-    -------
-    destination, hub arrival time (hours, nondecreasing), perishable flag
+    destination : place index of each parcel
+    t_hub : hub arrival time, hours (nondecreasing)
+    perishable : perishable flag
+    added_by_peak : True for the parcels a peak adds to the ordinary day's
     """
-    counts = rng.poisson(base_daily * day_factor(demand, day))
-    destination = np.repeat(np.arange(base_daily.size, dtype=np.int32), counts)
+
+    destination: np.ndarray
+    t_hub: np.ndarray
+    perishable: np.ndarray
+    added_by_peak: np.ndarray
+
+
+def _draw(
+    demand: Demand, mean: np.ndarray, day: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Poisson counts per place with the given means, then each parcel's time and flag."""
+    counts = rng.poisson(mean)
+    destination = np.repeat(np.arange(mean.size, dtype=np.int32), counts)
     n = destination.size
     if demand.arrivals == "poisson":
         # n uniform points on the day are a Poisson process given their number.
@@ -99,5 +111,44 @@ def inbound_day(
         wave = rng.choice(shares.size, size=n, p=shares)
         times = day * 24.0 + starts[wave] + rng.uniform(0.0, demand.wave_unload_min / 60.0, n)
     perishable = rng.random(n) < demand.perishable_share
+    return destination, times, perishable
+
+
+def inbound_day(demand: Demand, base_daily: np.ndarray, day: int, streams: Streams) -> Arrivals:
+    """Draw one day's inbound parcels.
+
+    The ordinary day's parcels (mean ``base_daily`` × weekday factor) come from the
+    day's ``demand`` stream; a peak adds Poisson parcels with mean ordinary × (peak
+    factor − 1) from the day's ``demand_peak`` stream, and a factor below 1 keeps
+    each ordinary parcel with that probability (Poisson thinning). Either way the
+    day's mean is ``base_daily × day_factor(demand, day)``, and the same seed gives
+    the same ordinary parcels with or without a peak (common random numbers: a peak
+    only adds parcels).
+
+    Parameters
+    ----------
+    demand : the scenario's demand section
+    base_daily : :func:`base_daily_parcels` (mean parcels per place on a day whose
+        factors are 1; 0 for places that are not points)
+    day : day number (hub arrival day)
+    streams : the replication's random streams
+    """
+    ordinary_mean = base_daily * demand.weekday_factors[day % 7]
+    destination, times, perishable = _draw(demand, ordinary_mean, day, streams.day("demand", day))
+    added = np.zeros(destination.size, dtype=bool)
+    peak = peak_factor(demand, day)
+    if peak > 1.0:
+        more = _draw(demand, ordinary_mean * (peak - 1.0), day, streams.day("demand_peak", day))
+        destination, times, perishable = (
+            np.concatenate([mine, extra])
+            for mine, extra in zip((destination, times, perishable), more, strict=True)
+        )
+        added = np.concatenate([added, np.ones(more[0].size, dtype=bool)])
+    elif peak < 1.0:
+        keep = streams.day("demand_peak", day).random(destination.size) < peak
+        destination, times, perishable, added = (
+            column[keep] for column in (destination, times, perishable, added)
+        )
+    # Stable: the ordinary parcels keep their order among themselves.
     order = np.argsort(times, kind="stable")
-    return destination[order], times[order], perishable[order]
+    return Arrivals(destination[order], times[order], perishable[order], added[order])

@@ -68,6 +68,26 @@ def plan_for(scenario: Scenario) -> Plan:
     return _plan_from_json(scenario.model_dump_json(include=_PLANNING_SECTIONS))
 
 
+def pickup_day(points, added_by_peak: np.ndarray, day: int, streams: Streams):
+    """Home delivery flags and pickup delays (hours) of one day's parcels, in their order.
+
+    The ordinary parcels draw from the day's ``pickup`` stream and those a peak adds
+    from ``pickup_peak``, so an ordinary parcel's villager behaves the same with or
+    without a peak.
+    """
+    home = np.zeros(added_by_peak.size, dtype=bool)
+    delay = np.zeros(added_by_peak.size)
+    for rows, name in ((~added_by_peak, "pickup"), (added_by_peak, "pickup_peak")):
+        n = int(rows.sum())
+        rng = streams.day(name, day)
+        home[rows] = rng.random(n) < points.home_delivery_share
+        delay[rows] = draw_positive(
+            rng, points.pickup_delay_h.kind, points.pickup_delay_h.mean, points.pickup_delay_h.cv, n
+        )
+    delay[home] = 0.0
+    return home, delay
+
+
 def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
     """Each day at midnight: that day's inbound parcels reach the hub and are sorted."""
     days = scenario.horizon.days
@@ -76,31 +96,21 @@ def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
     for day in range(days):
         if day * 24.0 > env.now:
             yield env.timeout(day * 24.0 - env.now)
-        destination, t_hub, perishable = inbound_day(scenario.demand, base, day, streams["demand"])
-        n = destination.size
-        pickup = streams["pickup"]
-        home = pickup.random(n) < points.home_delivery_share
-        delay = draw_positive(
-            pickup,
-            points.pickup_delay_h.kind,
-            points.pickup_delay_h.mean,
-            points.pickup_delay_h.cv,
-            n,
-        )
-        delay[home] = 0.0
-        flags = perishable * np.uint8(PERISHABLE) | home * np.uint8(HOME_DELIVERY)
+        parcels = inbound_day(scenario.demand, base, day, streams)
+        home, delay = pickup_day(points, parcels.added_by_peak, day, streams)
+        flags = parcels.perishable * np.uint8(PERISHABLE) | home * np.uint8(HOME_DELIVERY)
         rows = ledger.append(
-            destination=destination,
+            destination=parcels.destination,
             origin=0,
             direction=INBOUND,
             flags=flags,
-            t_created=t_hub,
-            t_hub=t_hub,
+            t_created=parcels.t_hub,
+            t_hub=parcels.t_hub,
             pickup_delay_h=delay,
         )
         boundary = np.inf if day == days - 1 else (day + 1) * 24.0
         sorted_rows, done = hub.process(
-            ledger, rows, boundary, streams["inspection"], streams["sorting"]
+            ledger, rows, boundary, streams.day("inspection", day), streams.day("sorting", day)
         )
         flow.enqueue(sorted_rows, np.zeros(sorted_rows.size, dtype=np.int8), done)
 

@@ -2,9 +2,11 @@
 
 Replication *r* of a run seeded *s* uses child *r* of ``SeedSequence(s)``; each
 source (demand, sorting, pickup …) draws from its own stream derived from that
-child by name. Two scenarios run with the same seed therefore see the same
-demand (common random numbers), and adding a new stream later does not shift the
-numbers any existing stream produces.
+child by name, and the sources that draw for each day's parcels draw from a stream
+of their own per day (:meth:`Streams.day`). Two scenarios run with the same seed
+therefore see the same parcels on every day (common random numbers), even where
+one of them has more parcels on an earlier day; and adding a new stream later does
+not shift the numbers any existing stream produces.
 """
 
 from __future__ import annotations
@@ -19,6 +21,21 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed).spawn(replication + 1)[replication]
 
 
+STREAMS = (
+    "demand",
+    "demand_peak",
+    "pickup",
+    "pickup_peak",
+    "inspection",
+    "sorting",
+    "bus_delay",
+)
+"""Every source of randomness, by name: a mistyped name is an error, never a new stream.
+
+``demand_peak`` and ``pickup_peak`` draw the parcels a peak adds (or the thinning of a
+trough), so the ordinary parcels of a day are the same with or without a peak."""
+
+
 class Streams:
     """Named generators for one replication."""
 
@@ -26,14 +43,26 @@ class Streams:
         self._root = replication_seed(seed, replication)
         self._streams: dict[str, np.random.Generator] = {}
 
+    def _generator(self, name: str, *extra: int) -> np.random.Generator:
+        if name not in STREAMS:
+            raise KeyError(f"unknown random stream {name!r} (known: {', '.join(STREAMS)})")
+        # crc32 is stable across processes and Python versions, unlike hash().
+        key = (*self._root.spawn_key, zlib.crc32(name.encode()), *extra)
+        return np.random.default_rng(np.random.SeedSequence(self._root.entropy, spawn_key=key))
+
     def __getitem__(self, name: str) -> np.random.Generator:
-        """The generator of one named source of randomness (created on first use)."""
+        """The generator of one named source of randomness (one for the whole run)."""
         if name not in self._streams:
-            # crc32 is stable across processes and Python versions, unlike hash().
-            key = (*self._root.spawn_key, zlib.crc32(name.encode()))
-            child = np.random.SeedSequence(self._root.entropy, spawn_key=key)
-            self._streams[name] = np.random.default_rng(child)
+            self._streams[name] = self._generator(name)
         return self._streams[name]
+
+    def day(self, name: str, day: int) -> np.random.Generator:
+        """A fresh generator for one source on one day.
+
+        What a day's parcels draw depends only on the day, not on how many parcels
+        earlier days had.
+        """
+        return self._generator(name, int(day))
 
 
 def draw_positive(

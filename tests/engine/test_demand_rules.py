@@ -25,6 +25,7 @@ import pytest
 from scipy import stats
 
 from sim.engine.demand import inbound_day
+from sim.engine.streams import Streams
 from sim.scenario.schema import Demand
 
 Z_ALARM, Z_POWER, BIAS = 5.0, 3.09, 0.02
@@ -43,12 +44,13 @@ def within(count, mean, sd):
 
 def draw_days(dem, population, days, seed=1):
     """Counts per (day, place) from ``inbound_day`` for days 0..days-1, and all parcels."""
-    rng = np.random.default_rng(seed)
+    streams = Streams(seed)
     base = np.asarray(population, dtype=float) * dem.parcels_per_capita_day
     counts = np.zeros((len(days), base.size), dtype=np.int64)
     parcels = []
     for i, day in enumerate(days):
-        destination, times, perishable = inbound_day(dem, base, day, rng)
+        drawn = inbound_day(dem, base, day, streams)
+        destination, times, perishable = drawn.destination, drawn.t_hub, drawn.perishable
         counts[i] = np.bincount(destination, minlength=base.size)
         parcels.append((day, destination, times, perishable))
     return counts, parcels
