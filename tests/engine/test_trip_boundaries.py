@@ -46,6 +46,15 @@ def test_parcel_ready_exactly_at_the_departure_boards_it(tmp_path):
     np.testing.assert_array_equal(run.parcels["t_at_point"], 9.375)
 
 
+def test_crossdock_a_quarter_minute_too_long_misses_the_van(tmp_path):
+    # 30.25 min of cross-docking: ready at 8.5 + 30.25 / 60 = 9.0042 h, after the 09:00
+    # van; the 15:00 one delivers at 15.375 h.
+    scenario = dyadic(
+        tmp_path, "via_township", ["09:00", "15:00"], **{"stations.crossdock_min": 30.25}
+    )
+    np.testing.assert_array_equal(simulate(scenario, seed=3).parcels["t_at_point"], 15.375)
+
+
 def one_left_behind(tmp_path, capacity):
     # Trunk to S, then bus H -> S -> A with the township van as fallback after 2 h;
     # township vans at 09:30 and 11:00. The bus leaves H at 08:45, dwells 7.5 min and
