@@ -233,10 +233,11 @@ def case_sorting_rate_per_h(tmp_path):
 
 
 def case_fleet_max_route_h(tmp_path):
-    # H-A-B-H is 2 sqrt(109) + 6 = 26.88 km: 0.672 h at 40 km/h + 2 stops x 0.1 h = 0.872 h.
-    # Limit 0.9 h: one van visits both villages; the second one reached gets its parcels
+    # H-A-B-H is 2 sqrt(109) + 6 = 26.88 km: 0.672 h at 40 km/h + 3 stops (H, A, B) x 0.1 h
+    # = 0.972 h; H-A-H alone is 0.522 + 0.2 = 0.722 h (planning counts the stop at H).
+    # Limit 1.0 h: one van visits both villages; the second one reached gets its parcels
     # 6 min + 6 km at 40 km/h later than the first.
-    run = simulate(tiny(tmp_path, "direct", hub_van={"max_route_h": 0.9}), seed=3)
+    run = simulate(tiny(tmp_path, "direct", hub_van={"max_route_h": 1.0}), seed=3)
     times = sorted(run.parcels["t_at_point"].round(9).unique())
     first = 8.0 + 0.1 + D_KM / 40 + 0.1
     np.testing.assert_allclose(times, [first, first + 6 / 40 + 0.1])
@@ -247,14 +248,18 @@ def case_fleet_max_route_h(tmp_path):
 
 
 def case_fleet_stop_min(tmp_path):
-    # 15 min a stop: loading at H, drive, unloading at the village.
-    run = simulate(tiny(tmp_path, "direct", hub_van={"stop_min": 15}), seed=3)
+    # 15 min a stop: loading at H, drive, unloading at the village. (A route per village
+    # takes 0.522 + 0.5 = 1.022 h, within 1.1 h; both villages in one would take 1.42 h.)
+    run = simulate(tiny(tmp_path, "direct", hub_van={"stop_min": 15, "max_route_h": 1.1}), seed=3)
     np.testing.assert_allclose(run.parcels["t_at_point"], 8.0 + 0.25 + D_KM / 40 + 0.25)
 
 
 def case_fleet_handling_min_per_parcel(tmp_path):
-    # 0.5 min a parcel, loading all n of a village at H and unloading them at it.
-    run = simulate(tiny(tmp_path, "direct", hub_van={"handling_min_per_parcel": 0.5}), seed=3)
+    # 0.5 min a parcel, loading all n of a village at H and unloading them at it. (Planned
+    # for ~120 parcels a route: 0.722 h + 2 h of handling within 3 h; both villages in one
+    # route would need over 4 h of handling.)
+    van = {"handling_min_per_parcel": 0.5, "max_route_h": 3}
+    run = simulate(tiny(tmp_path, "direct", hub_van=van), seed=3)
     for village in (A, B):
         mine = parcels_of(run, village)
         n = len(mine)

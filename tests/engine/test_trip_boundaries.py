@@ -103,8 +103,8 @@ def test_single_left_behind_parcel_falls_back_exactly_when_due(tmp_path):
 
 def two_lines(tmp_path, wave, van, fallback_after_h, days=1):
     # Bus L1 H -> S -> A with room for everything, L2 H -> S -> B with room for 10, both
-    # at 08:00; one hub-van route through A and B (0.872 h <= 0.9 h) is both lines'
-    # fallback: its queue at H has two feeders, L1's first.
+    # at 08:00; one hub-van route through A and B (0.672 h driving + 3 stops of 0.1 h =
+    # 0.972 h <= 1.0 h) is both lines' fallback: its queue at H has two feeders, L1's first.
     def line(name, village, capacity):
         return {
             "name": name,
@@ -114,7 +114,7 @@ def two_lines(tmp_path, wave, van, fallback_after_h, days=1):
             "capacity_parcels": capacity,
         }
 
-    base = tiny(tmp_path, "direct", hub_van={"departures": [van], "max_route_h": 0.9})
+    base = tiny(tmp_path, "direct", hub_van={"departures": [van], "max_route_h": 1.0})
     return build(
         base,
         **{
