@@ -43,13 +43,16 @@ def within(count, mean, sd):
 
 
 def draw_days(dem, population, days, seed=1):
-    """Counts per (day, place) from ``inbound_day`` for days 0..days-1, and all parcels."""
-    streams = Streams(seed)
+    """Counts per (draw, place) from ``inbound_day`` for each day in *days*, and all parcels.
+
+    A day's parcels depend only on the day and the replication's streams, so each draw
+    gets its own replication: the same day listed twice gives two independent draws.
+    """
     base = np.asarray(population, dtype=float) * dem.parcels_per_capita_day
     counts = np.zeros((len(days), base.size), dtype=np.int64)
     parcels = []
     for i, day in enumerate(days):
-        drawn = inbound_day(dem, base, day, streams)
+        drawn = inbound_day(dem, base, day, Streams(seed, replication=i))
         destination, times, perishable = drawn.destination, drawn.t_hub, drawn.perishable
         counts[i] = np.bincount(destination, minlength=base.size)
         parcels.append((day, destination, times, perishable))
@@ -82,23 +85,27 @@ def test_daily_count_per_village_is_poisson_with_the_defined_mean():
 @pytest.mark.parametrize("arrivals", ["waves", "poisson"])
 def test_peak_days_have_the_peak_factor(arrivals):
     # A peak of 3 days from day 10, factor 2.5, and a second peak overlapping its last
-    # day (day 12), factor 1.2: factors multiply there. Weekday factors all 1 here.
-    # Day:            9    10    11    12          13
-    # Peak factor:    1    2.5   2.5   2.5 x 1.2   1
+    # day (day 12), factor 1.2: factors multiply there. A slack day (day 20, factor 0.5)
+    # thins the parcels. Weekday factors all 1 here.
+    # Day:            9    10    11    12          13    14    20
+    # Peak factor:    1    2.5   2.5   2.5 x 1.2   1.2   1     0.5
     dem = demand(
         parcels_per_capita_day=0.5,
         arrivals=arrivals,
         peaks=[
             {"start_day": 10, "days": 3, "factor": 2.5},
             {"start_day": 12, "days": 2, "factor": 1.2},
+            {"start_day": 20, "days": 1, "factor": 0.5},
         ],
     )
-    factor = {9: 1.0, 10: 2.5, 11: 2.5, 12: 2.5 * 1.2, 13: 1.2, 14: 1.0}
+    factor = {9: 1.0, 10: 2.5, 11: 2.5, 12: 2.5 * 1.2, 13: 1.2, 14: 1.0, 20: 0.5}
     population = [0, 0, 200_000]  # 100,000 a day on an ordinary day
     for day, f in factor.items():
-        # Two draws of the same day: 200,000 x f >= 163,620 parcels for every f >= 1.
-        counts, _ = draw_days(dem, population, [day, day], seed=day)
-        mean = 2 * 200_000 * 0.5 * f
+        # Independent draws of the day: 2 x 100,000 x f >= 163,620 parcels for f >= 1;
+        # 4 x 50,000 = 200,000 for f = 0.5.
+        draws = 2 if f >= 1 else 4
+        counts, _ = draw_days(dem, population, [day] * draws, seed=day)
+        mean = draws * 200_000 * 0.5 * f
         assert within(counts.sum(), mean, np.sqrt(mean)), (day, counts.sum(), mean)
 
 
@@ -112,7 +119,8 @@ def test_peak_and_weekday_factors_multiply():
     )
     population = [0, 0, 120_000]
     # Day 2: 120,000 x 0.5 x 3 = 180,000; day 3: 120,000 x 2 x 3 = 720,000; Wednesdays
-    # outside the peak (days 9 and 16), two draws each: 4 x 120,000 x 0.5 = 240,000.
+    # outside the peak (days 9 and 16), two independent draws each: 4 x 120,000 x 0.5 =
+    # 240,000.
     for days, mean in (([2], 180_000), ([3], 720_000), ([9, 9, 16, 16], 4 * 60_000)):
         counts, _ = draw_days(dem, population, days)
         assert within(counts.sum(), mean, np.sqrt(mean)), (days, counts.sum(), mean)
