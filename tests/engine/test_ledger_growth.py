@@ -57,3 +57,15 @@ def test_ledger_grows_and_keeps_what_it_held():
     assert ledger.direction.dtype == np.int8 and ledger.flags.dtype == np.uint8
     frame = ledger.to_frame()
     assert len(frame) == 41 and frame.index.name == "parcel"
+
+
+def test_append_marks_every_later_stage_not_reached():
+    # Memory handed out by numpy may hold anything, NaN included; append must write NaN
+    # into every stage after t_created and t_hub itself. Dirty the columns first.
+    ledger = Ledger(32)
+    for stage in STAGES:
+        getattr(ledger, stage)[:] = 5.0
+    rows = append(ledger, 8, 0)
+    for stage in STAGES[2:]:
+        assert np.isnan(getattr(ledger, stage)[rows]).all(), stage
+    np.testing.assert_array_equal(ledger.t_hub[rows], np.arange(8) * 0.5 + 0.25)
