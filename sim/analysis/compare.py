@@ -194,7 +194,44 @@ def format_interval(low: float, high: float) -> tuple[str, str]:
     return pair
 
 
-def _p_text(p_value: float) -> str:
+def classify(kpi: str, diff: float, ci_low: float, ci_high: float) -> tuple[str, str | None]:
+    """What a paired difference shows: the one rule behind every verdict.
+
+    The terminal's verdict lines (:func:`verdict`), the report's summary and its
+    table's difference cells all decide with this function.
+
+    Parameters
+    ----------
+    kpi : str
+        KPI name.
+    diff, ci_low, ci_high : float
+        Mean paired difference and its confidence interval.
+
+    Returns
+    -------
+    outcome : str
+        ``"identical"`` (difference and interval all exactly 0), ``"unknown"`` (no
+        finite interval), ``"none"`` (the interval includes 0), ``"faster"`` or
+        ``"slower"`` (lead and door times), ``"lower"`` or ``"higher"``.
+    judgement : str or None
+        ``"better"`` or ``"worse"`` for a lower/higher outcome of a KPI with a good
+        direction; None otherwise.
+    """
+    if all(value == 0.0 for value in (diff, ci_low, ci_high)):
+        return "identical", None
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+        return "unknown", None
+    if ci_low <= 0.0 <= ci_high:
+        return "none", None
+    lower = diff < 0
+    way = direction(kpi)
+    if kpi.startswith(("lead_time", "door_time")) and way == LOWER:
+        return ("faster" if lower else "slower"), None
+    return ("lower" if lower else "higher"), (judge(kpi, diff) if way in (LOWER, HIGHER) else None)
+
+
+def p_text(p_value: float) -> str:
+    """A p-value as the terminal writes it: ``"p < 0.001"``, ``"p = 0.042"`` or ``"p n/a"``."""
     if p_value != p_value:
         return "p n/a"
     return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
@@ -252,24 +289,18 @@ def verdict(
     suffix = f" {the_unit}" if the_unit else ""
     if identical:
         return f"{kpi}: {name} and {reference} are identical in every replication"
-    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+    outcome, judgement = classify(kpi, diff, ci_low, ci_high)
+    if outcome == "unknown":
         return f"{kpi}: cannot tell ({name} vs {reference} needs at least 2 paired replications)"
     d, low, high = (_scaled(kpi, v) for v in (diff, ci_low, ci_high))
-    if low <= 0.0 <= high:
+    if outcome in ("none", "identical"):  # identical only when called so
         return (
             f"{kpi}: no significant difference between {name} and {reference} "
             f"(difference {'+' if d > 0 else ''}{format_number(d)}{suffix}, {pct} CI "
-            f"{' to '.join(format_interval(low, high))}; {_p_text(p_value)})"
+            f"{' to '.join(format_interval(low, high))}; {p_text(p_value)})"
         )
-    lower = d < 0
     size, lo, hi = abs(d), min(abs(low), abs(high)), max(abs(low), abs(high))
-    way = direction(kpi)
-    if kpi.startswith(("lead_time", "door_time")) and way == LOWER:
-        words = "faster" if lower else "slower"
-    else:
-        words = "lower" if lower else "higher"
-        if way in (LOWER, HIGHER):
-            words += f" ({judge(kpi, diff)})"
+    words = f"{outcome} ({judgement})" if judgement else outcome
     relative = ""
     if np.isfinite(reference_mean) and reference_mean != 0 and not is_share(kpi):
         change = diff / abs(reference_mean)
@@ -277,7 +308,7 @@ def verdict(
     lo_text, hi_text = format_interval(lo, hi)
     return (
         f"{kpi}: {name} is {format_number(size)}{suffix} {words} than {reference} "
-        f"({relative}{pct} CI {lo_text}–{hi_text}{suffix}; {_p_text(p_value)})"
+        f"({relative}{pct} CI {lo_text}–{hi_text}{suffix}; {p_text(p_value)})"
     )
 
 

@@ -15,35 +15,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis import kpi_table
 from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, RODE_BUS
 from sim.scenario.schema import BUS
 
-KPI_NAMES = (
-    "parcels_generated",
-    "parcels_delivered",
-    "parcels_picked_up",
-    "parcels_in_system",
-    "lead_time_mean_h",
-    "lead_time_p50_h",
-    "lead_time_p90_h",
-    "lead_time_p95_h",
-    "door_time_mean_h",
-    "on_time_24h_share",
-    "on_time_48h_share",
-    "vehicle_km",
-    "vehicle_hours",
-    "cost_total_cny",
-    "cost_per_parcel_cny",
-    "co2_kg",
-    "sorting_utilization",
-    "van_load_factor_mean",
-    "bus_parcels_share",
-    "bus_load_factor_mean",
-    "bus_overflow_parcels",
-    "bus_fallback_parcels",
-    "bus_fee_cny",
-    "bus_delay_added_min_mean",
-)
+KPI_NAMES = kpi_table.KPI_NAMES
+"""Every KPI name, in column order (owned by :mod:`sim.analysis.kpi_table`)."""
 
 
 def _mean(values: np.ndarray) -> float:

@@ -63,7 +63,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import stats
 
-from sim.analysis.compare import format_number
+from sim.analysis import kpi_table
+from sim.analysis.compare import format_number, p_text
 from sim.analysis.directions import HIGHER, LOWER, direction, is_share, unit
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.stats import t_interval
@@ -166,13 +167,13 @@ def default_min_effect(kpi: str) -> MinEffect:
     Returns
     -------
     MinEffect
-        Shares: 1 percentage point; KPIs in hours: 0.25 h and 2%; others: 2%.
+        From the KPI table (:mod:`sim.analysis.kpi_table`): shares of parcels 1
+        percentage point; KPIs in hours 0.25 h and 2%; others (also utilisation and
+        load factors) 2%; 2% for a KPI the table does not know.
     """
-    if is_share(kpi):
-        return MinEffect(absolute=0.01)
-    if unit(kpi) == "h":
-        return MinEffect(absolute=0.25, relative=0.02)
-    return MinEffect(relative=0.02)
+    record = kpi_table.get(kpi)
+    absolute, relative = record.min_effect if record is not None else (0.0, 0.02)
+    return MinEffect(absolute=absolute, relative=relative)
 
 
 @dataclass(frozen=True)
@@ -580,14 +581,14 @@ def judge_kpi(
         return verdict(
             "ok",
             f"{'worse' if is_worse else 'better'} by {size}, within noise "
-            f"({_p_text(p)}, not below {alpha:.3g})",
+            f"({p_text(p)}, not below {alpha:.3g})",
             change,
             p,
         )
     if math.isnan(test.df):
         evidence = "constant on both sides, a deterministic shift"
     else:
-        evidence = f"one-sided Welch {_p_text(p)}, below the level {alpha:.3g}"
+        evidence = f"one-sided Welch {p_text(p)}, below the level {alpha:.3g}"
     return verdict(
         "regressed" if is_worse else "improved",
         f"{'worse' if is_worse else 'better'} by {size}{_percent(change, base_mean)}: "
@@ -637,12 +638,6 @@ def _percent(change: float, base: float) -> str:
     if not base or not math.isfinite(base):
         return ""
     return f" ({change / abs(base) * 100:+.1f}%)"
-
-
-def _p_text(p: float) -> str:
-    if p != p:
-        return "p n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _mean_ci(triple: tuple[float, float, float], kpi: str) -> str:

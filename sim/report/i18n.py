@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from sim.analysis.kpi_table import KPIS
+
 LANGUAGES = ("en", "zh")
 """Supported report languages."""
 
@@ -421,43 +423,9 @@ TEXT = MappingProxyType(
 """Every report text by key, then language."""
 
 KPI_LABELS = MappingProxyType(
-    {
-        "parcels_generated": {"en": "Parcels in the measured days", "zh": "统计期内包裹数"},
-        "parcels_delivered": {"en": "Parcels delivered", "zh": "已送达包裹数"},
-        "parcels_picked_up": {"en": "Parcels picked up", "zh": "村民已取件包裹数"},
-        "parcels_in_system": {"en": "Parcels still in the network", "zh": "期末仍在网络中的包裹数"},
-        "lead_time_mean_h": {"en": "Mean lead time", "zh": "平均送达时长"},
-        "lead_time_p50_h": {"en": "Median lead time", "zh": "送达时长中位数"},
-        "lead_time_p90_h": {"en": "90% of parcels delivered within", "zh": "90% 包裹送达时长"},
-        "lead_time_p95_h": {"en": "95% of parcels delivered within", "zh": "95% 包裹送达时长"},
-        "door_time_mean_h": {"en": "Mean time until in the villager's hands", "zh": "平均到手时长"},
-        "on_time_24h_share": {"en": "Delivered within 24 h", "zh": "24 小时内送达比例"},
-        "on_time_48h_share": {"en": "Delivered within 48 h", "zh": "48 小时内送达比例"},
-        "vehicle_km": {"en": "Vehicle-kilometres", "zh": "车辆行驶里程"},
-        "vehicle_hours": {"en": "Vehicle-hours", "zh": "车辆运行时长"},
-        "cost_total_cny": {"en": "Transport cost", "zh": "运输总成本"},
-        "cost_per_parcel_cny": {"en": "Cost per parcel", "zh": "单件成本"},
-        "co2_kg": {"en": "CO₂ emissions", "zh": "二氧化碳排放"},
-        "sorting_utilization": {"en": "Sorting line busy", "zh": "分拣线利用率"},
-        "van_load_factor_mean": {"en": "Mean van load factor", "zh": "货车平均装载率"},
-        "bus_parcels_share": {"en": "Parcels that rode a bus", "zh": "客车运送的包裹占比"},
-        "bus_load_factor_mean": {"en": "Mean bus cargo load factor", "zh": "客车货舱平均装载率"},
-        "bus_overflow_parcels": {
-            "en": "Parcels left behind by a full bus",
-            "zh": "因客车满载而滞留的包裹数",
-        },
-        "bus_fallback_parcels": {
-            "en": "Parcels handed to the fallback carrier",
-            "zh": "转由备用运力配送的包裹数",
-        },
-        "bus_fee_cny": {"en": "Fees paid to bus operators", "zh": "支付给客运企业的费用"},
-        "bus_delay_added_min_mean": {
-            "en": "Delay parcels add to a bus trip",
-            "zh": "包裹装卸给客车增加的延误",
-        },
-    }
+    {kpi.name: MappingProxyType({lang: kpi.label(lang) for lang in LANGUAGES}) for kpi in KPIS}
 )
-"""A plain label for every KPI."""
+"""A plain label for every KPI (a view of :mod:`sim.analysis.kpi_table`)."""
 
 UNITS = MappingProxyType(
     {

@@ -1,9 +1,10 @@
 """The plain-language summary and the KPI table's wording.
 
-Each finding follows the same rule as the terminal's verdicts
-(:func:`sim.analysis.compare.verdict`): a difference is named only when its 95%
+Each finding is decided by the same function as the terminal's verdicts
+(:func:`sim.analysis.compare.classify`): a difference is named only when its 95%
 interval excludes 0; better or worse follow the KPI's good direction; lead and
-door times read faster or slower; numbers are formatted by the same functions.
+door times read faster or slower; numbers are formatted by the same functions,
+and shares are shown in % as the KPI table (:mod:`sim.analysis.kpi_table`) says.
 A test checks that the two never disagree.
 
 Sentences are :class:`Phrase` objects: a translated template whose fields are
@@ -21,17 +22,19 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import format_interval, format_number
-from sim.analysis.directions import HEADLINE_KPIS, HIGHER, LOWER, direction, is_share, judge, unit
+from sim.analysis import kpi_table
+from sim.analysis.compare import classify, format_interval, format_number
+from sim.analysis.directions import HEADLINE_KPIS, is_share, unit
 from sim.report.i18n import TEXT, kpi_label, tr, unit_text
 from sim.report.results import Results
 
-_PERCENT = {"sorting_utilization", "van_load_factor_mean", "bus_load_factor_mean"}
-
 
 def is_percent(kpi: str) -> bool:
-    """KPIs that are fractions, shown in % (their differences in percentage points)."""
-    return is_share(kpi) or kpi in _PERCENT
+    """KPIs that are fractions, shown in % (their differences in percentage points).
+
+    The same as :func:`sim.analysis.directions.is_share` (the KPI table decides).
+    """
+    return is_share(kpi)
 
 
 def scale(kpi: str) -> float:
@@ -43,9 +46,8 @@ def display_unit(kpi: str) -> str:
     """Unit of a KPI's value as shown: ``"%"``, ``"h"``, ``"CNY"``, ``"parcels"``."""
     if is_percent(kpi):
         return "%"
-    if kpi.startswith("parcels_") or kpi.endswith("_parcels"):
-        return "parcels"
-    return unit(kpi)
+    record = kpi_table.get(kpi)
+    return record.unit if record is not None else unit(kpi)
 
 
 def diff_unit(kpi: str) -> str:
@@ -202,21 +204,6 @@ class Finding:
     judgement: str | None
     row: pd.Series
     reference_mean: float
-
-
-def classify(kpi: str, diff: float, ci_low: float, ci_high: float) -> tuple[str, str | None]:
-    """The outcome and judgement of a difference (see :class:`Finding`)."""
-    if all(value == 0.0 for value in (diff, ci_low, ci_high)):
-        return "identical", None
-    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
-        return "unknown", None
-    if ci_low <= 0.0 <= ci_high:
-        return "none", None
-    lower = diff < 0
-    way = direction(kpi)
-    if kpi.startswith(("lead_time", "door_time")) and way == LOWER:
-        return ("faster" if lower else "slower"), None
-    return ("lower" if lower else "higher"), (judge(kpi, diff) if way in (LOWER, HIGHER) else None)
 
 
 def _rows(table: pd.DataFrame, name: str) -> pd.DataFrame:
