@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import check, compare, report, run, sweep, validate, warmup
+from sim.cli import check, compare, kpis, report, run, sweep, validate, warmup
 from sim.cli.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, Parser, UsageError
 
 COMMANDS = {
@@ -23,6 +23,7 @@ COMMANDS = {
     "warmup": warmup,
     "check": check,
     "report": report,
+    "kpis": kpis,
 }
 """Subcommand name -> its module, in the order ``ruralsim --help`` lists them."""
 
