@@ -13,7 +13,8 @@ README.md`` rewrites it in place).
 **Shares.** A KPI is a share when its value is a fraction of a whole in [0, 1]:
 the on-time shares and the bus share of parcels, and also the sorting line's
 utilisation and the van and bus load factors. Shares are shown in % and their
-differences in percentage points, in the terminal, the report and ``check`` alike.
+differences in percentage points, in the terminal, the report and ``check`` alike;
+``check``'s default minimum effect is 1 percentage point for every share.
 """
 
 from __future__ import annotations
@@ -53,9 +54,6 @@ class Kpi:
         Short label, as in the report's table and figures.
     meaning_en, meaning_zh : str
         One sentence on how it is measured.
-    min_effect : tuple of float
-        Default minimum practical effect for ``ruralsim check``: (absolute in the
-        KPI's units, relative to the baseline mean).
     """
 
     name: str
@@ -66,12 +64,24 @@ class Kpi:
     label_zh: str
     meaning_en: str
     meaning_zh: str
-    min_effect: tuple[float, float] = (0.0, 0.02)
 
     @property
     def share(self) -> bool:
         """True for a fraction in [0, 1] (shown in %, differences in percentage points)."""
         return self.unit == "share"
+
+    @property
+    def min_effect(self) -> tuple[float, float]:
+        """Default minimum practical effect for ``ruralsim check``: (absolute, relative).
+
+        Shares: 1 percentage point; KPIs in hours: 0.25 h and 2% of the baseline mean
+        (the larger); others: 2% of the baseline mean.
+        """
+        if self.share:
+            return (0.01, 0.0)
+        if self.unit == "h":
+            return (0.25, 0.02)
+        return (0.0, 0.02)
 
     def label(self, lang: str) -> str:
         """The short label in ``"en"`` or ``"zh"``."""
@@ -81,10 +91,6 @@ class Kpi:
         """The one-sentence meaning in ``"en"`` or ``"zh"``."""
         return {"en": self.meaning_en, "zh": self.meaning_zh}[lang]
 
-
-_HOURS = (0.25, 0.02)  # check: 0.25 h and 2%
-_POINT = (0.01, 0.0)  # check: 1 percentage point
-# check keeps 2% for utilisation and load factors, as before they were shares.
 
 KPIS: tuple[Kpi, ...] = (
     Kpi(
@@ -116,14 +122,12 @@ KPIS: tuple[Kpi, ...] = (
         "Mean lead time", "平均送达时长",
         "Mean time from hub arrival to the village point or home, over delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门的平均时长。",
-        _HOURS,
     ),
     Kpi(
         "lead_time_p50_h", "h", "lower", False,
         "Median lead time", "送达时长中位数",
         "Median time from hub arrival to the village point or home, over delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门时长的中位数。",
-        _HOURS,
     ),
     Kpi(
         "lead_time_p90_h", "h", "lower", True,
@@ -131,7 +135,6 @@ KPIS: tuple[Kpi, ...] = (
         "90th percentile of the time from hub arrival to the village point or home, over "
         "delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门时长的第 90 百分位数。",
-        _HOURS,
     ),
     Kpi(
         "lead_time_p95_h", "h", "lower", False,
@@ -139,28 +142,24 @@ KPIS: tuple[Kpi, ...] = (
         "95th percentile of the time from hub arrival to the village point or home, over "
         "delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门时长的第 95 百分位数。",
-        _HOURS,
     ),
     Kpi(
         "door_time_mean_h", "h", "lower", False,
         "Mean time until in the villager's hands", "平均到手时长",
         "Mean time from hub arrival until in the villager's hands, over picked-up parcels.",
         "已取件包裹从到达分拨中心到交到村民手中的平均时长。",
-        _HOURS,
     ),
     Kpi(
         "on_time_24h_share", "share", "higher", True,
         "Delivered within 24 h", "24 小时内送达比例",
         "Share of the cohort delivered within 24 h of hub arrival (undelivered count as late).",
         "到达分拨中心后 24 小时内送达的队列包裹占比（未送达的计为超时）。",
-        _POINT,
     ),
     Kpi(
         "on_time_48h_share", "share", "higher", False,
         "Delivered within 48 h", "48 小时内送达比例",
         "Share of the cohort delivered within 48 h of hub arrival (undelivered count as late).",
         "到达分拨中心后 48 小时内送达的队列包裹占比（未送达的计为超时）。",
-        _POINT,
     ),
     Kpi(
         "vehicle_km", "km", "lower", False,
@@ -178,7 +177,6 @@ KPIS: tuple[Kpi, ...] = (
         "times, and a trip still under way when the run stops counts its hours up to then.",
         "统计期内出发车次的运行小时数；k 辆车共同执行的车次计 k 次，运行结束时仍在途的车次"
         "计至结束时的时长。",
-        _HOURS,
     ),
     Kpi(
         "cost_total_cny", "CNY", "lower", False,
@@ -220,7 +218,6 @@ KPIS: tuple[Kpi, ...] = (
         "Parcels that rode a bus", "客车运送的包裹占比",
         "Share of the cohort that rode a bus on some leg.",
         "在某一段由客车运送的队列包裹占比。",
-        _POINT,
     ),
     Kpi(
         "bus_load_factor_mean", "share", "neutral", False,

@@ -167,9 +167,9 @@ def default_min_effect(kpi: str) -> MinEffect:
     Returns
     -------
     MinEffect
-        From the KPI table (:mod:`sim.analysis.kpi_table`): shares of parcels 1
-        percentage point; KPIs in hours 0.25 h and 2%; others (also utilisation and
-        load factors) 2%; 2% for a KPI the table does not know.
+        From the KPI table (:mod:`sim.analysis.kpi_table`): shares (also utilisation
+        and load factors) 1 percentage point; KPIs in hours 0.25 h and 2%; others
+        (and a KPI the table does not know) 2%.
     """
     record = kpi_table.get(kpi)
     absolute, relative = record.min_effect if record is not None else (0.0, 0.02)

@@ -70,14 +70,13 @@ def test_the_old_names_are_views_of_the_table():
     assert unit("not_a_kpi") == "" and direction("not_a_kpi") == "neutral"
 
 
-def test_checks_default_minimum_effects_are_as_before_the_table():
+def test_checks_default_minimum_effects_follow_one_rule():
     assert default_min_effect("lead_time_p90_h") == MinEffect(0.25, 0.02)
     assert default_min_effect("vehicle_hours") == MinEffect(0.25, 0.02)
     assert default_min_effect("on_time_24h_share") == MinEffect(0.01, 0.0)
-    assert default_min_effect("bus_parcels_share") == MinEffect(0.01, 0.0)
-    # Utilisation and load factors became shares for display only.
-    assert default_min_effect("sorting_utilization") == MinEffect(0.0, 0.02)
-    assert default_min_effect("van_load_factor_mean") == MinEffect(0.0, 0.02)
+    # Utilisation and load factors are shares like the others (they had 2% before).
+    for name in ("bus_parcels_share", "sorting_utilization", "van_load_factor_mean"):
+        assert default_min_effect(name) == MinEffect(0.01, 0.0)
     assert default_min_effect("co2_kg") == MinEffect(0.0, 0.02)
 
 
