@@ -230,11 +230,30 @@ def classify(kpi: str, diff: float, ci_low: float, ci_high: float) -> tuple[str,
     return ("lower" if lower else "higher"), (judge(kpi, diff) if way in (LOWER, HIGHER) else None)
 
 
-def p_text(p_value: float) -> str:
-    """A p-value as the terminal writes it: ``"p < 0.001"``, ``"p = 0.042"`` or ``"p n/a"``."""
+def p_value_text(p_value: float, missing: str = "n/a") -> str:
+    """A p-value alone, as every output writes it: ``"< 0.001"``, ``"0.042"``, or ``missing``.
+
+    Parameters
+    ----------
+    p_value : float
+        The p-value; NaN when there is none.
+    missing : str, optional
+        Text for NaN.
+
+    Returns
+    -------
+    str
+        Three decimals, or ``"< 0.001"`` below 0.001.
+    """
     if p_value != p_value:
-        return "p n/a"
-    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+        return missing
+    return "< 0.001" if p_value < 0.001 else f"{p_value:.3f}"
+
+
+def p_text(p_value: float) -> str:
+    """A p-value in a sentence: ``"p < 0.001"``, ``"p = 0.042"`` or ``"p n/a"``."""
+    text = p_value_text(p_value)
+    return f"p {text}" if text.startswith("<") or text == "n/a" else f"p = {text}"
 
 
 def _scaled(kpi: str, value: float) -> float:
@@ -391,9 +410,7 @@ def format_comparison(table: pd.DataFrame, kpis: Sequence[str] | None = None) ->
             else:
                 text = "n/a" if row["diff"] != row["diff"] else f"{row['diff']:+.4g}"
             p_value = row["p_value"]
-            p_text = (
-                "" if p_value != p_value else ("<0.001" if p_value < 0.001 else f"{p_value:.3f}")
-            )
-            cells.append(f"{text:>40} {p_text:>8}")
+            p_cell = p_value_text(p_value, missing="").replace("< ", "<")  # compact column
+            cells.append(f"{text:>40} {p_cell:>8}")
         lines.append(" ".join(cells))
     return "\n".join(lines)

@@ -64,7 +64,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import stats
 
 from sim.analysis import kpi_table
-from sim.analysis.compare import format_number, p_text
+from sim.analysis.compare import format_number, p_text, p_value_text
 from sim.analysis.directions import HIGHER, LOWER, direction, is_share, unit
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.stats import t_interval
@@ -688,10 +688,7 @@ def format_verdicts(verdicts: Sequence[KpiVerdict]) -> str:
     """
     rows = [("KPI", "baseline [95% CI]", "new [95% CI]", "change", "p", "verdict")]
     for item in verdicts:
-        if item.p_value != item.p_value:
-            p = "-"
-        else:
-            p = "< 0.001" if item.p_value < 0.001 else f"{item.p_value:.3f}"
+        p = p_value_text(item.p_value, missing="-")
         rows.append(
             (
                 item.kpi,

@@ -22,7 +22,7 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.analysis.compare import format_interval, format_number
+from sim.analysis.compare import format_interval, format_number, p_value_text
 from sim.analysis.directions import HEADLINE_KPIS, direction, judge
 from sim.report import figures as plots
 from sim.report import fonts
@@ -224,7 +224,7 @@ def _cell_diff(kpi: str, row: pd.Series, lang: str) -> tuple[str, str]:
 def _p_cell(p_value: float) -> str:
     if not np.isfinite(p_value):
         return ""
-    return "&lt; 0.001" if p_value < 0.001 else f"{p_value:.3f}"
+    return escape(p_value_text(p_value))
 
 
 def _uses_buses(results: Results) -> bool:

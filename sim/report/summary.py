@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
-from sim.analysis.compare import classify, format_interval, format_number
+from sim.analysis.compare import classify, format_interval, format_number, p_value_text
 from sim.analysis.directions import HEADLINE_KPIS, is_share, unit
 from sim.report.i18n import TEXT, kpi_label, tr, unit_text
 from sim.report.results import Results
@@ -243,9 +243,10 @@ def _p_part(f: Finding) -> list:
     p = f.row["p_value"]
     if not np.isfinite(p):
         return ["p n/a"]
-    if p < 0.001:
-        return ["p < ", _num(p, f.scenario, f.kpi, "p_value", "0.001", bound="upper")]
-    return ["p = ", _num(p, f.scenario, f.kpi, "p_value", f"{p:.3f}")]
+    text = p_value_text(p)
+    if text.startswith("< "):
+        return ["p < ", _num(p, f.scenario, f.kpi, "p_value", text[2:], bound="upper")]
+    return ["p = ", _num(p, f.scenario, f.kpi, "p_value", text)]
 
 
 def _relative(f: Finding, lang: str) -> list:

@@ -9,7 +9,7 @@ import pytest
 
 from sim import KPI_NAMES
 from sim.analysis import kpi_table
-from sim.analysis.compare import classify, p_text, verdict
+from sim.analysis.compare import classify, p_text, p_value_text, verdict
 from sim.analysis.directions import HEADLINE_KPIS, KPI_DIRECTIONS, direction, is_share, unit
 from sim.analysis.regression import MinEffect, default_min_effect
 from sim.cli import main
@@ -97,6 +97,11 @@ def test_one_rule_decides_every_verdict():
         "p < 0.001",
         "p = 0.042",
         "p n/a",
+    ]
+    assert [p_value_text(p, "-") for p in (0.0001, 0.042, float("nan"))] == [
+        "< 0.001",
+        "0.042",
+        "-",
     ]
 
 
