@@ -275,10 +275,11 @@ def verdict(
 ) -> str:
     """One line saying what a paired difference shows, without overclaiming.
 
-    A difference is called only when its confidence interval excludes 0;
-    otherwise the line says "no significant difference". Better and worse follow
-    the KPI's good direction (:mod:`sim.analysis.directions`); neutral KPIs are
-    only higher or lower. Lead and door times read as faster or slower.
+    The outcome is decided by :func:`classify`, as in the report. A difference is
+    called only when its confidence interval excludes 0; otherwise the line says
+    "no significant difference". Better and worse follow the KPI's good direction
+    (:mod:`sim.analysis.directions`); neutral KPIs are only higher or lower. Lead and
+    door times read as faster or slower.
 
     Parameters
     ----------
@@ -312,7 +313,8 @@ def verdict(
     if outcome == "unknown":
         return f"{kpi}: cannot tell ({name} vs {reference} needs at least 2 paired replications)"
     d, low, high = (_scaled(kpi, v) for v in (diff, ci_low, ci_high))
-    if outcome in ("none", "identical"):  # identical only when called so
+    # All zero without ``identical=True`` (e.g. a zero-width interval at 0): no difference.
+    if outcome in ("none", "identical"):
         return (
             f"{kpi}: no significant difference between {name} and {reference} "
             f"(difference {'+' if d > 0 else ''}{format_number(d)}{suffix}, {pct} CI "
