@@ -63,6 +63,15 @@ def test_same_seed_gives_byte_identical_kpis(tmp_path):
     assert (tmp_path / "a" / "kpis.csv").read_bytes() != (tmp_path / "c" / "kpis.csv").read_bytes()
 
 
+def test_version_is_the_installed_one(capsys):
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"ruralsim {metadata.version('ruralsim')}"
+
+
 def test_validate_prints_a_chinese_name_as_written(capsys):
     scenario = SCENARIOS / "leiyang_direct.yaml"
     assert main(["validate", str(scenario), "--set", "name=耒阳_direct"]) == 0

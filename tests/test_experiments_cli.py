@@ -104,6 +104,8 @@ def test_compare_writes_tables_manifests_and_verdicts(tmp_path, capsys):
     assert [line.split(":")[0] for line in verdicts] == list(HEADLINE_KPIS)
     assert "leiyang_via_township is" in printed and "95% CI" in printed
     assert f"results written to {out}" in printed
+    # The last line says how to make the report of what was just written.
+    assert printed.splitlines()[-1] == f"for the HTML report: ruralsim report {out}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["main", "run"]  # no leftovers
 
 

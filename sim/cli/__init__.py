@@ -28,12 +28,23 @@ COMMANDS = {
 """Subcommand name -> its module, in the order ``ruralsim --help`` lists them."""
 
 
+def _version() -> str:
+    # From the installed metadata, as the results manifests record it.
+    from importlib import metadata
+
+    try:
+        return metadata.version("ruralsim")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = Parser(
         prog="ruralsim",
         description="Simulate a county's rural parcel network and compare delivery models.",
     )
+    parser.add_argument("--version", action="version", version=f"ruralsim {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, module in COMMANDS.items():
         module.add_arguments(commands.add_parser(name, help=module.HELP))

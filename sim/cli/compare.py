@@ -54,4 +54,5 @@ def run(args) -> int:
     print(f"results written to {out}")
     if args.report:
         return report.write(out, None, "en")
+    print(f"for the HTML report: ruralsim report {out}")
     return EXIT_OK
