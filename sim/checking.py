@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import os
 import shlex
-import sys
 from collections.abc import Iterable, Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +49,7 @@ from sim.experiments.folder import (
     flatten,
     recorded_fingerprint,
 )
-from sim.results import package_version, versions
+from sim.results import check_seed, command_line, package_version, progress_bar, versions
 from sim.runner import load_checked
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
@@ -251,11 +249,8 @@ def _check_replications(replications: int | None) -> None:
         )
 
 
-def _check_seed(seed: int | None) -> None:
-    if seed is None:
-        return
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise CheckError(f"--seed must be a whole number from 0 to 2**63-1, got {seed!r}")
+def _check_seed(seed: int | None) -> int | None:
+    return None if seed is None else check_seed(seed, CheckError, "--seed")
 
 
 def _baseline_dir(directory: str | os.PathLike) -> Path:
@@ -330,28 +325,13 @@ def _update_hint(files: Sequence[str], root: Path) -> str:
     )
 
 
-def _bar(total: int, progress: bool | None):
-    """A tqdm bar on stderr; None: only on a terminal; False: no bar at all."""
-    if progress is False:
-        return nullcontext(None)
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc="check",
-        unit="rep",
-        file=sys.stderr,
-        disable=None if progress is None else not progress,
-    )
-
-
 def _run_all(
     jobs: list[tuple[Scenario, int, int]], parallel_jobs, dask, progress
 ) -> tuple[list[pd.DataFrame], str]:
     tables = []
     with (
         make_executor(parallel_jobs, dask) as executor,
-        _bar(sum(n for _, _, n in jobs), progress) as bar,
+        progress_bar("check", sum(n for _, _, n in jobs), progress) as bar,
     ):
         for scenario, seed, replications in jobs:
             if bar is not None:
@@ -457,7 +437,7 @@ def check(
     """
     rule = make_rule(kpis, level, min_effects)
     _check_replications(replications)
-    _check_seed(seed)
+    seed = _check_seed(seed)
     root = _baseline_dir(baseline_dir)
     overrides = list(overrides)
     files = [os.fspath(path) for path in scenarios]
@@ -558,7 +538,7 @@ def update_baselines(
         The files written.
     """
     _check_replications(replications)
-    _check_seed(seed)
+    seed = _check_seed(seed)
     root = _baseline_dir(baseline_dir)
     overrides = list(overrides)
     n = DEFAULT_REPLICATIONS if replications is None else replications
@@ -569,7 +549,7 @@ def update_baselines(
     _check_names([scenario.name for scenario in loaded], files)
     work = [(scenario, scenario.seed if seed is None else seed, n) for scenario in loaded]
     tables, _ = _run_all(work, jobs, dask, progress)
-    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+    command = command_line()
     records, written = [], []
     for file, scenario, table, (_, run_seed, _) in zip(files, loaded, tables, work, strict=True):
         path = root / f"{scenario.name}.json"

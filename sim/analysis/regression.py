@@ -68,7 +68,7 @@ from sim.analysis.compare import format_number, p_text, p_value_text
 from sim.analysis.directions import HIGHER, LOWER, direction, is_share, unit
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.stats import t_interval
-from sim.results import write_json
+from sim.results import nan_to_null, null_to_nan, write_json
 
 FORMAT = "ruralsim-baseline"
 """Value of the ``format`` field of every baseline file."""
@@ -497,7 +497,7 @@ class KpiVerdict:
 
 
 def _finite(values: Iterable[float | None]) -> np.ndarray:
-    array = np.array([math.nan if v is None else v for v in values], dtype=float)
+    array = np.array([null_to_nan(v) for v in values], dtype=float)
     return array[np.isfinite(array)]
 
 
@@ -850,7 +850,7 @@ def _number(value: float) -> float | int | None:
     if isinstance(value, int | np.integer) and not isinstance(value, bool):
         return int(value)
     value = float(value)
-    return value if math.isfinite(value) else None
+    return None if math.isinf(value) else nan_to_null(value)  # a baseline holds no infinity
 
 
 def baseline_record(

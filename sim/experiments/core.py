@@ -12,10 +12,8 @@ what ``resume`` continues from.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +43,10 @@ from sim.experiments.folder import Arm, ExperimentFolder
 from sim.results import (
     OutputError,
     check_folder_target,
+    check_seed,
+    command_line,
     manifest,
+    progress_bar,
     versions,
     write_json,
     write_text_atomic,
@@ -122,10 +123,7 @@ def _check_replications(
 
 
 def _check_seed(seed: int | None, default: int) -> int:
-    seed = default if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**63:
-        raise ExperimentError(f"seed must be a whole number from 0 to 2**63-1, got {seed!r}")
-    return int(seed)
+    return check_seed(default if seed is None else seed, ExperimentError)
 
 
 def _check_out(out: str | os.PathLike | None) -> Path | None:
@@ -166,21 +164,6 @@ def _check_names(scenarios: Sequence[Scenario], files: Sequence[str | None]) -> 
 
 def _table(records: Mapping[int, dict], n: int) -> pd.DataFrame:
     return pd.DataFrame([records[r] for r in range(n)], columns=list(KPI_COLUMNS))
-
-
-def _bar(desc: str, progress: bool | None, total: int = 0):
-    """A tqdm bar on stderr; None: only on a terminal; False: no bar at all."""
-    if progress is False:
-        return nullcontext(None)
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit="rep",
-        file=sys.stderr,
-        disable=None if progress is None else not progress,
-    )
 
 
 def _runner(
@@ -323,7 +306,7 @@ def _execute(
         }
         folder.start(mode, fields)
         try:
-            with _bar(desc, progress) as bar:
+            with progress_bar(desc, progress=progress) as bar:
                 run = _runner(folder, seed, executor, bar)
                 if replications == "auto":
                     tables, done = sequential_replications(
@@ -364,7 +347,7 @@ def _common_fields(overrides: Sequence[str], focus: Sequence[str]) -> dict:
         "confidence_level": LEVEL,
         "focus_kpis": list(focus),
         "versions": versions(),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": command_line(),
     }
 
 
@@ -998,7 +981,10 @@ def warmup(
     seed = _check_seed(seed, base.seed)
     work = [(study, seed, r) for r in range(replications)]
     series = np.full((replications, days), np.nan)
-    with make_executor(jobs, dask) as executor, _bar("warm-up", progress, replications) as bar:
+    with (
+        make_executor(jobs, dask) as executor,
+        progress_bar("warm-up", replications, progress) as bar,
+    ):
         for index, values in executor.map_unordered(tasks.replicate_daily_lead_time, work):
             series[index] = values
             if bar is not None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 from collections.abc import Mapping
@@ -40,7 +39,15 @@ import pandas as pd
 from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
 from sim.experiments.tasks import DETAIL_TABLES, gather_details
-from sim.results import package_version, write_json, write_text_atomic
+from sim.results import (
+    nan_to_null,
+    null_to_nan,
+    package_version,
+    row_from_json,
+    row_to_json,
+    write_json,
+    write_text_atomic,
+)
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import resolve_extends
 from sim.scenario.schema import Scenario
@@ -319,27 +326,16 @@ def _first_change(previous: Mapping, scenario: Scenario, now: Fingerprint) -> st
     return "(no visible difference)"
 
 
-def _to_json(row: Mapping) -> dict:
-    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-
-
-def _from_json(row: Mapping) -> dict:
-    return {k: math.nan if v is None else v for k, v in row.items()}
-
-
 def _columns_to_json(tables: Mapping[str, Mapping[str, list]]) -> dict:
     return {
-        name: {
-            column: [None if isinstance(v, float) and math.isnan(v) else v for v in values]
-            for column, values in table.items()
-        }
+        name: {column: [nan_to_null(v) for v in values] for column, values in table.items()}
         for name, table in tables.items()
     }
 
 
 def _columns_from_json(table: Mapping[str, list]) -> pd.DataFrame:
     return pd.DataFrame(
-        {column: [math.nan if v is None else v for v in values] for column, values in table.items()}
+        {column: [null_to_nan(v) for v in values] for column, values in table.items()}
     )
 
 
@@ -481,7 +477,7 @@ class ExperimentFolder:
         for path in sorted(folder.glob("r[0-9]*.json")):
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
-                row = _from_json(record["row"])
+                row = row_from_json(record["row"])
                 good = (
                     record.get("fingerprint") == self._fingerprints[key].sha256
                     and row["seed"] == self.seed
@@ -513,7 +509,7 @@ class ExperimentFolder:
         """
         self.records[key][int(row["replication"])] = row
         if self.root is not None:
-            record = {"fingerprint": self._fingerprints[key].sha256, "row": _to_json(row)}
+            record = {"fingerprint": self._fingerprints[key].sha256, "row": row_to_json(row)}
             if details is not None:
                 record["details"] = _columns_to_json(details)
             write_json(self._record_path(key, row["replication"]), record)
