@@ -65,7 +65,7 @@ class Geography:
         return np.hypot(dx, dy) * self.circuity
 
 
-def build_geography(cfg: NetworkConfig, scenario_file: str | None = None) -> Geography:
+def build_geography(cfg: NetworkConfig) -> Geography:
     """Build the county described by a scenario's ``network`` section."""
     if cfg.source == "csv":
         return read_geography_csv(cfg.csv_path, cfg.circuity)

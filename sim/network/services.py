@@ -71,8 +71,8 @@ class Plan:
 
     ``leg_service[p, k]``, ``leg_board[p, k]``, ``leg_alight[p, k]`` give leg *k* of
     the path to place *p* (service index and stop positions); the ``fallback_*``
-    arrays the same for the fallback service (-1 where there is none);
-    ``n_legs[p]`` is the number of legs (0 for places that are not destinations).
+    arrays the same for the fallback service (-1 where there is none). Places that are
+    not destinations have -1 in every column.
     """
 
     geography: Geography
@@ -83,8 +83,6 @@ class Plan:
     fallback_service: np.ndarray
     fallback_board: np.ndarray
     fallback_alight: np.ndarray
-    n_legs: np.ndarray
-    model: str
     fallback_after_h: float
 
 
@@ -400,13 +398,9 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
                 for part, value in zip(("service", "board", "alight"), option, strict=True):
                     arrays[f"{prefix}_{part}"][p, k] = value
             at = target
-    n = np.zeros(n_places, dtype=np.int8)
-    n[geo.points] = n_legs
     return Plan(
         geography=geo,
         services=tuple(services),
-        n_legs=n,
-        model=scenario.delivery.model,
         fallback_after_h=scenario.delivery.fallback_after_h,
         **arrays,
     )
