@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 
 import pandas as pd
 
@@ -100,7 +101,25 @@ def load_checked(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scen
     return scenario
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Run:
+@dataclass(frozen=True, eq=False)
+class MeasuredRun(Run):
+    """One replication measured: the engine's :class:`~sim.engine.model.Run` and its KPIs.
+
+    Every attribute of the run (``.parcels``, ``.trips``, ``.ledger``, ``.plan`` ...)
+    plus ``kpis``, the dict of :func:`~sim.analysis.kpis.compute_kpis`. Frozen like the
+    run: the KPIs are computed before it is made, never filled in afterwards.
+    """
+
+    kpis: dict[str, float]
+
+    @classmethod
+    def of(cls, run: Run) -> MeasuredRun:
+        """Measure an engine run (its fields are shared, not copied)."""
+        shared = {field.name: getattr(run, field.name) for field in fields(Run)}
+        return cls(**shared, kpis=compute_kpis(run))
+
+
+def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> MeasuredRun:
     """Run one replication and compute its KPIs.
 
     Parameters
@@ -111,7 +130,8 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
 
     Returns
     -------
-    The run: ``.parcels`` (ledger DataFrame), ``.trips`` and ``.kpis`` (dict).
+    MeasuredRun
+        The run: ``.parcels`` (ledger DataFrame), ``.trips`` and ``.kpis`` (dict).
 
     Raises
     ------
@@ -120,11 +140,7 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
         a scenario built in code has not been through :func:`load_checked`.
     """
     check_scenario(scenario)  # demand size first, then the (cached) plan
-    result = run(scenario, seed=seed, replication=replication)
-    result.kpis = compute_kpis(
-        scenario, result.ledger, result.trips, result.services, result.sorting_busy_h, result.end_h
-    )
-    return result
+    return MeasuredRun.of(run(scenario, seed=seed, replication=replication))
 
 
 def run_replications(

@@ -3,7 +3,9 @@
 A results folder keeps these instead of the ledger itself (11 M rows a year):
 the lead-time distribution as percentiles, per-village means, daily series, and
 the network with its services (for the map). All follow the KPI conventions:
-the cohort is every parcel that reached the hub in the measured days.
+the cohort is every parcel that reached the hub in the measured days
+(:func:`sim.analysis.kpis.cohort`). Each function takes the engine's run
+(:class:`sim.engine.model.Run`).
 """
 
 from __future__ import annotations
@@ -11,22 +13,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis.kpis import cohort, shift_hours
 from sim.network.geography import LEVEL_NAMES
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
 _LEVEL = {code: name for name, code in LEVEL_NAMES.items()}
 
 
-def _cohort(run) -> np.ndarray:
-    horizon = run.scenario.horizon
-    t_hub = run.ledger.column("t_hub")
-    return (t_hub >= horizon.warmup_days * 24.0) & (t_hub < horizon.days * 24.0)
-
-
 def lead_time_percentiles(run) -> pd.DataFrame:
     """Lead-time percentiles (0..100) of the delivered cohort: ``quantile, lead_time_h``."""
     ledger = run.ledger
-    delivered = _cohort(run) & ~np.isnan(ledger.column("t_at_point"))
+    delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
     lead = (ledger.column("t_at_point") - ledger.column("t_hub"))[delivered]
     values = np.quantile(lead, PERCENTILES) if lead.size else np.full(PERCENTILES.size, np.nan)
     return pd.DataFrame({"quantile": PERCENTILES, "lead_time_h": values})
@@ -35,9 +32,9 @@ def lead_time_percentiles(run) -> pd.DataFrame:
 def village_lead_times(run) -> pd.DataFrame:
     """Per village point: position, distance from the hub, parcels and mean lead time."""
     ledger, geo = run.ledger, run.plan.geography
-    cohort = _cohort(run)
-    destination = ledger.column("destination")[cohort]
-    lead = (ledger.column("t_at_point") - ledger.column("t_hub"))[cohort]
+    measured = cohort(run)
+    destination = ledger.column("destination")[measured]
+    lead = (ledger.column("t_at_point") - ledger.column("t_hub"))[measured]
     delivered = ~np.isnan(lead)
     n_places = len(geo.ids)
     parcels = np.bincount(destination, minlength=n_places)
@@ -80,7 +77,6 @@ def daily_series(run) -> pd.DataFrame:
     via_station = ~np.isnan(t_station)
     station_in, station_out = reached_by(t_station), reached_by(t_at_point[via_station])
     at_point = reached_by(t_at_point)
-    shift_h = sum(s.end - s.start for s in scenario.hub.sorting.shifts)
     busy = np.zeros(days.size)
     busy[: run.sorting_busy_h.size] = run.sorting_busy_h[: days.size]
     return pd.DataFrame(
@@ -91,7 +87,7 @@ def daily_series(run) -> pd.DataFrame:
             "parcels_delivered": np.diff(at_point, prepend=0),
             "backlog_hub_end": hub_in - hub_out,
             "backlog_stations_end": station_in - station_out,
-            "sorting_utilization": busy / shift_h,
+            "sorting_utilization": busy / shift_hours(scenario),
         }
     )
 

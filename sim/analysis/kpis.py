@@ -12,6 +12,8 @@ the work done by then (hours to the end of the run, km driven so far), never zer
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -19,12 +21,38 @@ from sim.analysis import kpi_table
 from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, RODE_BUS
 from sim.scenario.schema import BUS
 
+if TYPE_CHECKING:  # the engine (and simpy) is not needed to name the KPIs
+    from sim.engine.model import Run
+    from sim.scenario.schema import Scenario
+
 KPI_NAMES = kpi_table.KPI_NAMES
 """Every KPI name, in column order (owned by :mod:`sim.analysis.kpi_table`)."""
 
 
 def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else float("nan")
+
+
+def cohort(run: Run) -> np.ndarray:
+    """Which parcels are measured: those that reached the hub in the measured days.
+
+    The measured days are after the warm-up and before the end of the horizon
+    (``horizon.warmup_days`` to ``horizon.days``); the drain days are not among them.
+    Every KPI and detail table counts this cohort.
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean mask over the run's ledger rows.
+    """
+    horizon = run.scenario.horizon
+    t_hub = run.ledger.column("t_hub")
+    return (t_hub >= horizon.warmup_days * 24.0) & (t_hub < horizon.days * 24.0)
+
+
+def shift_hours(scenario: Scenario) -> float:
+    """Hours the sorting line is staffed each day: the sum of its shifts."""
+    return sum(s.end - s.start for s in scenario.hub.sorting.shifts)
 
 
 def vehicles_needed(trips: pd.DataFrame) -> pd.Series:
@@ -42,40 +70,43 @@ def vehicles_needed(trips: pd.DataFrame) -> pd.Series:
     return pd.Series(needed, dtype=np.int64)
 
 
-def compute_kpis(
-    scenario, ledger, trips: pd.DataFrame, services: pd.DataFrame, sorting_busy_h, end_h: float
-) -> dict:
-    """All KPIs of one replication (see ``KPI_NAMES``).
+def compute_kpis(run: Run) -> dict:
+    """All KPIs of one replication (see ``KPI_NAMES``), from the engine's run.
+
+    Reads the run's scenario, its parcel ledger, trip table, service table (one row
+    per service, with its cost rates), ``sorting_busy_h`` and ``end_h``.
+    ``sorting_utilization`` is the busy hours over the measured days divided by
+    :func:`shift_hours` × measured days, so it is in [0, 1].
 
     Parameters
     ----------
-    scenario : the scenario that was run
-    ledger : the parcel ledger (``sim.engine.ledger.Ledger``)
-    trips : the trip table (one row per trip that ran)
-    services : the service table (one row per service, with its cost rates)
-    sorting_busy_h : hours the sorting line worked inside each day's shifts, indexed
-        by day (``Run.sorting_busy_h``); ``sorting_utilization`` is their sum over the
-        measured days divided by shift hours × measured days, so it is in [0, 1]
-    end_h : the time the run stopped
+    run : sim.engine.model.Run
+        One replication, as the engine produced it.
+
+    Returns
+    -------
+    dict
+        KPI name -> value, in ``KPI_NAMES`` order.
     """
-    horizon = scenario.horizon
+    scenario, ledger, trips, services = run.scenario, run.ledger, run.trips, run.services
+    horizon, end_h = scenario.horizon, run.end_h
     start, stop = horizon.warmup_days * 24.0, horizon.days * 24.0
     t_hub = ledger.column("t_hub")
     at_point = ledger.column("t_at_point")
     picked = ledger.column("t_picked_up")
     # Whole-column arithmetic first, one masked copy each: masking is the slow part.
-    cohort = (t_hub >= start) & (t_hub < stop)
-    delivered = cohort & ~np.isnan(at_point)
+    measured_parcels = cohort(run)
+    delivered = measured_parcels & ~np.isnan(at_point)
     picked_up = delivered & (picked <= end_h)
     lead = (at_point - t_hub)[delivered]
     door = (picked - t_hub)[picked_up]
-    generated = int(np.count_nonzero(cohort))
+    generated = int(np.count_nonzero(measured_parcels))
     n_delivered = int(np.count_nonzero(delivered))
     p50, p90, p95 = np.quantile(lead, [0.5, 0.9, 0.95]) if lead.size else [np.nan] * 3
     flags = ledger.column("flags")
 
     def cohort_with(flag: int) -> int:
-        return int(np.count_nonzero(cohort & ((flags & flag) != 0)))
+        return int(np.count_nonzero(measured_parcels & ((flags & flag) != 0)))
 
     measured = trips[(trips["depart_h"] >= start) & (trips["depart_h"] < stop)]
     service = measured["service"].to_numpy()
@@ -92,9 +123,8 @@ def compute_kpis(
     hours = (measured["end_h"] - measured["depart_h"] - measured["late_h"]).to_numpy()
     km = measured["km"].to_numpy()
     vans = measured[rate("counts_as_van").astype(bool)]
-    shift_h = sum(s.end - s.start for s in scenario.hub.sorting.shifts)
     measured_days = horizon.days - horizon.warmup_days
-    busy = float(np.sum(sorting_busy_h[horizon.warmup_days : horizon.days]))
+    busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
     cost_total = fleet_cost + bus_fee
 
     return {
@@ -120,7 +150,7 @@ def compute_kpis(
             (km[~is_bus] * rate("co2_per_km_kg")[~is_bus]).sum()
             + (km[is_bus] * bus_share * rate("co2_per_km_kg")[is_bus]).sum()
         ),
-        "sorting_utilization": busy / (shift_h * measured_days),
+        "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
         "van_load_factor_mean": _mean((vans["max_load"] / vans["capacity"]).to_numpy()),
         "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
         "bus_load_factor_mean": _mean(

@@ -19,12 +19,13 @@ from sim.network.services import Plan, build_plan
 from sim.scenario.schema import Scenario
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Run:
     """Everything one replication produced: the ledger, the trip log, the hub's counters.
 
     ``parcels`` is the ledger as a DataFrame (one row per parcel), ``trips`` the trip
-    log; ``kpis`` is filled in by ``sim.runner.simulate`` from those, afterwards.
+    log. The KPIs are the analysis's, not the engine's: ``sim.runner.simulate`` returns
+    a :class:`sim.runner.MeasuredRun`, this run with its ``kpis``.
     ``sorting_busy_h[d]`` is the hours the sorting line worked inside the shifts of
     day *d*, one value per simulated day (``end_h / 24`` of them); work is booked to
     the day it is done, so no day has more than its shift hours.
@@ -40,7 +41,6 @@ class Run:
     sorting_busy_h: np.ndarray
     end_h: float
     in_network: dict[str, int]
-    kpis: dict[str, float] | None = None
 
     @property
     def parcels(self) -> pd.DataFrame:
