@@ -68,7 +68,7 @@ from sim.analysis.compare import format_number, p_text, p_value_text
 from sim.analysis.directions import HIGHER, LOWER, direction, is_share, unit
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.stats import t_interval
-from sim.results import nan_to_null, null_to_nan, write_json
+from sim.results import MAX_SEED, nan_to_null, null_to_nan, write_json
 
 FORMAT = "ruralsim-baseline"
 """Value of the ``format`` field of every baseline file."""
@@ -822,7 +822,7 @@ class Baseline(BaseModel):
     fingerprint: str
     inputs: dict[str, str] | None = None
     overrides: list[str]
-    seed: int = Field(ge=0, le=2**63 - 1)
+    seed: int = Field(ge=0, le=MAX_SEED)
     replications: int = Field(ge=2, le=MAX_BASELINE_REPLICATIONS)
     package_version: str
     created_at: str
