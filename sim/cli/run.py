@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -40,15 +39,19 @@ def _table(summary) -> str:
 
 def run(args) -> int:
     """Run replications and write ``manifest.json``, ``kpis.csv`` and ``details/``."""
-    from tqdm import tqdm
-
     from sim.analysis.kpis import KPI_NAMES
     from sim.analysis.stats import summarize
     from sim.engine.model import plan_for
     from sim.experiments.core import kpi_table, replication_results
     from sim.experiments.executors import make_executor
     from sim.experiments.tasks import gather_details
-    from sim.results import manifest, results_folder, write_json, write_text_atomic
+    from sim.results import (
+        manifest,
+        progress_bar,
+        results_folder,
+        write_json,
+        write_text_atomic,
+    )
 
     scenario = load(args)
     seed = scenario.seed if args.seed is None else args.seed
@@ -56,17 +59,16 @@ def run(args) -> int:
     started, clock = datetime.now().astimezone(), time.perf_counter()
     with (
         make_executor(args.jobs, args.dask) as executor,
-        tqdm(
-            total=args.replications,
-            desc=scenario.name,
-            unit="rep",
-            file=sys.stderr,
-            disable=args.quiet or None,
-        ) as bar,
+        progress_bar(scenario.name, args.replications, False if args.quiet else None) as bar,
         results_folder(out) as work,
     ):
         results = replication_results(
-            scenario, args.replications, seed, executor, bar.update, details=True
+            scenario,
+            args.replications,
+            seed,
+            executor,
+            None if bar is None else bar.update,
+            details=True,
         )
         kpis = kpi_table(results, args.replications)
         write_text_atomic(work / "kpis.csv", kpis.to_csv(index=False))
