@@ -1,0 +1,311 @@
+"""Tests written for mutants of sim/analysis that survived mutation testing.
+
+Expected values are hand calculations: Student-t quantiles are the printed table values
+(t_{0.975,1} = 12.706205, t_{0.975,2} = 4.302653, t_{0.975,4} = 2.776445,
+t_{0.95,4} = 2.131847), not the code's output. See docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.precision import SequentialResult, relative_half_widths, sequential_replications
+from sim.analysis.stats import summarize, t_interval
+from sim.analysis.sweep import sweep_table
+from sim.analysis.warmup import daily_mean_lead_time, mser, text_chart
+
+T_975_1 = 12.706205
+T_975_2 = 4.302653
+T_975_4 = 2.776445
+T_95_4 = 2.131847
+
+
+# --- stats.t_interval and stats.summarize ---------------------------------------------
+
+
+def test_t_interval_of_one_to_five_by_hand():
+    # mean 3, sample variance (4+1+0+1+4)/4 = 2.5, half = t * sqrt(2.5 / 5)
+    half = T_975_4 * math.sqrt(0.5)
+    assert t_interval(np.array([1.0, 2.0, 3.0, 4.0, 5.0])) == pytest.approx(
+        (3.0, 3.0 - half, 3.0 + half), rel=1e-6
+    )
+
+
+def test_t_interval_at_90_percent_uses_the_95th_percentile():
+    half = T_95_4 * math.sqrt(0.5)
+    assert t_interval([1.0, 2.0, 3.0, 4.0, 5.0], 0.90) == pytest.approx(
+        (3.0, 3.0 - half, 3.0 + half), rel=1e-6
+    )
+
+
+def test_t_interval_leaves_out_nan_and_infinite_values():
+    # finite values 1 and 3: mean 2, sd sqrt(2), n 2: half = t_{0.975,1} * sqrt(2) / sqrt(2)
+    mean, low, high = t_interval([1.0, np.nan, 3.0, np.inf, -np.inf])
+    assert mean == 2.0
+    assert (low, high) == pytest.approx((2.0 - T_975_1, 2.0 + T_975_1), rel=1e-6)
+
+
+def test_t_interval_of_integers_is_the_float_interval():
+    # mean 2, sd 1, n 3
+    half = T_975_2 / math.sqrt(3.0)
+    assert t_interval([1, 2, 3]) == pytest.approx((2.0, 2.0 - half, 2.0 + half), rel=1e-6)
+
+
+@pytest.mark.parametrize("values", [[], [np.nan], [np.inf, np.nan]])
+def test_t_interval_without_values_is_undefined(values):
+    assert all(math.isnan(x) for x in t_interval(np.array(values, dtype=float)))
+
+
+def test_t_interval_of_one_value_has_its_mean_and_no_interval():
+    mean, low, high = t_interval([7.0, np.nan])
+    assert mean == 7.0
+    assert math.isnan(low) and math.isnan(high)
+
+
+def test_summarize_by_hand():
+    kpis = pd.DataFrame(
+        {
+            "replication": [0, 1, 2],
+            "seed": [11, 12, 13],
+            "a": [1.0, 2.0, 3.0],
+            "b": [2.0, np.nan, 6.0],
+        }
+    )
+    table = summarize(kpis)
+    assert list(table.columns) == ["kpi", "mean", "ci_low", "ci_high", "n"]
+    assert table["kpi"].tolist() == ["a", "b"]  # replication and seed are not KPIs
+    half_a = T_975_2 / math.sqrt(3.0)  # mean 2, sd 1, n 3
+    half_b = T_975_1 * math.sqrt(8.0) / math.sqrt(2.0)  # 2 and 6: mean 4, sd sqrt(8), n 2
+    expected = [(2.0, 2.0 - half_a, 2.0 + half_a), (4.0, 4.0 - half_b, 4.0 + half_b)]
+    for row, (mean, low, high) in zip(table.itertuples(), expected, strict=True):
+        assert (row.mean, row.ci_low, row.ci_high) == pytest.approx((mean, low, high), rel=1e-6)
+    assert table["n"].tolist() == [3, 3]  # the replication count (rows of the table)
+
+
+def test_summarize_named_columns_only():
+    kpis = pd.DataFrame({"replication": [0, 1], "a": [1.0, 1.0], "b": [1.0, 3.0]})
+    table = summarize(kpis, ["b"])
+    assert table["kpi"].tolist() == ["b"]
+    # 1 and 3: mean 2, sd sqrt(2), n 2
+    assert table.loc[0, ["mean", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [2.0, 2.0 - T_975_1, 2.0 + T_975_1], rel=1e-6
+    )
+    assert table.loc[0, "n"] == 2
+
+
+# --- sweep.sweep_table -----------------------------------------------------------------
+
+
+def test_sweep_table_messages_name_the_counts_and_the_clashes():
+    with pytest.raises(ValueError, match="^2 points but 1 KPI tables$"):
+        sweep_table(pd.DataFrame({"p": [1, 2]}), [pd.DataFrame({"x": [1.0]})], ["x"])
+    with pytest.raises(ValueError, match="may not be named kpi, mean$"):
+        sweep_table(pd.DataFrame({"mean": [1], "kpi": [1]}), [pd.DataFrame({"x": [1.0]})], ["x"])
+
+
+def test_sweep_table_passes_the_level_on():
+    points = pd.DataFrame({"p": [1]})
+    table = sweep_table(points, [pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0]})], ["x"], 0.90)
+    half = T_95_4 * math.sqrt(0.5)
+    assert (table.loc[0, "ci_low"], table.loc[0, "ci_high"]) == pytest.approx(
+        (3.0 - half, 3.0 + half), rel=1e-6
+    )
+
+
+def test_sweep_table_without_kpis_keeps_its_columns():
+    table = sweep_table(pd.DataFrame({"p": [1, 2]}), [pd.DataFrame(), pd.DataFrame()], [])
+    assert table.empty
+    assert list(table.columns) == ["p", "kpi", "mean", "ci_low", "ci_high", "n"]
+
+
+# --- precision ---------------------------------------------------------------------------
+
+
+def test_relative_half_widths_by_hand():
+    kpis = {
+        "A": pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0], "z": [0.0, 0.0, 0.0, 0.0, 0.0]}),
+        "B": pd.DataFrame({"x": [0.5, 1.5, 0.5, 1.5, 1.0], "z": [2.0] * 5}),
+    }
+    table = relative_half_widths(kpis, ["x", "z"], level=0.90)
+    assert list(table.columns) == ["scenario", "kpi", "mean", "half_width", "relative"]
+    assert table["scenario"].tolist() == ["A", "A", "B", "B"]
+    assert table["kpi"].tolist() == ["x", "z", "x", "z"]
+    assert table["mean"].tolist() == pytest.approx([3.0, 0.0, 1.0, 2.0])
+    half_a = T_95_4 * math.sqrt(0.5)  # mean 3, variance 2.5
+    # B.x: deviations -0.5, 0.5, -0.5, 0.5, 0 -> sum of squares 1.0, variance 0.25, sd 0.5
+    half_b = T_95_4 * 0.5 / math.sqrt(5.0)
+    assert table["half_width"].tolist() == pytest.approx([half_a, 0.0, half_b, 0.0], rel=1e-6)
+    # a mean of 1 is an ordinary mean; every replication equal (even all zero): relative 0
+    assert table["relative"].tolist() == pytest.approx([half_a / 3.0, 0.0, half_b, 0.0], rel=1e-6)
+
+
+def test_relative_half_widths_of_nothing_has_the_columns():
+    table = relative_half_widths({}, ["x"])
+    assert list(table.columns) == ["scenario", "kpi", "mean", "half_width", "relative"]
+
+
+def constant_run(value: float = 1.0):
+    def run(n):
+        return {"A": pd.DataFrame({"x": [value] * n})}
+
+    return run
+
+
+def test_sequential_messages_name_the_bad_value():
+    with pytest.raises(ValueError, match="^precision must be positive, got 0$"):
+        sequential_replications(constant_run(), ["x"], 0, 10)
+    with pytest.raises(ValueError, match="^max_replications must be at least 2, got 1$"):
+        sequential_replications(constant_run(), ["x"], 0.1, 1)
+    with pytest.raises(ValueError, match="^batch must be at least 1, got 0$"):
+        sequential_replications(constant_run(), ["x"], 0.1, 10, batch=0)
+
+
+def test_sequential_smallest_cap_and_batch_are_allowed():
+    calls = []
+
+    def run(n):
+        calls.append(n)
+        # replications 1, 2, 3, ...: never precise to 1e-9
+        return {"A": pd.DataFrame({"x": np.arange(1.0, n + 1.0)})}
+
+    _, result = sequential_replications(run, ["x"], 1e-9, 2)
+    assert (result.replications, result.reached, result.steps) == (2, False, (2,))
+    calls.clear()
+    _, result = sequential_replications(run, ["x"], 1e-9, 4, batch=1)
+    # a first step of one replication is raised to two, then one at a time
+    assert result.steps == (2, 3, 4)
+    assert calls == [2, 3, 4]
+
+
+def test_sequential_passes_the_level_on():
+    # 1..5 and 6..10 per replication pair: at n = 5 the values are 1, 2, 3, 4, 5:
+    # relative half-width at 95%: 2.776445 * sqrt(0.5) / 3 = 0.6544; at 90%: 0.5025
+    def run(n):
+        return {"A": pd.DataFrame({"x": np.arange(1.0, n + 1.0)})}
+
+    _, at_90 = sequential_replications(run, ["x"], 0.55, 5, batch=5, level=0.90)
+    _, at_95 = sequential_replications(run, ["x"], 0.55, 5, batch=5)
+    assert at_90.reached and not at_95.reached
+
+
+def test_sequential_precision_is_reached_at_equality():
+    # one finite value per table: the half-width cannot be computed, relative is infinite;
+    # an infinite precision is met with equality ("at most precision")
+    def run(n):
+        return {"A": pd.DataFrame({"x": [1.0] + [np.nan] * (n - 1)})}
+
+    _, result = sequential_replications(run, ["x"], np.inf, 20)
+    assert result.reached and result.steps == (5,)
+
+
+def widths(rows):
+    return pd.DataFrame(rows, columns=["scenario", "kpi", "mean", "half_width", "relative"])
+
+
+def test_summary_not_reached_counts_only_strictly_wider_means():
+    table = widths(
+        [
+            ("A", "lead", 1.0, 0.05, 0.05),  # exactly the precision: not counted
+            ("B", "lead", 1.0, 0.10, 0.10),
+            ("B", "cost", 1.0, 0.01, 0.01),
+        ]
+    )
+    result = SequentialResult(10, False, 0.05, (5, 10), table)
+    assert result.summary() == (
+        "precision NOT reached: stopped at the cap of 10 replications; "
+        "1 KPI mean(s) still wider than ±5% (widest: B lead ±10.0%)"
+    )
+
+
+def test_summary_reached_names_the_first_of_equally_wide_means():
+    table = widths(
+        [
+            ("A", "lead", 1.0, 0.01, 0.01),
+            ("A", "cost", 1.0, 0.02, 0.02),
+            ("B", "lead", 1.0, 0.02, 0.02),
+        ]
+    )
+    result = SequentialResult(15, True, 0.025, (5, 10, 15), table)
+    assert result.summary() == (
+        "precision reached: 15 replications bring every named KPI within ±2.5% of its "
+        "mean (widest: A cost ±2.0%)"
+    )
+
+
+# --- warmup --------------------------------------------------------------------------------
+
+
+def test_daily_mean_lead_time_by_hand():
+    parcels = pd.DataFrame(
+        {
+            # day 0: leads 2 and 4 -> 3; 24.5 h is day 1 (lead 1); day 2 has none
+            "t_hub": [1.0, 23.0, 24.5, 30.0],
+            "t_at_point": [3.0, 27.0, 25.5, np.nan],
+        }
+    )
+    series = daily_mean_lead_time(parcels, 3)
+    assert series[:2].tolist() == [3.0, 1.0]
+    assert math.isnan(series[2])
+
+
+def test_daily_mean_lead_time_with_only_the_first_day():
+    parcels = pd.DataFrame({"t_hub": [2.0], "t_at_point": [7.0]})
+    series = daily_mean_lead_time(parcels, 3)
+    assert series[0] == 5.0 and np.isnan(series[1:]).all()
+
+
+def test_mser_by_hand():
+    # batch means 10, 2, 2, 2: MSER(0) = (36 + 3 * 4) / 16 = 3, MSER(1) = MSER(2) = 0
+    series = [10.0] * 5 + [2.0] * 15
+    result = mser(series)
+    assert result.batch == 5
+    assert (result.batches_truncated, result.truncation) == (1, 5)
+    assert result.statistic.tolist() == pytest.approx([3.0, 0.0, 0.0])
+
+
+def test_mser_one_is_allowed():
+    result = mser([10, 2, 2, 2], batch=1)
+    assert (result.batch, result.truncation) == (1, 1)
+
+
+def test_mser_messages():
+    with pytest.raises(ValueError, match="^batch size must be at least 1, got 0$"):
+        mser([1.0] * 20, batch=0)
+    with pytest.raises(
+        ValueError, match=r"at least 4 batches of 5 \(20 observations\); the series has 19"
+    ):
+        mser([1.0] * 19)
+    # None is a missing value (NaN), named by its position
+    with pytest.raises(ValueError, match=r"position\(s\) \[1\]"):
+        mser([1.0, None] + [1.0] * 18)
+
+
+def test_text_chart_by_hand():
+    chart = text_chart([2.0, 4.0, np.nan, -1.0], mark=2, width=10)
+    assert chart.split("\n") == [
+        " day   mean h",
+        "   0     2.00 #####",  # 10 * 2 / 4
+        "   1     4.00 ##########",
+        "              ---------- end of suggested warm-up",
+        "   2      n/a",
+        "   3    -1.00 ",
+    ]
+
+
+def test_text_chart_defaults_and_edges():
+    assert text_chart([1.0]).split("\n")[1] == "   0     1.00 " + "#" * 40
+    # no line before the first day, nor without a mark
+    assert "warm-up" not in text_chart([1.0, 2.0], mark=0)
+    assert "warm-up" not in text_chart([1.0, 2.0])
+    # all zero or all missing: no bars, no division by zero
+    assert text_chart([0.0, 0.0], width=5).split("\n")[1:] == ["   0     0.00 ", "   1     0.00 "]
+    assert text_chart([np.nan]).split("\n")[1:] == ["   0      n/a"]
+    # rounding: 10 * 1 / 3 = 3.33 -> 3 bars, 10 * 2 / 3 = 6.67 -> 7 bars
+    assert text_chart([1.0, 2.0, 3.0], width=10).split("\n")[1:3] == [
+        "   0     1.00 ###",
+        "   1     2.00 #######",
+    ]
