@@ -15,7 +15,8 @@ from scipy import stats
 
 import sim
 from sim import KPI_NAMES, load_scenario
-from sim.analysis.regression import DEFAULT_KPIS, read_baseline
+from sim.analysis.regression import DEFAULT_KPIS
+from sim.checking.baselines import read_baseline
 from sim.experiments.folder import fingerprint
 from sim.results import package_version
 from tests.conftest import REPO, SCENARIOS, cli

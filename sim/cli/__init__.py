@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def bad_input() -> tuple[type[Exception], ...]:
     """The errors that mean bad input (exit 2); imported here, not at the top."""
-    from sim.analysis.regression import CheckError
+    from sim.checking.errors import CheckError
     from sim.experiments.errors import ExperimentError
     from sim.results import OutputError
     from sim.scenario import ScenarioError

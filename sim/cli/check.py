@@ -73,8 +73,8 @@ def add_arguments(sub) -> None:
 
 def run(args) -> int:
     """Check scenarios against their baselines (exit 1 on a regression), or ``--update`` them."""
-    from sim.analysis.regression import make_rule
     from sim.checking import check, update_baselines
+    from sim.checking.options import make_rule
 
     options = {
         "replications": args.replications,

@@ -13,22 +13,30 @@ from scipy import stats
 from sim import KPI_NAMES
 from sim.analysis.regression import (
     DEFAULT_KPIS,
-    FORMAT_VERSION,
-    BaselineError,
-    CheckError,
     KpiRule,
     MinEffect,
-    baseline_record,
     check_kpis,
     default_min_effect,
-    format_verdicts,
     judge_kpi,
+    welch_worse,
+)
+from sim.checking.baselines import (
+    FORMAT_VERSION,
+    baseline_record,
+    read_baseline,
+    write_baseline,
+)
+from sim.checking.errors import (
+    BaselineError,
+    CheckError,
+)
+from sim.checking.options import (
     make_rule,
     parse_kpi,
     parse_min_effect,
-    read_baseline,
-    welch_worse,
-    write_baseline,
+)
+from sim.checking.text import (
+    format_verdicts,
 )
 
 # --------------------------------------------------------------------------- Welch's test

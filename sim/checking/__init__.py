@@ -1,7 +1,9 @@
 """``ruralsim check``: run scenarios again and judge their KPIs against stored baselines.
 
-One baseline file per scenario, ``DIR/<scenario name>.json`` (format and rule in
-:mod:`sim.analysis.regression`). :func:`check` reruns every scenario — by default
+One baseline file per scenario, ``DIR/<scenario name>.json`` (its format in
+:mod:`sim.checking.baselines`; the statistical rule in :mod:`sim.analysis.regression`;
+the options in :mod:`sim.checking.options`; the terminal table in
+:mod:`sim.checking.text`). :func:`check` reruns every scenario — by default
 with the baseline's seed, replication count and ``--set`` overrides, so unchanged
 code and scenario reproduce the baseline exactly — and judges each checked KPI.
 :func:`update_baselines` writes or refreshes the files.
@@ -25,21 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis.regression import (
-    DEFAULT_LEVEL,
-    Baseline,
-    BaselineError,
-    CheckError,
-    KpiVerdict,
-    MinEffect,
-    Rule,
-    baseline_record,
-    check_kpis,
-    format_verdicts,
-    make_rule,
-    read_baseline,
-    write_baseline,
-)
+from sim.analysis.regression import DEFAULT_LEVEL, KpiVerdict, MinEffect, Rule, check_kpis
+from sim.checking.baselines import Baseline, baseline_record, read_baseline, write_baseline
+from sim.checking.errors import BaselineError, CheckError
+from sim.checking.options import make_rule
+from sim.checking.text import format_verdicts
 from sim.experiments.core import replication_table
 from sim.experiments.executors import make_executor
 from sim.experiments.folder import (
