@@ -309,3 +309,136 @@ def test_text_chart_defaults_and_edges():
         "   0     1.00 ###",
         "   1     2.00 #######",
     ]
+
+
+# --- kpi_table: wrapping, the text and Markdown tables, the README updater --------------
+
+
+def test_width_counts_wide_and_fullwidth_characters_twice():
+    from sim.analysis.kpi_table import _width
+
+    assert _width("统计ab") == 6
+    assert _width("ＡＢ") == 4  # fullwidth Latin letters
+    assert _width("°a") == 2  # ambiguous width counts one
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("a", 5, ["a"]),
+        ("", 5, [""]),
+        ("   ", 5, [""]),
+        ("ab cd", 5, ["ab cd"]),  # exactly the width fits
+        ("aaaa b", 4, ["aaaa", "b"]),  # the space at the break is dropped
+        ("aaa bbbb", 4, ["aaa", "bbbb"]),  # no trailing space
+        ("ab ", 5, ["ab"]),
+        ("abcdefghij", 4, ["abcd", "efgh", "ij"]),  # a word longer than the column
+        ("abcdefgh ij", 4, ["abcd", "efgh", "ij"]),
+        ("统计期内包裹数", 6, ["统计期", "内包裹", "数"]),  # anywhere between wide characters
+        # a closing mark may not start a line: it takes the character before it along
+        ("统计期，内", 6, ["统计", "期，内"]),
+        ("统计，", 4, ["统", "计，"]),
+        ("统，", 2, ["统", "，"]),  # ... unless that would leave the line empty
+        ("甲，。、", 6, ["甲", "，。、"]),  # several closing marks in a row
+        ("甲乙丙，。", 8, ["甲乙", "丙，。"]),
+        ("甲乙丙，。、", 10, ["甲乙", "丙，。、"]),
+    ],
+)
+def test_wrap_by_hand(text, width, lines):
+    from sim.analysis.kpi_table import _wrap
+
+    assert _wrap(text, width) == lines
+
+
+def test_text_table_layout():
+    from sim.analysis.kpi_table import KPIS, _width, text_table
+
+    for lang, head in [
+        ("en", ["KPI", "unit", "better", "meaning"]),
+        ("zh", ["指标", "单位", "方向", "含义"]),
+    ]:
+        for width in (100, 70):
+            table = text_table(lang, width) if (lang, width) != ("en", 100) else text_table()
+            lines = table.split("\n")
+            assert table.endswith("\n") and lines[-1] == ""
+            lines = lines[:-1]
+            assert lines[0].split() == head
+            start = lines[0].index(head[3])  # the meaning column: its display column
+            start_cols = _width(lines[0][:start])
+            rest = width - start_cols  # columns left for the meaning
+            assert rest >= 20
+            assert all(_width(line) <= width for line in lines)
+            # greedy wrapping: a continuation line's first word did not fit on the line before
+            for before, after in zip(lines, lines[1:], strict=False):
+                if lang == "en" and after.startswith(" ") and after.strip():
+                    previous = before[start:]
+                    word = after[start:].split(" ")[0]
+                    assert len(previous) + 1 + len(word) > rest, (before, after)
+            names = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+            assert names == [k.name for k in KPIS]
+
+
+def test_text_table_rows_in_chinese():
+    from sim.analysis.kpi_table import text_table
+
+    rows = {
+        line.split()[0]: line.split() for line in text_table("zh").split("\n") if line[:1].strip()
+    }
+    assert rows["lead_time_mean_h"][1:3] == ["小时", "越低越好"]
+    assert rows["on_time_24h_share"][1:3] == ["比例（%）", "越高越好"]
+    assert rows["parcels_generated"][1:3] == ["件", "中性"]
+
+
+def test_text_table_narrow_keeps_a_meaning_column_of_20():
+    from sim.analysis.kpi_table import _width, text_table
+
+    lines = text_table("en", 10).split("\n")[:-1]
+    start = lines[0].index("meaning")
+    chunks = [line[start:] for line in lines[1:]]
+    assert max(_width(c) for c in chunks) == 20  # some meaning line fills the 20 columns
+    with pytest.raises(ValueError, match=r"^unknown language 'fr' \(known: en, zh\)$"):
+        text_table("fr")
+
+
+def test_unit_and_better_text_default_to_english():
+    from sim.analysis.kpi_table import better_text, get, unit_text
+
+    share = get("on_time_24h_share")
+    assert (unit_text(share), better_text(share)) == ("share (%)", "higher")
+    assert unit_text(get("lead_time_mean_h")) == "h"
+    assert get("no_such_kpi") is None
+
+
+def test_markdown_table_rows_and_escaped_bars(monkeypatch):
+    import sim.analysis.kpi_table as kt
+
+    zh = kt.markdown_table("zh").split("\n")
+    assert "| `lead_time_mean_h` | 小时 | 越低越好 |" in "\n".join(zh)
+    kpi = kt.Kpi("x_h", "h", "lower", False, "X", "X", "a | b", "甲 | 乙")
+    monkeypatch.setattr(kt, "KPIS", (kpi,))
+    assert kt.markdown_table() == (
+        "| KPI | unit | better | meaning |\n| --- | --- | --- | --- |\n"
+        "| `x_h` | h | lower | a \\| b |\n"
+    )
+
+
+def test_readme_update_and_main(tmp_path, capsys):
+    from sim.analysis.kpi_table import END, START, main, markdown_table, update_readme
+
+    table = markdown_table()
+    readme = tmp_path / "README.md"
+    stale = f"intro\n{START}\nold\n{END}\nmiddle\n{START}\nsecond\n{END}\nend\n"
+    readme.write_text(stale, encoding="utf-8")
+    # only the first region is the table's
+    fresh = f"intro\n{START}\n{table}{END}\nmiddle\n{START}\nsecond\n{END}\nend\n"
+    assert update_readme(stale) == fresh
+    assert main(["--readme", str(readme)]) == 0
+    assert readme.read_text(encoding="utf-8") == fresh
+    assert capsys.readouterr().out == f"{readme}: KPI table updated\n"
+    assert main(["--readme", str(readme)]) == 0
+    assert readme.read_text(encoding="utf-8") == fresh
+    assert capsys.readouterr().out == f"{readme}: KPI table already up to date\n"
+    assert main([]) == 0
+    assert capsys.readouterr().out == table
+    with pytest.raises(SystemExit):
+        main(["--no-such-option"])
