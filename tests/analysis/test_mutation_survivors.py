@@ -55,6 +55,13 @@ def test_t_interval_of_integers_is_the_float_interval():
     assert t_interval([1, 2, 3]) == pytest.approx((2.0, 2.0 - half, 2.0 + half), rel=1e-6)
 
 
+def test_t_interval_treats_none_as_a_missing_value():
+    # an object column, as a KPI table read from JSON with nulls holds: None is NaN
+    mean, low, high = t_interval(np.array([1.0, None, 3.0], dtype=object))
+    assert mean == 2.0
+    assert (low, high) == pytest.approx((2.0 - T_975_1, 2.0 + T_975_1), rel=1e-6)
+
+
 @pytest.mark.parametrize("values", [[], [np.nan], [np.inf, np.nan]])
 def test_t_interval_without_values_is_undefined(values):
     assert all(math.isnan(x) for x in t_interval(np.array(values, dtype=float)))
