@@ -449,3 +449,57 @@ def test_readme_update_and_main(tmp_path, capsys):
     assert capsys.readouterr().out == table
     with pytest.raises(SystemExit):
         main(["--no-such-option"])
+
+
+# --- second round: None as a missing value, warnings, ties, small values --------------
+
+
+def test_sweep_table_treats_none_as_a_missing_value():
+    kpis = [pd.DataFrame({"x": np.array([1.0, None, 3.0], dtype=object)})]
+    table = sweep_table(pd.DataFrame({"p": [1]}), kpis, ["x"])
+    assert table.loc[0, "n"] == 2 and table.loc[0, "mean"] == 2.0
+
+
+def test_relative_half_width_of_a_zero_mean_is_infinite_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = relative_half_widths({"A": pd.DataFrame({"x": [-1.0, 1.0]})}, ["x"])
+    assert table.loc[0, "mean"] == 0.0 and table.loc[0, "half_width"] > 0
+    assert table.loc[0, "relative"] == np.inf
+
+
+def test_summary_names_the_first_of_many_equally_wide_means():
+    # 100 narrow rows, then 100 equally wide ones: the first wide row is named
+    rows = [("A", f"k{i}", 1.0, 0.0, 0.0) for i in range(100)]
+    rows += [("B", f"k{i}", 1.0, 0.5, 0.5) for i in range(100, 200)]
+    result = SequentialResult(10, False, 0.1, (5, 10), widths(rows))
+    assert result.summary().endswith("(widest: B k100 ±50.0%)")
+
+
+def test_text_chart_none_small_values_and_no_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert text_chart([np.nan]).split("\n")[1:] == ["   0      n/a"]
+        assert text_chart([1.0, None], width=4).split("\n")[1:] == [
+            "   0     1.00 ####",
+            "   1      n/a",
+        ]
+    # values below 1: the longest bar is still the largest value's
+    assert text_chart([0.5, 0.25], width=10).split("\n")[1:] == [
+        "   0     0.50 ##########",
+        "   1     0.25 #####",
+    ]
+
+
+def test_kpi_table_command_help(capsys):
+    from sim.analysis.kpi_table import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m sim.analysis.kpi_table [-h] [--readme README]")
+    assert "rewrite the KPI table region of this file" in out
