@@ -504,3 +504,89 @@ def test_kpi_table_command_help(capsys):
     out = capsys.readouterr().out
     assert out.startswith("usage: python -m sim.analysis.kpi_table [-h] [--readme README]")
     assert re.search(r"--readme README\s+rewrite the KPI table region of this file$", out, re.M)
+
+
+# --- regression: minimum effects in words, amounts, and judge_kpi's numbers ------------
+
+
+def test_min_effect_in_words():
+    from sim.analysis.regression import MinEffect
+
+    assert MinEffect(0.01, 0.0).describe("on_time_24h_share") == "1 pp"
+    assert MinEffect(0.25, 0.02).describe("lead_time_mean_h") == "0.25 h and 2%"
+    assert MinEffect(0.0, 0.05).describe("vehicle_km") == "5%"
+    assert MinEffect().describe("lead_time_mean_h") == "none"
+
+
+def test_amounts_and_percentages_in_words():
+    from sim.analysis.regression import amount_text, percent_text
+
+    assert amount_text("on_time_24h_share", 0.025) == "2.50 pp"  # 2.5 percentage points
+    assert amount_text("lead_time_mean_h", 0.3) == "0.300 h"
+    assert amount_text("parcels_delivered", 1234.4) == "1,234"  # counts have no unit
+    assert percent_text(0.5, 2.0) == " (+25.0%)"
+    assert percent_text(-0.5, -2.0) == " (-25.0%)"  # relative to the base's size
+    assert percent_text(1.0, 0.0) == ""
+    assert percent_text(1.0, np.nan) == ""
+
+
+def lead_rule():
+    from sim.analysis.regression import KpiRule, MinEffect
+
+    return KpiRule("lead_time_mean_h", "higher", MinEffect(0.25, 0.02))
+
+
+def test_judge_kpi_numbers_by_hand():
+    from sim.analysis.regression import judge_kpi
+
+    # baseline 1..5, new 2..6: means 3 and 4, both variances 2.5, n 5 and 5:
+    # t = 1 / sqrt(0.5 + 0.5) = 1 with 8 degrees of freedom: P(T_8 >= 1) = 0.1733
+    item = judge_kpi(lead_rule(), [1.0, 2.0, 3.0, 4.0, 5.0], [2.0, 3.0, 4.0, 5.0, 6.0], 0.01)
+    half = T_975_4 * math.sqrt(0.5)
+    assert item.baseline == pytest.approx((3.0, 3.0 - half, 3.0 + half), rel=1e-6)
+    assert item.new == pytest.approx((4.0, 4.0 - half, 4.0 + half), rel=1e-6)
+    assert (item.worse, item.alpha, item.baseline_n, item.new_n) == ("higher", 0.01, 5, 5)
+    assert item.change == pytest.approx(1.0)
+    assert item.relative_change == pytest.approx(1.0 / 3.0)
+    assert item.p_value == pytest.approx(0.1733, abs=5e-5)
+    assert item.threshold == 0.25  # max(0.25 h, 2% of 3 h)
+    assert (item.verdict, item.reason) == (
+        "ok",
+        "worse by 1.00 h, within noise (p = 0.173, not below 0.01)",
+    )
+
+
+def test_judge_kpi_relative_change_of_a_zero_baseline_mean_is_undefined():
+    from sim.analysis.regression import judge_kpi
+
+    item = judge_kpi(lead_rule(), [-1.0, 1.0], [5.0, 6.0], 0.01)
+    assert item.change == pytest.approx(5.5)
+    assert math.isnan(item.relative_change)
+
+
+def test_judge_kpi_edges_of_comparability():
+    from sim.analysis.regression import judge_kpi
+
+    item = judge_kpi(lead_rule(), None, [1.0, 2.0], 0.01)
+    assert (item.verdict, item.reason) == (
+        "not comparable",
+        "the baseline file has no values for this KPI",
+    )
+    item = judge_kpi(lead_rule(), [1.0, 2.0], [1.0, None], 0.01)
+    assert (item.verdict, item.reason) == (
+        "not comparable",
+        "needs 2 replications with a value on each side (baseline 2, new 1)",
+    )
+    # two values on each side are enough
+    for baseline, new in [([1.0, 2.0], [1.0, 2.0]), ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])]:
+        item = judge_kpi(lead_rule(), baseline, new, 0.01)
+        assert (item.verdict, item.reason) == ("ok", "identical in every replication")
+        assert (item.change, item.relative_change) == (0.0, 0.0)
+    item = judge_kpi(lead_rule(), [1.0, 2.0, 3.0], [1.0, 2.0], 0.01)
+    assert item.verdict == "ok" and item.new_n == 2
+    item = judge_kpi(lead_rule(), [2.0, 2.0], [2.0, 2.0, 2.0], 0.01)
+    assert (item.verdict, item.reason, item.change) == (
+        "ok",
+        "the same constant value in every replication",
+        0.0,
+    )
