@@ -590,3 +590,21 @@ def test_judge_kpi_edges_of_comparability():
         "the same constant value in every replication",
         0.0,
     )
+
+
+def test_judge_kpi_no_change_and_exactly_the_minimum_effect():
+    from sim.analysis.regression import judge_kpi
+
+    item = judge_kpi(lead_rule(), [2.0, 2.0], [1.0, 3.0], 0.01)  # means 2 and 2
+    assert (item.verdict, item.reason, item.change) == ("ok", "no change in the mean", 0.0)
+    # means 1.5 -> 1.75: a change of exactly the minimum effect 0.25 h does not count
+    item = judge_kpi(lead_rule(), [1.0, 2.0], [1.25, 2.25], 0.01)
+    assert (item.verdict, item.reason) == (
+        "ok",
+        "worse by 0.250 h, not more than the minimum effect 0.250 h",
+    )
+    item = judge_kpi(lead_rule(), [1.0, 2.0], [0.75, 1.75], 0.01)
+    assert (item.verdict, item.reason) == (
+        "ok",
+        "better by 0.250 h, not more than the minimum effect 0.250 h",
+    )
