@@ -40,6 +40,7 @@ from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
 from sim.experiments.tasks import DETAIL_TABLES, gather_details
 from sim.results import (
+    MANIFEST,
     nan_to_null,
     null_to_nan,
     package_version,
@@ -52,7 +53,6 @@ from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import resolve_extends
 from sim.scenario.schema import Scenario
 
-MANIFEST = "manifest.json"
 DETAILS = "details"
 """Folder of an arm's detail tables (``DIR/<arm>/details``)."""
 

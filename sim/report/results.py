@@ -21,7 +21,6 @@ import io
 import json
 import math
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +31,9 @@ import pandas as pd
 from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table
 from sim.analysis.directions import HEADLINE_KPIS
 from sim.analysis.sweep import SUMMARY_COLUMNS
+from sim.results import MANIFEST
+from sim.scenario.schema import SAFE_NAME
 
-MANIFEST = "manifest.json"
-_FOLDER_NAME = re.compile(r"[\w][\w.\-]*")
 """Names that can be a folder of the results folder (as compare and sweep allow)."""
 DETAIL_FILES = {
     "percentiles": "lead_time_percentiles.csv",
@@ -362,7 +361,8 @@ def _check_long_table(path: Path, table: pd.DataFrame, names: list[str]) -> None
 
 def _arm_folder(folder: Path, *parts: str) -> Path | None:
     """An arm's folder inside the results folder, or None for a name that cannot be one."""
-    if not all(_FOLDER_NAME.fullmatch(part) for part in parts):
+    # A scenario name names its folder (the schema's rule); a point is p000 and so on.
+    if not all(SAFE_NAME.fullmatch(part) for part in parts):
         return None
     return folder.joinpath(*parts)
 
