@@ -11,7 +11,7 @@ from sim.cli.options import (
     add_experiment,
     add_overrides,
     experiment_options,
-    interrupted,
+    run_experiment,
     scenario_name,
 )
 
@@ -42,16 +42,14 @@ def run(args) -> int:
     if out is None:
         names = [scenario_name(path, args.overrides) for path in args.scenarios]
         out = Path("results") / "_vs_".join(names)
-    try:
-        result = run_comparison(
-            args.scenarios, args.replications, args.seed, out=out, **experiment_options(args)
-        )
-    except KeyboardInterrupt:
-        return interrupted(out)
-    if not args.quiet:
-        print(result.report())
-        print()
-    print(f"results written to {out}")
+    options = experiment_options(args)
+    done = run_experiment(
+        lambda: run_comparison(args.scenarios, args.replications, args.seed, out=out, **options),
+        out,
+        args.quiet,
+    )
+    if done != EXIT_OK:
+        return done
     if args.report:
         return report.write(out, None, "en")
     print(f"for the HTML report: ruralsim report {out}")

@@ -112,6 +112,29 @@ def add_scenario(sub: argparse.ArgumentParser) -> None:
     add_overrides(sub)
 
 
+def add_scenario_runs(sub: argparse.ArgumentParser, replications: int) -> None:
+    """One scenario (with ``--set``), ``--replications N`` and ``--seed`` (run, warmup)."""
+    add_scenario(sub)
+    sub.add_argument("--replications", type=positive_int, default=replications, metavar="N")
+    sub.add_argument("--seed", type=seed, default=None, help="root seed (default: scenario seed)")
+
+
+def run_experiment(call, out: Path, quiet: bool) -> int:
+    """Run ``call()`` (a compare or sweep writing to ``out``) and say what it found.
+
+    Its report unless ``quiet``, then where the results are; a Ctrl-C says what was kept.
+    """
+    try:
+        result = call()
+    except KeyboardInterrupt:
+        return interrupted(out)
+    if not quiet:
+        print(result.report())
+        print()
+    print(f"results written to {out}")
+    return EXIT_OK
+
+
 def add_execution(sub: argparse.ArgumentParser) -> None:
     """Where replications run (``--jobs``, ``--dask``) and ``--quiet``."""
     sub.add_argument(

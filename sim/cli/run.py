@@ -6,19 +6,20 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli.options import EXIT_OK, add_execution, add_scenario, load, out_path, positive_int
-from sim.cli.options import seed as seed_arg
+from sim.cli.options import (
+    EXIT_OK,
+    add_execution,
+    add_scenario_runs,
+    load,
+    out_path,
+)
 
 HELP = "run replications of one scenario and write results"
 
 
 def add_arguments(sub) -> None:
     """The command's arguments."""
-    add_scenario(sub)
-    sub.add_argument("--replications", type=positive_int, default=1, metavar="N")
-    sub.add_argument(
-        "--seed", type=seed_arg, default=None, help="root seed (default: scenario seed)"
-    )
+    add_scenario_runs(sub, replications=1)
     sub.add_argument(
         "--out",
         type=out_path,

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.cli.options import (
-    EXIT_OK,
     UsageError,
     add_experiment,
     add_overrides,
     experiment_options,
-    interrupted,
+    run_experiment,
     scenario_name,
 )
 
@@ -58,20 +57,17 @@ def run(args) -> int:
             out = Path("results") / f"sweep_{args.design.stem}"
         else:
             out = Path("results") / f"sweep_{scenario_name(args.scenario, args.overrides)}"
-    try:
-        result = run_sweep(
+    options = experiment_options(args)
+    return run_experiment(
+        lambda: run_sweep(
             args.scenario,
             factors or None,
             args.replications,
             args.seed,
             design=design,
             out=out,
-            **experiment_options(args),
-        )
-    except KeyboardInterrupt:
-        return interrupted(out)
-    if not args.quiet:
-        print(result.report())
-        print()
-    print(f"results written to {out}")
-    return EXIT_OK
+            **options,
+        ),
+        out,
+        args.quiet,
+    )

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from sim.cli.options import EXIT_OK, add_execution, add_scenario, positive_int
-from sim.cli.options import seed as seed_arg
+from sim.cli.options import EXIT_OK, add_execution, add_scenario_runs, positive_int
 
 HELP = "suggest horizon.warmup_days with MSER-5 on the daily mean lead time"
 
 
 def add_arguments(sub) -> None:
     """The command's arguments."""
-    add_scenario(sub)
-    sub.add_argument("--replications", type=positive_int, default=5, metavar="N")
-    sub.add_argument(
-        "--seed", type=seed_arg, default=None, help="root seed (default: scenario seed)"
-    )
+    add_scenario_runs(sub, replications=5)
     sub.add_argument(
         "--days",
         type=positive_int,
