@@ -88,16 +88,25 @@ def check_scenario(scenario: Scenario) -> None:
     plan_for(scenario)
 
 
-def load_checked(path: str | os.PathLike, overrides: Iterable[str] = ()) -> Scenario:
-    """Load a scenario and check it fully, so that every input error surfaces before any run.
+def load_checked(
+    source: str | os.PathLike | Scenario,
+    overrides: Iterable[str] = (),
+    *,
+    overrides_from: str = "--set",
+) -> Scenario:
+    """Load a scenario (a file, or a ``Scenario`` plus overrides) and check it fully.
 
-    See :func:`check_scenario`; errors found after validation name the scenario file.
+    :func:`sim.scenario.load_scenario` followed by :func:`check_scenario`, so that every
+    input error surfaces before any run; errors found after validation name the
+    scenario file.
     """
-    scenario = load_scenario(path, overrides)
+    scenario = load_scenario(source, overrides, overrides_from=overrides_from)
     try:
         check_scenario(scenario)
     except ScenarioError as exc:
-        raise exc.in_file(os.fspath(path)) from None
+        if isinstance(source, Scenario):
+            raise
+        raise exc.in_file(os.fspath(source)) from None
     return scenario
 
 

@@ -52,8 +52,7 @@ from sim.results import (
     write_text_atomic,
 )
 from sim.runner import check_scenario, load_checked
-from sim.scenario import ScenarioError
-from sim.scenario.loader import apply_overrides, validate
+from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
 LEVEL = 0.95
@@ -77,15 +76,8 @@ _RESERVED |= {"report.html", "report_zh.html", "report_figures", "report_zh_figu
 
 def _load(item: ScenarioLike, overrides: Sequence[str]) -> tuple[Scenario, str | None]:
     """Load (or take) a scenario, apply overrides and plan it: every input error now."""
-    if not isinstance(item, Scenario):
-        return load_checked(item, list(overrides)), os.fspath(item)
-    if overrides:
-        origins: dict[str, str] = {}
-        data = apply_overrides(item.model_dump(mode="json"), list(overrides), origins)
-        item = validate(Scenario, data, origins, default_file="--set")
-    # A scenario built in code has not been through load_checked: the same checks now.
-    check_scenario(item)
-    return item, None
+    file = None if isinstance(item, Scenario) else os.fspath(item)
+    return load_checked(item, overrides), file
 
 
 def _check_focus(kpis: Iterable[str] | None) -> tuple[str, ...]:
@@ -971,13 +963,12 @@ def warmup(
         raise ExperimentError(
             f"days must be at least {least} (four batches of {batch}) for MSER, got {days!r}"
         )
-    data = base.model_dump(mode="json")
-    data["horizon"] = {**data["horizon"], "days": days, "warmup_days": 0}
+    study_changes = [f"horizon.days={days}", "horizon.warmup_days=0"]
     peaks = len(base.demand.peaks)
     if not keep_peaks:
         # A scheduled peak is not start-up; MSER would mistake its backlog for a transient.
-        data["demand"] = {**data["demand"], "peaks": []}
-    study = validate(Scenario, data, {}, default_file="--days")
+        study_changes.append("demand.peaks=[]")
+    study = load_scenario(base, study_changes, overrides_from="--days")
     seed = _check_seed(seed, base.seed)
     work = [(study, seed, r) for r in range(replications)]
     series = np.full((replications, days), np.nan)

@@ -236,7 +236,4 @@ def scenario_with(
         If the result is not a valid scenario.
     """
     changes = [*overrides, *override_strings(values)]
-    if isinstance(base, Scenario):
-        data = apply_overrides(base.model_dump(mode="json"), changes)
-        return validate(Scenario, data, {}, default_file="--vary")
-    return load_scenario(base, changes)
+    return load_scenario(base, changes, overrides_from="--vary")

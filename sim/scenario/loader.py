@@ -6,7 +6,11 @@ names the file and the dotted YAML path of the problem.
 
 Typical use::
 
-    scenario = load_model("scenarios/leiyang.yaml", Scenario, ["hub.sorting.rate_per_h=4000"])
+    data, origins = resolve("scenarios/leiyang.yaml", ["hub.sorting.rate_per_h=4000"])
+    scenario = validate(Scenario, data, origins, "scenarios/leiyang.yaml")
+
+``sim.scenario.load_scenario`` does this for the scenario schema (and is the one
+loader the rest of the package uses).
 """
 
 from __future__ import annotations
@@ -32,10 +36,9 @@ __all__ = [
     "MAX_NODES",
     "OVERRIDE_FILE",
     "apply_overrides",
-    "load_model",
     "read_yaml",
+    "resolve",
     "resolve_extends",
-    "resolved_dict",
     "validate",
 ]
 
@@ -673,8 +676,8 @@ def validate(
 # --------------------------------------------------------------------------- all together
 
 
-def resolved_dict(path: PathLike, overrides: Iterable[str] = ()) -> dict:
-    """Return the merged document (``extends`` resolved, overrides applied), unvalidated.
+def resolve(path: PathLike, overrides: Iterable[str] = ()) -> tuple[dict, dict[str, str]]:
+    """The merged document of a file (``extends`` resolved, overrides applied), unvalidated.
 
     Parameters
     ----------
@@ -685,35 +688,8 @@ def resolved_dict(path: PathLike, overrides: Iterable[str] = ()) -> dict:
 
     Returns
     -------
-    dict
-        The resolved document.
+    tuple of dict
+        The document, and the file that set each dotted path (for :func:`validate`).
     """
     data, origins = resolve_extends(path)
-    return apply_overrides(data, overrides, origins)
-
-
-def load_model(path: PathLike, model_cls: type[ModelT], overrides: Iterable[str] = ()) -> ModelT:
-    """Read, resolve ``extends``, apply overrides and validate a scenario file.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The scenario file.
-    model_cls : type of pydantic.BaseModel
-        The model to build.
-    overrides : iterable of str, optional
-        ``PATH=VALUE`` strings, see :func:`apply_overrides`.
-
-    Returns
-    -------
-    ModelT
-        The validated model instance.
-
-    Raises
-    ------
-    ScenarioError
-        For any problem in any file of the chain, in an override or in validation.
-    """
-    data, origins = resolve_extends(path)
-    data = apply_overrides(data, overrides, origins)
-    return validate(model_cls, data, origins, os.fspath(path))
+    return apply_overrides(data, overrides, origins), origins
