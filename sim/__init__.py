@@ -18,7 +18,7 @@ _WHERE = {
     "ScenarioError": "sim.scenario",
     "compare": "sim.experiments",
     "load_scenario": "sim.scenario",
-    "run_replications": "sim.runner",
+    "run_replications": "sim.experiments",
     "simulate": "sim.runner",
     "sweep": "sim.experiments",
 }
@@ -36,8 +36,8 @@ __all__ = [
 
 if TYPE_CHECKING:  # for type checkers and editors
     from sim.analysis.kpis import KPI_NAMES
-    from sim.experiments import compare, sweep
-    from sim.runner import run_replications, simulate
+    from sim.experiments import compare, run_replications, sweep
+    from sim.runner import simulate
     from sim.scenario import Scenario, ScenarioError, load_scenario
 
 

@@ -6,9 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
-import pandas as pd
-
-from sim.analysis.kpis import KPI_NAMES, compute_kpis
+from sim.analysis.kpis import compute_kpis
 from sim.engine.demand import expected_parcels
 from sim.engine.ledger import Ledger
 from sim.engine.model import Run, plan_for, run
@@ -150,20 +148,3 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     """
     check_scenario(scenario)  # demand size first, then the (cached) plan
     return MeasuredRun.of(run(scenario, seed=seed, replication=replication))
-
-
-def run_replications(
-    scenario: Scenario, replications: int, seed: int | None = None, progress=None
-) -> pd.DataFrame:
-    """KPIs of replications 0..n-1, one row each (columns ``replication``, ``seed``, KPIs).
-
-    ``progress`` is called with no arguments after each replication (e.g. a tqdm update).
-    """
-    seed = scenario.seed if seed is None else int(seed)
-    rows = []
-    for replication in range(replications):
-        result = simulate(scenario, seed=seed, replication=replication)
-        rows.append({"replication": replication, "seed": seed, **result.kpis})
-        if progress is not None:
-            progress()
-    return pd.DataFrame(rows, columns=["replication", "seed", *KPI_NAMES])

@@ -411,7 +411,7 @@ def test_update_writes_nothing_unless_every_scenario_runs(tiny, tmp_path, capsys
 
     import sim.checking
 
-    real, calls = sim.checking.replication_table, []
+    real, calls = sim.checking.run_replications, []
 
     def interrupted_on_the_second(*args, **kwargs):
         calls.append(args[0].name)
@@ -419,7 +419,7 @@ def test_update_writes_nothing_unless_every_scenario_runs(tiny, tmp_path, capsys
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sim.checking, "replication_table", interrupted_on_the_second)
+    monkeypatch.setattr(sim.checking, "run_replications", interrupted_on_the_second)
     code, _, _ = cli(["check", tiny, second, "--baseline", baseline, "--update"], capsys)
     assert code == 130
     assert calls == ["tiny", "second"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-import sim.results
+import sim.results.files
 from sim.cli import main
 from tests.conftest import cli
 
@@ -248,7 +248,7 @@ def full_disk(monkeypatch) -> None:
         handle = real(fd, mode, *args, **kwargs)
         return _FullDisk(handle) if "w" in mode and kwargs.get("newline") == "" else handle
 
-    monkeypatch.setattr(sim.results.os, "fdopen", fdopen)
+    monkeypatch.setattr(sim.results.files.os, "fdopen", fdopen)
 
 
 def read_only(monkeypatch, folder: Path) -> None:
@@ -344,7 +344,7 @@ def test_ctrl_c_early_in_any_command_is_exit_130(
     pair, results, tmp_path, capsys, monkeypatch, command
 ):
     # Every command starts by reading its scenario (report: its results folder).
-    monkeypatch.setattr("sim.scenario.resolve_extends", _interrupt)
+    monkeypatch.setattr("sim.scenario.resolve", _interrupt)
     monkeypatch.setattr("sim.report.html.load_results", _interrupt)
     out = tmp_path / "out"
     argv = {

@@ -8,7 +8,8 @@ import pytest
 
 from sim.checking import CheckError, check
 from sim.experiments.errors import ExperimentError
-from sim.results import check_seed, nan_to_null, null_to_nan, row_from_json, row_to_json
+from sim.experiments.replications import check_seed
+from sim.results import nan_to_null, null_to_nan, row_from_json, row_to_json
 
 
 @pytest.mark.parametrize("seed", [0, 7, 2**63 - 1, np.int64(5), np.uint32(3)])

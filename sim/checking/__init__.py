@@ -32,7 +32,6 @@ from sim.checking.baselines import Baseline, baseline_record, read_baseline, wri
 from sim.checking.errors import BaselineError, CheckError
 from sim.checking.options import make_rule
 from sim.checking.text import format_verdicts
-from sim.experiments.core import replication_table
 from sim.experiments.executors import make_executor
 from sim.experiments.folder import (
     Fingerprint,
@@ -41,7 +40,8 @@ from sim.experiments.folder import (
     flatten,
     recorded_fingerprint,
 )
-from sim.results import check_seed, command_line, package_version, progress_bar, versions
+from sim.experiments.replications import check_seed, progress_bar, run_replications
+from sim.results import command_line, package_version, versions
 from sim.runner import load_checked
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
@@ -329,7 +329,7 @@ def _run_all(
             if bar is not None:
                 bar.set_description(scenario.name)
             tick = None if bar is None else bar.update
-            tables.append(replication_table(scenario, replications, seed, executor, tick))
+            tables.append(run_replications(scenario, replications, seed, tick, executor=executor))
         description = executor.description
     return tables, description
 

@@ -23,7 +23,8 @@ from sim.analysis.regression import (
 )
 from sim.analysis.stats import t_interval
 from sim.checking.errors import BaselineError, CheckError
-from sim.results import MAX_SEED, nan_to_null, write_json
+from sim.experiments.replications import MAX_SEED
+from sim.results import nan_to_null, write_json
 
 FORMAT = "ruralsim-baseline"
 """Value of the ``format`` field of every baseline file."""

@@ -33,11 +33,11 @@ def add_arguments(sub) -> None:
 
 def write(folder: Path, out: Path | None, lang: str) -> int:
     """Write the report of ``folder``; also used by ``compare --report``."""
-    from sim.report import ReportError, write_report
+    from sim.report import ResultsError, write_report
 
     try:
         written = write_report(folder, out, lang)
-    except ReportError as exc:
+    except ResultsError as exc:  # also the report's own ReportError
         print(f"ruralsim report: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for warning in written.warnings:

@@ -9,10 +9,12 @@ with identical results.
 
 from sim.experiments.core import (
     Comparison,
+    RunResult,
     SweepResult,
     WarmupResult,
     compare,
     run_comparison,
+    run_scenario,
     run_sweep,
     sweep,
     warmup,
@@ -20,9 +22,11 @@ from sim.experiments.core import (
 from sim.experiments.design import SweepDesign, load_design, parse_vary
 from sim.experiments.errors import ExperimentError
 from sim.experiments.executors import make_executor
+from sim.experiments.replications import run_replications
 
 __all__ = [
     "Comparison",
+    "RunResult",
     "ExperimentError",
     "SweepDesign",
     "SweepResult",
@@ -32,6 +36,8 @@ __all__ = [
     "make_executor",
     "parse_vary",
     "run_comparison",
+    "run_replications",
+    "run_scenario",
     "run_sweep",
     "sweep",
     "warmup",

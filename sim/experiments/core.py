@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from sim.analysis.compare import comparison_table, format_comparison, verdicts
 from sim.analysis.directions import HEADLINE_KPIS
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.precision import DEFAULT_BATCH, SequentialResult, sequential_replications
+from sim.analysis.stats import summarize
 from sim.analysis.sweep import sweep_table
 from sim.analysis.warmup import MserResult, mser, text_chart
 from sim.experiments import tasks
@@ -40,15 +41,13 @@ from sim.experiments.design import (
 from sim.experiments.errors import ExperimentError
 from sim.experiments.executors import make_executor
 from sim.experiments.folder import Arm, ExperimentFolder
+from sim.experiments.replications import check_seed, progress_bar, replicator
 from sim.results import (
+    MANIFEST,
     OutputError,
     check_folder_target,
-    check_seed,
     command_line,
-    manifest,
-    progress_bar,
     versions,
-    write_json,
     write_text_atomic,
 )
 from sim.runner import check_scenario, load_checked
@@ -59,8 +58,6 @@ LEVEL = 0.95
 """Confidence level of every interval."""
 DEFAULT_MAX_REPLICATIONS = 50
 """Cap of ``replications="auto"``."""
-KPI_COLUMNS = ("replication", "seed", *KPI_NAMES)
-"""Columns of ``kpis.csv``."""
 SEEDING = "replication r uses child r of numpy SeedSequence(seed), in every scenario"
 
 Replications = int | Literal["auto"]
@@ -154,86 +151,6 @@ def _check_names(scenarios: Sequence[Scenario], files: Sequence[str | None]) -> 
 # --------------------------------------------------------------------------- running
 
 
-def _table(records: Mapping[int, dict], n: int) -> pd.DataFrame:
-    return pd.DataFrame([records[r] for r in range(n)], columns=list(KPI_COLUMNS))
-
-
-def _runner(
-    folder: ExperimentFolder, seed: int, executor, bar
-) -> Callable[[int], dict[str, pd.DataFrame]]:
-    """``run(n)``: the KPI tables of replications 0..n-1 of every arm, running what is missing."""
-    arms = folder.arms
-
-    def run(n: int) -> dict[str, pd.DataFrame]:
-        missing = [(arm, r) for arm in arms for r in range(n) if r not in folder.records[arm.key]]
-        if bar is not None:  # replications kept from an earlier run count as done
-            bar.total, bar.n = len(arms) * n, len(arms) * n - len(missing)
-            bar.refresh()
-        work = [(arm.scenario, seed, r) for arm, r in missing]
-        # Looked up at call time, so a test can stand in for the worker function.
-        for index, result in executor.map_unordered(tasks.replicate_kpis, work):
-            folder.save(missing[index][0].key, result.row, result.details)
-            if bar is not None:
-                bar.update()
-        return {arm.label: _table(folder.records[arm.key], n) for arm in arms}
-
-    return run
-
-
-def replication_results(
-    scenario: Scenario,
-    replications: int,
-    seed: int,
-    executor,
-    progress: Callable[[], Any] | None = None,
-    details: bool = False,
-) -> dict[int, tasks.Replication]:
-    """Run replications 0..n-1 on an executor; results keyed by replication number.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The scenario.
-    replications : int
-        How many.
-    seed : int
-        Root seed.
-    executor : Executor
-        From :func:`sim.experiments.make_executor`.
-    progress : callable, optional
-        Called after each replication.
-    details : bool, optional
-        Also compute each replication's detail tables.
-    """
-    results: dict[int, tasks.Replication] = {}
-    work = [(scenario, seed, r, details) for r in range(replications)]
-    for index, result in executor.map_unordered(tasks.replicate_kpis, work):
-        results[index] = result
-        if progress is not None:
-            progress()
-    return results
-
-
-def replication_table(
-    scenario: Scenario,
-    replications: int,
-    seed: int,
-    executor,
-    progress: Callable[[], Any] | None = None,
-) -> pd.DataFrame:
-    """KPIs of replications 0..n-1 on an executor (like ``sim.run_replications``).
-
-    Returns one row per replication, in replication order (``kpis.csv``).
-    """
-    results = replication_results(scenario, replications, seed, executor, progress)
-    return kpi_table(results, replications)
-
-
-def kpi_table(results: Mapping[int, tasks.Replication], replications: int) -> pd.DataFrame:
-    """The ``kpis.csv`` table of replications 0..n-1, in replication order."""
-    return _table({r: result.row for r, result in results.items()}, replications)
-
-
 @dataclass
 class _Execution:
     """What an experiment ran and how; shared by compare and sweep."""
@@ -299,7 +216,7 @@ def _execute(
         folder.start(mode, fields)
         try:
             with progress_bar(desc, progress=progress) as bar:
-                run = _runner(folder, seed, executor, bar)
+                run = replicator(folder, seed, executor, bar)
                 if replications == "auto":
                     tables, done = sequential_replications(
                         run, focus, precision, max_replications, DEFAULT_BATCH, LEVEL
@@ -332,6 +249,18 @@ def _finish_fields(fields: dict, execution: _Execution, rule: dict, files: list[
     }
 
 
+_ARM_FIELDS = (
+    *("overrides", "replication_seeds", "confidence_level", "focus_kpis", "versions"),
+    *("command", "executor", "started_at", "wall_seconds", "replications"),
+    *("replications_rule", "reused_replications"),
+)
+
+
+def _arm_fields(fields: Mapping) -> dict:
+    """The fields of an experiment's manifest that hold for each of its scenarios."""
+    return {key: fields[key] for key in _ARM_FIELDS if key in fields}
+
+
 def _common_fields(overrides: Sequence[str], focus: Sequence[str]) -> dict:
     return {
         "overrides": list(overrides),
@@ -341,6 +270,121 @@ def _common_fields(overrides: Sequence[str], focus: Sequence[str]) -> dict:
         "versions": versions(),
         "command": command_line(),
     }
+
+
+# --------------------------------------------------------------------------- run
+
+
+@dataclass
+class RunResult:
+    """Result of :func:`run_scenario`.
+
+    Attributes
+    ----------
+    name : str
+        The scenario's name.
+    kpis : DataFrame
+        One row per replication (``kpis.csv``).
+    replications, seed : int
+        How it was run.
+    executor : str
+        Where the replications ran.
+    out : Path or None
+        The results folder.
+    files : list of str
+        Files written there, relative to ``out``.
+    """
+
+    name: str
+    kpis: pd.DataFrame
+    replications: int
+    seed: int
+    executor: str = "serial"
+    out: Path | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Per KPI: mean, 95% CI and replication count (``kpi, mean, ci_low, ci_high, n``)."""
+        return summarize(self.kpis, list(KPI_NAMES))
+
+    def report(self) -> str:
+        """The KPI means and intervals for the terminal."""
+        lines = [
+            f"{self.name}: {self.replications} replication(s), seed {self.seed}",
+            f"{'KPI':<24} {'mean':>14} {'95% CI':>29}",
+        ]
+        for row in self.table.itertuples():
+            ci = "" if row.ci_low != row.ci_low else f"[{row.ci_low:,.4g}, {row.ci_high:,.4g}]"
+            lines.append(f"{row.kpi:<24} {row.mean:>14,.4g} {ci:>29}")
+        return "\n".join(lines)
+
+
+def run_scenario(
+    scenario: ScenarioLike,
+    replications: int = 1,
+    seed: int | None = None,
+    *,
+    overrides: Sequence[str] = (),
+    jobs: int | None = None,
+    dask: Any = None,
+    out: str | os.PathLike | None = None,
+    progress: bool | None = False,
+) -> RunResult:
+    """Replications of one scenario: a one-arm experiment.
+
+    Parameters
+    ----------
+    scenario : Scenario or path
+        The scenario.
+    replications : int, optional
+        How many (default 1).
+    seed : int, optional
+        Root seed (default: the scenario's ``seed``).
+    overrides, jobs, dask, progress
+        As for :func:`compare`.
+    out : path, optional
+        Results folder (``manifest.json``, ``kpis.csv``, ``details/``), written whole
+        when every replication has finished: an interrupted run leaves the folder as
+        it was. By default nothing is written.
+
+    Returns
+    -------
+    RunResult
+        Each replication's KPIs, their means and intervals, and how it was run.
+    """
+    overrides = list(overrides)
+    _check_replications(replications, None, DEFAULT_MAX_REPLICATIONS, least=1)
+    found, file = _load(scenario, overrides)
+    seed = _check_seed(seed, found.seed)
+    arm = Arm("", found.name, found, file)
+    folder = ExperimentFolder(_check_out(out), "run", [arm], seed, resume=False)
+    mode = folder.check()
+    fields = {**_common_fields(overrides, HEADLINE_KPIS), "scenario_file": file}
+    with folder.open():
+        execution = _execute(
+            folder,
+            mode,
+            seed=seed,
+            replications=replications,
+            precision=0.05,
+            max_replications=DEFAULT_MAX_REPLICATIONS,
+            focus=HEADLINE_KPIS,
+            jobs=jobs,
+            dask=dask,
+            progress=progress,
+            fields=fields,
+            desc=found.name,
+        )
+        kpis = execution.tables[found.name]
+        result = RunResult(found.name, kpis, replications, seed, execution.executor, folder.target)
+        if folder.root is not None:
+            rule = _replication_rule(replications, 0.05, DEFAULT_MAX_REPLICATIONS, HEADLINE_KPIS)
+            files = folder.write_arm(arm, {}, kpis) + folder.write_details(arm, replications)
+            done = _finish_fields(fields, execution, rule, [*files, MANIFEST])
+            folder.write_manifest(done, status="complete")
+            result.files = done["files"]
+    return result
 
 
 # --------------------------------------------------------------------------- compare
@@ -475,33 +519,16 @@ def run_comparison(
         folder.root,
     )
     if folder.root is not None:
-        root = folder.root
-        files_written = ["comparison.csv"]
-        for scenario, file in zip(found, files, strict=True):
-            table_k = execution.tables[scenario.name]
-            write_text_atomic(root / scenario.name / "kpis.csv", table_k.to_csv(index=False))
-            write_json(
-                root / scenario.name / "manifest.json",
-                manifest(
-                    scenario,
-                    scenario_file=file,
-                    overrides=overrides,
-                    seed=seed,
-                    replications=execution.replications,
-                    started=execution.started,
-                    wall_s=execution.wall_s,
-                ),
-            )
-            files_written += [f"{scenario.name}/kpis.csv", f"{scenario.name}/manifest.json"]
-        for arm in arms:
-            files_written += folder.write_details(arm, execution.replications)
-        write_text_atomic(root / "comparison.csv", table.to_csv(index=False))
         rule = _replication_rule(
             replications, precision, max_replications, focus, execution.sequential
         )
-        folder.write_manifest(
-            _finish_fields(fields, execution, rule, files_written), status="complete"
-        )
+        done = _finish_fields(fields, execution, rule, [])
+        files_written = ["comparison.csv"]
+        for arm in arms:
+            files_written += folder.write_arm(arm, _arm_fields(done), execution.tables[arm.label])
+            files_written += folder.write_details(arm, execution.replications)
+        write_text_atomic(folder.root / "comparison.csv", table.to_csv(index=False))
+        folder.write_manifest({**done, "files": files_written}, status="complete")
         result.files = files_written
     return result
 

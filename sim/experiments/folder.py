@@ -1,6 +1,7 @@
-"""The results folder of a compare or sweep: built in place, so it can be resumed.
+"""The results folder of a run, compare or sweep while it is being made.
 
-Layout (every file written atomically, so the folder is consistent at any moment)::
+Layout (every file written atomically, so the folder is consistent at any moment;
+the manifest's format is :mod:`sim.results.manifest`)::
 
     DIR/manifest.json                       the whole experiment; "status" is running,
                                             interrupted, failed or complete
@@ -11,10 +12,15 @@ Layout (every file written atomically, so the folder is consistent at any moment
                                             the network (written when it completes)
     DIR/comparison.csv or DIR/sweep.csv     written when the experiment completes
 
-An *arm* is one scenario of a comparison (folder: its name) or one point of a
-sweep (folder ``points/p000``). A replication record names the fingerprint of
-its arm (:func:`fingerprint`: the resolved scenario and every file it reads)
-and the seed, so a record can never be mistaken for another scenario's.
+An *arm* is one scenario of a comparison (folder: its name), one point of a
+sweep (folder ``points/p000``) or the one scenario of a run (the folder itself).
+A compare or sweep is built in place, so that it can be resumed; a run is built
+whole in a temporary sibling and moved into place when it completes, so an
+interrupted run leaves the previous results as they were.
+
+A replication record names the fingerprint of its arm (:func:`fingerprint`: the
+resolved scenario and every file it reads) and the seed, so a record can never be
+mistaken for another scenario's.
 
 ``--resume`` reuses the records only if the folder's manifest describes the same
 experiment: the same kind, arms, fingerprints, seed and ruralsim version.
@@ -24,11 +30,12 @@ is not a results folder is never touched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,11 +51,13 @@ from sim.results import (
     nan_to_null,
     null_to_nan,
     package_version,
+    results_folder,
     row_from_json,
     row_to_json,
     write_json,
     write_text_atomic,
 )
+from sim.results.manifest import Manifest
 from sim.scenario.errors import ScenarioError
 from sim.scenario.loader import resolve_extends
 from sim.scenario.schema import Scenario
@@ -340,14 +349,14 @@ def _columns_from_json(table: Mapping[str, list]) -> pd.DataFrame:
 
 
 class ExperimentFolder:
-    """Records, manifest and tables of one compare or sweep.
+    """Records, manifest and tables of one run, compare or sweep.
 
     Parameters
     ----------
     root : Path or None
         The results folder; None keeps everything in memory (nothing is written).
     kind : str
-        ``"compare"`` or ``"sweep"``.
+        ``"run"``, ``"compare"`` or ``"sweep"``.
     arms : list of Arm
         The scenarios, in order.
     seed : int
@@ -360,6 +369,7 @@ class ExperimentFolder:
         self, root: Path | None, kind: str, arms: list[Arm], seed: int, resume: bool
     ) -> None:
         self.root = None if root is None else Path(root)
+        self.target = self.root
         self.kind = kind
         self.arms = arms
         self.seed = seed
@@ -445,6 +455,24 @@ class ExperimentFolder:
                 )
 
     # ------------------------------------------------------------------ writing
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[None]:
+        """Where the experiment is written while the block runs.
+
+        A run is written to a temporary sibling and moved into place when the block
+        ends without an error (see :func:`sim.results.results_folder`); a compare or
+        sweep is written in place, so that an interrupted one can be resumed.
+        """
+        if self.target is None or self.kind != "run":
+            yield
+            return
+        with results_folder(self.target) as work:
+            self.root = work
+            try:
+                yield
+            finally:
+                self.root = self.target
 
     def _arm_dir(self, key: str) -> Path:
         assert self.root is not None
@@ -551,30 +579,71 @@ class ExperimentFolder:
         files = gather_details(per_replication, plan_for(arm.scenario))
         written = []
         for name, frame in files.items():
-            relative = f"{arm.key}/{DETAILS}/{name}.csv"
+            relative = (Path(arm.key) / DETAILS / f"{name}.csv").as_posix()
             write_text_atomic(self.root / relative, frame.to_csv(index=False))
             written.append(relative)
         return written
 
-    def write_manifest(self, fields: dict, status: str) -> None:
-        """Write ``DIR/manifest.json`` with the experiment's identity and ``fields``."""
-        if self.root is None:
-            return
-        identity = {
+    def _arm_record(self, arm: Arm, key: str | None = None) -> dict:
+        now = self._fingerprints[arm.key]
+        return {
+            "key": arm.key if key is None else key,
+            "label": arm.label,
+            "fingerprint": now.sha256,
+            "inputs": now.inputs,
+            "finished_replications": len(self.records[arm.key]),
+            "scenario": arm.scenario.model_dump(mode="json"),
+        }
+
+    def _identity(self, status: str) -> dict:
+        return {
             "kind": self.kind,
             "status": status,
             "seed": self.seed,
             "package_version": package_version(),
         }
-        arms = [
-            {
-                "key": arm.key,
-                "label": arm.label,
-                "fingerprint": self._fingerprints[arm.key].sha256,
-                "inputs": self._fingerprints[arm.key].inputs,
-                "finished_replications": len(self.records[arm.key]),
-                "scenario": arm.scenario.model_dump(mode="json"),
-            }
-            for arm in self.arms
-        ]
-        write_json(self.root / MANIFEST, {**identity, **fields, "arms": arms})
+
+    def write_manifest(self, fields: dict, status: str) -> None:
+        """Write ``DIR/manifest.json`` with the experiment's identity and ``fields``."""
+        if self.root is None:
+            return
+        arms = [self._arm_record(arm) for arm in self.arms]
+        manifest = {**self._identity(status), **fields, "arms": arms}
+        if self.kind == "run":
+            manifest.update(self._run_fields(self.arms[0]))
+        Manifest.model_validate(manifest).write(self.root)
+
+    @staticmethod
+    def _run_fields(arm: Arm) -> dict:
+        # A run's manifest names its scenario at the top, as every run folder's has.
+        return {
+            "scenario_name": arm.label,
+            "scenario_file": arm.file,
+            "scenario": arm.scenario.model_dump(mode="json"),
+        }
+
+    def write_arm(self, arm: Arm, fields: dict, kpis: pd.DataFrame) -> list[str]:
+        """Write an arm's ``kpis.csv`` and its own ``manifest.json`` (a complete run's).
+
+        Each scenario's folder of a comparison is then a run folder in its own right.
+
+        Returns
+        -------
+        list of str
+            The files written, relative to the results folder.
+        """
+        if self.root is None:
+            return []
+        folder = self._arm_dir(arm.key)
+        write_text_atomic(folder / "kpis.csv", kpis.to_csv(index=False))
+        if self.kind == "run":
+            return ["kpis.csv"]
+        own = {
+            **self._identity("complete"),
+            **fields,
+            "kind": "run",
+            **self._run_fields(arm),
+            "arms": [self._arm_record(arm, key="")],
+        }
+        Manifest.model_validate(own).write(folder)
+        return [(Path(arm.key) / name).as_posix() for name in ("kpis.csv", MANIFEST)]

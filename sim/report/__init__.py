@@ -16,15 +16,16 @@ from sim.report.figures import (
     plot_sweep,
 )
 from sim.report.fonts import find_cjk_font
-from sim.report.html import Report, Written, build_report, write_report
-from sim.report.results import Details, ReportError, Results, load_results
+from sim.report.html import Report, ReportError, Written, build_report, write_report
 from sim.report.summary import Summary, summarize_results
+from sim.results.reader import Details, Results, ResultsError, load_results
 
 __all__ = [
     "Details",
     "Report",
     "ReportError",
     "Results",
+    "ResultsError",
     "Summary",
     "Written",
     "build_report",

@@ -1,7 +1,7 @@
 """The report's figures, drawn with matplotlib (Agg) from result tables.
 
 Every ``plot_*`` function takes tables (a comparison or sweep table, or
-:class:`~sim.report.results.Details` per scenario), returns a
+:class:`~sim.results.reader.Details` per scenario), returns a
 :class:`matplotlib.figure.Figure` and touches no global state (no pyplot), so
 they work the same in a notebook, a script and the report. ``lang="zh"`` labels
 everything in Chinese, drawn with an installed CJK font if there is one
@@ -28,8 +28,8 @@ from sim.analysis.directions import HEADLINE_KPIS
 from sim.analysis.stats import t_interval
 from sim.report.fonts import font_rc, quiet_missing_glyphs
 from sim.report.i18n import fleet_label, kpi_label, tr, unit_text
-from sim.report.results import Details
 from sim.report.summary import display_unit, scale
+from sim.results.reader import Details
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 """Scenario colours (Okabe–Ito, safe for colour-blind readers), in scenario order."""

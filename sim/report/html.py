@@ -28,7 +28,6 @@ from sim.report import figures as plots
 from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
-from sim.report.results import ReportError, Results, load_results
 from sim.report.summary import (
     Summary,
     classify,
@@ -39,6 +38,7 @@ from sim.report.summary import (
     unit_suffix,
 )
 from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
+from sim.results.reader import Results, ResultsError, load_results
 
 SWEEP_DETAIL_LIMIT = 8
 """Largest sweep whose points get a lead-time distribution figure."""
@@ -82,6 +82,10 @@ pre { white-space: pre-wrap; word-break: break-word; background: #f7f7f3; paddin
 """
 
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+class ReportError(ResultsError):
+    """A report that cannot be made: its results folder, or where it would be written."""
 
 
 @dataclass

@@ -26,7 +26,7 @@ from sim.analysis import kpi_table
 from sim.analysis.compare import classify, format_interval, format_number, p_value_text
 from sim.analysis.directions import HEADLINE_KPIS, is_share, unit
 from sim.report.i18n import TEXT, kpi_label, tr, unit_text
-from sim.report.results import Results
+from sim.results.reader import Results
 
 
 def is_percent(kpi: str) -> bool:

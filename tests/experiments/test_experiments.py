@@ -186,7 +186,7 @@ def test_resume_extends_and_refuses_a_different_experiment(tmp_path, monkeypatch
     import sim.experiments.tasks as tasks
 
     real = tasks.replicate_kpis
-    monkeypatch.setattr(tasks, "replicate_kpis", lambda *a: calls.append(a[1:]) or real(*a))
+    monkeypatch.setattr(tasks, "replicate_kpis", lambda *a: calls.append(a[1:3]) or real(*a))
     more = run_comparison([direct(), via()], replications=4, seed=4, out=out, resume=True)
     assert sorted(calls) == [(4, 2), (4, 2), (4, 3), (4, 3)]  # only the new replications
     assert more.reused == 4 and more.replications == 4

@@ -122,7 +122,7 @@ def _folder(root: Path, county: Path, resume: bool) -> ExperimentFolder:
 def test_resume_refuses_a_folder_whose_input_files_changed(county, tmp_path, edit, phrase):
     root = tmp_path / "out"
     first = _folder(root, county, resume=False)
-    first.start(first.check(), {})
+    first.start(first.check(), {"replications": 2})
     assert _folder(root, county, resume=True).check() == "resume"  # nothing changed yet
     with (county / edit).open("a") as handle:
         handle.write("\n" if edit.endswith(".csv") else "# edited\n")
@@ -134,7 +134,7 @@ def test_resume_refuses_a_folder_whose_input_files_changed(county, tmp_path, edi
 def test_resume_refuses_a_folder_that_did_not_record_its_inputs(county, tmp_path):
     root = tmp_path / "out"
     first = _folder(root, county, resume=False)
-    first.start(first.check(), {})
+    first.start(first.check(), {"replications": 2})
     manifest = json.loads((root / "manifest.json").read_text())
     for arm in manifest["arms"]:  # as an earlier ruralsim wrote it
         del arm["inputs"]
@@ -207,7 +207,7 @@ def test_check_lists_an_edited_places_csv(county, tmp_path, capsys):
 def test_resume_refuses_a_damaged_manifest_with_a_message(county, tmp_path, manifest, phrase):
     root = tmp_path / "out"
     first = _folder(root, county, resume=False)
-    first.start(first.check(), {})
+    first.start(first.check(), {"replications": 2})
     if not isinstance(manifest, str) or manifest == "a":  # this manifest, its arms damaged
         data = json.loads((root / "manifest.json").read_text())
         manifest = json.dumps({**data, "arms": manifest})
@@ -220,7 +220,7 @@ def test_resume_refuses_a_damaged_manifest_with_a_message(county, tmp_path, mani
 def test_a_scenario_recorded_too_deep_to_compare_is_named(county, tmp_path, monkeypatch):
     root = tmp_path / "out"
     first = _folder(root, county, resume=False)
-    first.start(first.check(), {})
+    first.start(first.check(), {"replications": 2})
     (county / "a.yaml").write_text("extends: base.yaml\nname: a\nseed: 5\n")
     # json reads nesting a little deeper than comparing it field by field can go.
     import sim.experiments.folder
@@ -238,11 +238,11 @@ def test_a_scenario_recorded_too_deep_to_compare_is_named(county, tmp_path, monk
 def test_a_damaged_replication_record_is_run_again(county, tmp_path, record):
     root = tmp_path / "out"
     first = _folder(root, county, resume=False)
-    first.start(first.check(), {})
+    first.start(first.check(), {"replications": 2})
     row = {"replication": 0, "seed": 1, "lead_time_mean_h": 5.0}
     first.save("a", row)
     first.save("a", {**row, "replication": 1})
     (root / "a" / "replications" / "r0001.json").write_text(record)
     again = _folder(root, county, resume=True)
-    again.start(again.check(), {})
+    again.start(again.check(), {"replications": 2})
     assert sorted(again.records["a"]) == [0] and again.reused == 1

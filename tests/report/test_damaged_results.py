@@ -163,7 +163,7 @@ def test_a_damaged_run_exits_2_naming_the_file(
 
 def test_a_text_nan_in_a_name_column_is_a_name(compare_folder, tmp_path):
     """Only an empty cell is missing: a village may be called NA (read as text, not NaN)."""
-    from sim.report.results import load_results
+    from sim.results.reader import load_results
 
     folder = tmp_path / "ok"
     shutil.copytree(compare_folder, folder)

@@ -1,144 +1,20 @@
-"""Results folders: written whole or not at all, each with a manifest of how it was made."""
+"""Writing results: whole or not at all, and never over what the user did not give us.
+
+Every file is written atomically (:func:`write_text_atomic`); a results folder is built
+in a temporary sibling and moved into place (:func:`results_folder`); a target that is
+not empty and not recognisably ruralsim's is refused before anything is written
+(:func:`check_folder_target`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
-import platform
 import shutil
-import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
-from importlib import metadata
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # keeps this module light: the CLI imports it to check --out
-    from sim.scenario.schema import Scenario
-
-MAX_SEED = 2**63 - 1
-"""The largest root seed (numpy's SeedSequence takes any non-negative int; JSON's int64 this)."""
-
-
-def check_seed(seed: object, error: type[Exception] = ValueError, name: str = "seed") -> int:
-    """A root seed as a Python int, or ``error`` naming ``name`` and the value.
-
-    The one library-level seed rule (the CLI's ``--seed`` parsing is argparse's own):
-    a whole number (a numpy integer too, not a bool) from 0 to ``2**63-1``.
-
-    Raises
-    ------
-    Exception
-        ``error("{name} must be a whole number from 0 to 2**63-1, got {seed!r}")``.
-    """
-    import numpy as np  # this module stays light for the CLI
-
-    whole = not isinstance(seed, bool) and isinstance(seed, int | np.integer)
-    if not whole or not 0 <= seed <= MAX_SEED:
-        raise error(f"{name} must be a whole number from 0 to 2**63-1, got {seed!r}")
-    return int(seed)
-
-
-def command_line() -> str:
-    """The command that is running, as recorded in manifests and baselines."""
-    return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-
-
-def progress_bar(desc: str, total: int = 0, progress: bool | None = None):
-    """A tqdm bar on stderr counting replications.
-
-    Parameters
-    ----------
-    desc : str
-        The bar's label.
-    total : int
-        How many replications are expected (0: unknown yet).
-    progress : bool or None
-        True: always; None: only on a terminal; False: no bar at all (``None`` is yielded).
-    """
-    if progress is False:
-        return contextlib.nullcontext(None)
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc=desc,
-        unit="rep",
-        file=sys.stderr,
-        disable=None if progress is None else not progress,
-    )
-
-
-def nan_to_null(value):
-    """A float NaN as None (JSON's null); anything else unchanged."""
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
-def null_to_nan(value):
-    """None (JSON's null) as NaN; anything else unchanged."""
-    return math.nan if value is None else value
-
-
-def row_to_json(row: Mapping) -> dict:
-    """A record with its NaNs as nulls."""
-    return {key: nan_to_null(value) for key, value in row.items()}
-
-
-def row_from_json(row: Mapping) -> dict:
-    """A record read from JSON, its nulls as NaN."""
-    return {key: null_to_nan(value) for key, value in row.items()}
-
-
-_PACKAGES = ("ruralsim", "simpy", "numpy", "scipy", "pandas", "pydantic", "pyvrp")
-
-
-def package_version() -> str:
-    """The installed ruralsim version."""
-    try:
-        return metadata.version("ruralsim")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def versions() -> dict[str, str]:
-    """Python's version and those of ruralsim and its main dependencies."""
-    found = {"python": platform.python_version()}
-    for name in _PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-def manifest(
-    scenario: Scenario,
-    *,
-    scenario_file: str | None,
-    overrides: list[str],
-    seed: int,
-    replications: int,
-    started: datetime,
-    wall_s: float,
-) -> dict:
-    """Everything needed to reproduce a results folder."""
-    return {
-        "scenario_name": scenario.name,
-        "scenario_file": scenario_file,
-        "overrides": overrides,
-        "seed": seed,
-        "replications": replications,
-        "replication_seeds": "replication r uses child r of numpy SeedSequence(seed)",
-        "package_version": package_version(),
-        "versions": versions(),
-        "command": command_line(),
-        "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
-        "wall_seconds": round(wall_s, 3),
-        "scenario": scenario.model_dump(mode="json"),
-    }
 
 
 def _umask() -> int:

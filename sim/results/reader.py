@@ -2,7 +2,7 @@
 
 Everything here reads files that ``ruralsim compare``, ``sweep`` and ``run``
 wrote; nothing is simulated. Anything unexpected (not a results folder, an
-unfinished experiment, a missing or damaged table) raises :class:`ReportError`
+unfinished experiment, a missing or damaged table) raises :class:`ResultsError`
 with one message naming the file.
 
 A report must never show numbers the folder does not back, so besides columns and
@@ -31,7 +31,8 @@ import pandas as pd
 from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table
 from sim.analysis.directions import HEADLINE_KPIS
 from sim.analysis.sweep import SUMMARY_COLUMNS
-from sim.results import MANIFEST
+from sim.results.files import MANIFEST
+from sim.results.manifest import ManifestError, check_manifest
 from sim.scenario.schema import SAFE_NAME
 
 """Names that can be a folder of the results folder (as compare and sweep allow)."""
@@ -95,8 +96,8 @@ _PER_REPLICATION = ("percentiles", "villages", "daily")
 _EXACT = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 
-class ReportError(ValueError):
-    """A results folder the report cannot be made from; the message says why."""
+class ResultsError(ValueError):
+    """A results folder that cannot be read (for a report); the message says why."""
 
 
 @dataclass
@@ -213,11 +214,11 @@ def _read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ReportError(f"{path} is missing") from None
+        raise ResultsError(f"{path} is missing") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ReportError(f"{path} is not readable JSON ({exc})") from None
+        raise ResultsError(f"{path} is not readable JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise ReportError(f"{path} is not a ruralsim manifest (not a JSON object)")
+        raise ResultsError(f"{path} is not a ruralsim manifest (not a JSON object)")
     return data
 
 
@@ -251,25 +252,25 @@ def read_csv(
 
     Raises
     ------
-    ReportError
+    ResultsError
         If the file is missing, is not a CSV table, is cut off in the middle of a
         line, or lacks a column, a value or a number.
     """
     if path.is_dir():
-        raise ReportError(f"{path} is a folder, not a CSV file")
+        raise ResultsError(f"{path} is a folder, not a CSV file")
     if not path.is_file():
-        raise ReportError(f"{path} is missing")
+        raise ResultsError(f"{path} is missing")
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
     except OSError as exc:
-        raise ReportError(f"{path} cannot be read ({exc.strerror or exc})") from None
+        raise ResultsError(f"{path} cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
-        raise ReportError(f"{path} is not a readable CSV table (not UTF-8 text)") from None
+        raise ResultsError(f"{path} is not a readable CSV table (not UTF-8 text)") from None
     if "\x00" in text:
-        raise ReportError(f"{path} is not a readable CSV table (binary data)")
+        raise ResultsError(f"{path} is not a readable CSV table (binary data)")
     if text and not text.endswith("\n"):  # ruralsim ends every line, the last one too
-        raise ReportError(
+        raise ResultsError(
             f"{path} does not end with a line break: the file is cut off (or was not "
             "written by ruralsim)"
         )
@@ -277,7 +278,7 @@ def read_csv(
     width = len(next(rows, []))
     for row in rows:  # pandas would fill a short row with missing values
         if row and len(row) != width:
-            raise ReportError(
+            raise ResultsError(
                 f"{path}: line {rows.line_num} has {len(row)} field(s), the header {width}; "
                 "is it damaged?"
             )
@@ -285,14 +286,14 @@ def read_csv(
         frame = pd.read_csv(io.StringIO(text), keep_default_na=False, na_values=[""], **_EXACT)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ReportError(f"{path} is not a readable CSV table ({reason})") from None
+        raise ResultsError(f"{path} is not a readable CSV table ({reason})") from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ReportError(f"{path} lacks column(s) {', '.join(missing)}; is it damaged?")
+        raise ResultsError(f"{path} lacks column(s) {', '.join(missing)}; is it damaged?")
     for column in required:
         empty = frame[column].isna().to_numpy()
         if empty.any():
-            raise ReportError(
+            raise ResultsError(
                 f"{path}: column {column} is empty in data row {int(empty.nonzero()[0][0]) + 1}; "
                 "every row needs a value (is the file damaged?)"
             )
@@ -307,7 +308,7 @@ def _numbers(path: Path, frame: pd.DataFrame, numeric: Sequence[str]) -> pd.Data
             row = int(bad.nonzero()[0][0])
             cell = frame[column].iloc[row]
             cell = cell if isinstance(cell, str) else str(float(cell))  # inf is read as a float
-            raise ReportError(
+            raise ResultsError(
                 f"{path}: column {column} holds {cell!r} in data row {row + 1}, not a finite number"
             )
         frame[column] = values
@@ -320,7 +321,7 @@ def _whole_numbers(path: Path, frame: pd.DataFrame, column: str) -> None:
     bad = values != np.round(values)
     if bad.any():
         row = int(bad.nonzero()[0][0])
-        raise ReportError(
+        raise ResultsError(
             f"{path}: column {column} holds {values[row]!r} in data row {row + 1}, "
             "not a whole number"
         )
@@ -334,12 +335,12 @@ def _check_replications(path: Path, frame: pd.DataFrame, replications: int) -> N
     found = counts.index.tolist()
     if found != list(range(replications)):
         shown = ", ".join(map(str, found[:10])) + (" ..." if len(found) > 10 else "")
-        raise ReportError(
+        raise ResultsError(
             f"{path} holds replication(s) {shown or 'none'}, but {MANIFEST} says "
             f"{replications} replication(s) (0 to {replications - 1}); is it damaged?"
         )
     if counts.nunique() != 1:
-        raise ReportError(
+        raise ResultsError(
             f"{path}: replication {int(counts.idxmin())} has {int(counts.min())} rows, "
             f"replication {int(counts.idxmax())} {int(counts.max())}; each should have the "
             "same rows (is the file damaged?)"
@@ -348,15 +349,15 @@ def _check_replications(path: Path, frame: pd.DataFrame, replications: int) -> N
 
 def _check_long_table(path: Path, table: pd.DataFrame, names: list[str]) -> None:
     if table.empty:
-        raise ReportError(f"{path} has no rows")
+        raise ResultsError(f"{path} has no rows")
     kpis = list(dict.fromkeys(table["kpi"]))
     for name in names:
         found = table.loc[table["scenario"] == name, "kpi"].tolist()
         if found != kpis:
-            raise ReportError(f"{path}: scenario {name} does not have the same KPIs as the others")
+            raise ResultsError(f"{path}: scenario {name} does not have the same KPIs as the others")
     missing = [k for k in HEADLINE_KPIS if k not in kpis]
     if missing:
-        raise ReportError(f"{path} lacks the headline KPI(s) {', '.join(missing)}")
+        raise ResultsError(f"{path} lacks the headline KPI(s) {', '.join(missing)}")
 
 
 def _arm_folder(folder: Path, *parts: str) -> Path | None:
@@ -379,7 +380,7 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
     if not where.exists():
         return None
     if not where.is_dir():
-        raise ReportError(f"{where} is not a folder")
+        raise ResultsError(f"{where} is not a folder")
     tables = {}
     for key, name in DETAIL_FILES.items():
         optional = _OPTIONAL_VALUES.get(key, ())
@@ -388,7 +389,7 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
         path = where / name
         frame = read_csv(path, _DETAIL_COLUMNS[key], numeric, required)
         if frame.empty:
-            raise ReportError(f"{path} has no rows")
+            raise ResultsError(f"{path} has no rows")
         if key in _PER_REPLICATION:
             _check_replications(path, frame, replications)
         tables[key] = frame
@@ -396,7 +397,7 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
     daily = tables["daily"]
     measured = daily["measured"].astype(str).str.lower()
     if not measured.isin(["true", "false"]).all():
-        raise ReportError(f"{path}: column measured is not True/False")
+        raise ResultsError(f"{path}: column measured is not True/False")
     daily["measured"] = measured == "true"
     _check_network(where, tables)
     return Details(**tables)
@@ -409,18 +410,18 @@ def _check_network(where: Path, tables: dict[str, pd.DataFrame]) -> None:
         repeated = tables[key][column].astype(str).duplicated()
         if repeated.any():
             value = tables[key][column].iloc[int(repeated.to_numpy().nonzero()[0][0])]
-            raise ReportError(f"{path}: {column} {value!r} appears twice; is it damaged?")
+            raise ResultsError(f"{path}: {column} {value!r} appears twice; is it damaged?")
     ids = set(tables["places"]["id"].astype(str))
     unknown = [v for v in tables["villages"]["village"].astype(str) if v not in ids]
     if unknown:
-        raise ReportError(
+        raise ResultsError(
             f"{where / DETAIL_FILES['villages']}: village {unknown[0]!r} is not in {places}; "
             "one of them is damaged"
         )
     stops = {stop for text in tables["services"]["stops"].astype(str) for stop in text.split()}
     strays = sorted(stops - ids)
     if strays:
-        raise ReportError(
+        raise ResultsError(
             f"{services}: stop {strays[0]!r} is not in {places}; one of them is damaged"
         )
 
@@ -441,13 +442,13 @@ def _read_kpis(path: Path, replications: int) -> pd.DataFrame:
     frame = _numbers(path, frame, list(frame.columns))  # every column is a number
     if len(frame) != replications:
         hint = "is the file cut off?" if len(frame) < replications else "is it damaged?"
-        raise ReportError(
+        raise ResultsError(
             f"{path} has {len(frame)} row(s), but {MANIFEST} says {replications} "
             f"replication(s); {hint}"
         )
     _whole_numbers(path, frame, "replication")
     if frame["replication"].tolist() != list(range(replications)):
-        raise ReportError(
+        raise ResultsError(
             f"{path}: column replication should run 0 to {replications - 1}, one row each"
         )
     return frame
@@ -457,74 +458,10 @@ def _is_whole(value, least: int = 0) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_list_of(kind):
-    return lambda value: isinstance(value, list) and all(isinstance(v, kind) for v in value)
-
-
-def _is_text(value) -> bool:
-    return value is None or isinstance(value, str)
-
-
-_MANIFEST_FIELDS = {
-    # field: (what every kind must have, test, what is allowed)
-    "replications": (True, lambda v: _is_whole(v, 1), "a whole number of at least 1"),
-    "seed": (False, _is_whole, "a whole number of at least 0"),
-    "overrides": (False, _is_list_of(str), "a list of PATH=VALUE texts"),
-    "focus_kpis": (False, _is_list_of(str), "a list of KPI names"),
-    "versions": (False, lambda v: isinstance(v, dict), "a mapping of package to version"),
-    "replications_rule": (False, lambda v: isinstance(v, dict), "a mapping"),
-    "confidence_level": (False, lambda v: _is_number(v) and 0 < v < 1, "a number in (0, 1)"),
-    "wall_seconds": (False, lambda v: _is_number(v) and v >= 0, "a number of seconds"),
-    "started_at": (False, _is_text, "a text"),
-    "command": (False, _is_text, "a text"),
-    "package_version": (False, _is_text, "a text"),
-    "executor": (False, _is_text, "a text"),
-    "replication_seeds": (False, _is_text, "a text"),
-    "status": (False, _is_text, "a text"),
-    "arms": (False, _is_list_of(dict), "a list of mappings"),
-}
-_KIND_FIELDS = {
-    "compare": {
-        "scenarios": (False, _is_list_of(dict), "a list of mappings"),
-    },
-    "sweep": {
-        "varied_paths": (True, lambda v: _is_list_of(str)(v) and v, "a list of scenario paths"),
-        "points": (
-            True,
-            lambda v: (
-                _is_list_of(dict)(v) and v and all(isinstance(p.get("point"), str) for p in v)
-            ),
-            'a list of {"point": NAME, "values": {...}}',
-        ),
-    },
-    "run": {
-        "scenario_name": (True, lambda v: isinstance(v, str) and v, "the scenario's name"),
-        "scenario": (False, lambda v: isinstance(v, dict), "the resolved scenario"),
-    },
-}
-
-
-def _check_manifest(path: Path, manifest: dict, kind: str) -> None:
-    """Check every manifest field the report reads has the type ruralsim writes."""
-    for name, (needed, test, allowed) in {**_MANIFEST_FIELDS, **_KIND_FIELDS[kind]}.items():
-        if name not in manifest:
-            if needed:
-                raise ReportError(f"{path}: field {name!r} is missing; is it damaged?")
-            continue
-        if not test(manifest[name]):
-            shown = repr(manifest[name])
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            raise ReportError(f"{path}: field {name!r} is {shown}; expected {allowed}")
-
-
 def _status(manifest: dict, path: Path, what: str) -> None:
     status = manifest.get("status")
     if status != "complete":
-        raise ReportError(
+        raise ResultsError(
             f"{path.parent}: the {what} is not complete (status: {status}); finish it "
             f"(run the same command with --resume) before making a report"
         )
@@ -550,7 +487,7 @@ def _check_against_kpis(
     for name, frame in kpis.items():
         lacking = [k for k in wanted if k not in frame.columns]
         if lacking:
-            raise ReportError(
+            raise ResultsError(
                 f"{path.parent / name / 'kpis.csv'} lacks column(s) {', '.join(lacking)}; "
                 "is it damaged?"
             )
@@ -568,7 +505,7 @@ def _check_against_kpis(
     if differs.any():
         row, column = (int(i[0]) for i in differs.nonzero())
         name, kpi = shown["scenario"].iloc[row], shown["kpi"].iloc[row]
-        raise ReportError(
+        raise ResultsError(
             f"{path} does not agree with {path.parent / name / 'kpis.csv'} ({kpi} "
             f"{numbers[column]}: {float(got[row, column])!r} there, "
             f"{float(want[row, column])!r} from the replications); one of them is damaged"
@@ -581,12 +518,12 @@ def _load_compare(folder: Path, manifest: dict) -> Results:
     numeric = [c for c in COMPARISON_COLUMNS if c not in ("scenario", "kpi")]
     table = read_csv(path, COMPARISON_COLUMNS, numeric, required=("scenario", "kpi"))
     if table.empty:
-        raise ReportError(f"{path} has no rows")
+        raise ResultsError(f"{path} has no rows")
     table["scenario"] = table["scenario"].astype(str)
     names = list(dict.fromkeys(table["scenario"]))
     listed = [str(s.get("name")) for s in manifest.get("scenarios", [])]
     if listed and listed != names:
-        raise ReportError(
+        raise ResultsError(
             f"{path} and {folder / MANIFEST} name different scenarios "
             f"({', '.join(names)} / {', '.join(listed)})"
         )
@@ -619,7 +556,7 @@ def _check_counts(path: Path, sweep: pd.DataFrame, replications: int) -> None:
     for bad, what in problems:
         if bad.any():
             row = int(bad.nonzero()[0][0])
-            raise ReportError(f"{path}: data row {row + 1} has {what}; is the file damaged?")
+            raise ResultsError(f"{path}: data row {row + 1} has {what}; is the file damaged?")
 
 
 def _load_sweep(folder: Path, manifest: dict) -> Results:
@@ -631,7 +568,7 @@ def _load_sweep(folder: Path, manifest: dict) -> Results:
         path, (*varied, *SUMMARY_COLUMNS), ("mean", "ci_low", "ci_high", "n"), ("kpi", "n")
     )
     if len(sweep) % len(names):
-        raise ReportError(f"{path} has {len(sweep)} rows, not a whole number per point")
+        raise ResultsError(f"{path} has {len(sweep)} rows, not a whole number per point")
     _check_counts(path, sweep, manifest["replications"])
     per_point = len(sweep) // len(names)
     table = sweep[["kpi", "mean", "ci_low", "ci_high"]].copy()
@@ -644,7 +581,7 @@ def _load_sweep(folder: Path, manifest: dict) -> Results:
     for name in names:
         point = _arm_folder(folder, "points", name)
         if point is None:
-            raise ReportError(f"{folder / MANIFEST}: {name!r} cannot be a sweep point's folder")
+            raise ResultsError(f"{folder / MANIFEST}: {name!r} cannot be a sweep point's folder")
         _attach_details(results, name, point)
     return results
 
@@ -675,16 +612,16 @@ def load_results(folder: str | os.PathLike) -> Results:
 
     Raises
     ------
-    ReportError
+    ResultsError
         If it is not a results folder, is unfinished, or a table is missing or damaged.
     """
     folder = Path(folder)
     if not folder.exists():
-        raise ReportError(f"{folder}: no such folder")
+        raise ResultsError(f"{folder}: no such folder")
     if not folder.is_dir():
-        raise ReportError(f"{folder} is not a folder; give a results folder of ruralsim")
+        raise ResultsError(f"{folder} is not a folder; give a results folder of ruralsim")
     if not (folder / MANIFEST).is_file():
-        raise ReportError(
+        raise ResultsError(
             f"{folder} is not a ruralsim results folder (no {MANIFEST}); give the folder "
             "that ruralsim compare, sweep or run wrote"
         )
@@ -694,6 +631,9 @@ def load_results(folder: str | os.PathLike) -> Results:
         kind = "run"
     loaders = {"compare": _load_compare, "sweep": _load_sweep, "run": _load_run}
     if not isinstance(kind, str) or kind not in loaders:
-        raise ReportError(f"{folder / MANIFEST} does not describe a compare, sweep or run result")
-    _check_manifest(folder / MANIFEST, manifest, kind)
+        raise ResultsError(f"{folder / MANIFEST} does not describe a compare, sweep or run result")
+    try:
+        check_manifest(manifest, folder / MANIFEST)
+    except ManifestError as exc:
+        raise ResultsError(str(exc)) from None
     return loaders[kind](folder, manifest)

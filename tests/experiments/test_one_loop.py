@@ -1,0 +1,49 @@
+"""One loader and one replication loop: every way in gives the same scenario and numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sim
+from sim.experiments import make_executor, run_replications, run_scenario
+from sim.runner import load_checked
+from sim.scenario import ScenarioError, load_scenario
+from tests.conftest import small_scenario
+
+SCENARIO = "scenarios/leiyang_direct.yaml"
+
+
+def test_a_file_and_a_scenario_take_overrides_alike():
+    changes = ["horizon.days=3", "horizon.warmup_days=1", "hub.sorting.rate_per_h=4000"]
+    from_file = load_scenario(SCENARIO, changes)
+    from_object = load_scenario(load_scenario(SCENARIO), changes)
+    assert from_file == from_object
+    assert from_file.hub.sorting.rate_per_h == 4000
+    # No overrides: the scenario itself, not a copy.
+    assert load_scenario(from_file) is from_file
+
+
+def test_overrides_on_a_scenario_are_checked_and_named():
+    with pytest.raises(ScenarioError) as caught:
+        load_checked(load_scenario(SCENARIO), ["hub.sorting.rate_per_h=0"])
+    assert str(caught.value).startswith("--set: hub.sorting.rate_per_h: ")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(
+            load_scenario(SCENARIO), ["hub.sorting.rate_per_h=0"], overrides_from="--vary"
+        )
+
+
+def test_the_loop_gives_the_same_table_on_every_executor_and_through_every_door():
+    scenario = small_scenario(name="loop")
+    serial = run_replications(scenario, 3, seed=11)
+    with make_executor(jobs=2) as pool:
+        parallel = run_replications(scenario, 3, seed=11, executor=pool)
+    pd.testing.assert_frame_equal(serial, parallel)
+    pd.testing.assert_frame_equal(serial, run_scenario(scenario, 3, seed=11).kpis)
+    table = sim.compare([scenario, small_scenario(name="other")], replications=3, seed=11)
+    means = table[table["scenario"] == "loop"].set_index("kpi")["mean"]
+    assert means["lead_time_mean_h"] == pytest.approx(serial["lead_time_mean_h"].mean())
+    ticks = []
+    run_replications(scenario, 2, seed=11, progress=lambda: ticks.append(1))
+    assert ticks == [1, 1]
