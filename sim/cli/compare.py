@@ -34,7 +34,7 @@ def add_arguments(sub) -> None:
 
 def run(args) -> int:
     """Compare scenarios with common random numbers; write ``comparison.csv`` and more."""
-    from sim.experiments import run_comparison
+    from sim.experiments import compare
 
     if len(args.scenarios) < 2:
         raise UsageError("compare needs at least two scenario files")
@@ -44,7 +44,7 @@ def run(args) -> int:
         out = Path("results") / "_vs_".join(names)
     options = experiment_options(args)
     done = run_experiment(
-        lambda: run_comparison(args.scenarios, args.replications, args.seed, out=out, **options),
+        lambda: compare(args.scenarios, args.replications, args.seed, out=out, **options),
         out,
         args.quiet,
     )

@@ -38,7 +38,7 @@ def add_arguments(sub) -> None:
 
 def run(args) -> int:
     """Run a sweep; write ``sweep.csv`` (long form) and ``kpis.csv``."""
-    from sim.experiments import load_design, parse_vary, run_sweep
+    from sim.experiments import load_design, parse_vary, sweep
 
     if args.design is not None and (args.scenario is not None or args.vary):
         raise UsageError("give either --design FILE or SCENARIO with --vary, not both")
@@ -59,7 +59,7 @@ def run(args) -> int:
             out = Path("results") / f"sweep_{scenario_name(args.scenario, args.overrides)}"
     options = experiment_options(args)
     return run_experiment(
-        lambda: run_sweep(
+        lambda: sweep(
             args.scenario,
             factors or None,
             args.replications,

@@ -1,8 +1,10 @@
 """Experiments: paired comparisons, parameter sweeps and warm-up detection.
 
-``compare`` and ``sweep`` return the long tables written to ``comparison.csv``
-and ``sweep.csv``; ``run_comparison`` and ``run_sweep`` return the full results
-(per-replication KPIs, verdicts, how many replications ``"auto"`` took).
+One function per experiment, each returning a result object whose ``.table`` is the
+table its results folder holds: ``run_scenario`` (``RunResult``, ``kpis.csv``),
+``compare`` (``Comparison``, ``comparison.csv``), ``sweep`` (``SweepResult``,
+``sweep.csv``) and ``warmup`` (``WarmupResult``); each also keeps every replication's
+KPIs and how it was run.
 Replications run serially, on a process pool (``jobs``) or on Dask (``dask``),
 with identical results.
 """
@@ -13,9 +15,7 @@ from sim.experiments.core import (
     SweepResult,
     WarmupResult,
     compare,
-    run_comparison,
     run_scenario,
-    run_sweep,
     sweep,
     warmup,
 )
@@ -35,10 +35,8 @@ __all__ = [
     "load_design",
     "make_executor",
     "parse_vary",
-    "run_comparison",
     "run_replications",
     "run_scenario",
-    "run_sweep",
     "sweep",
     "warmup",
 ]

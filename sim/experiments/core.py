@@ -392,7 +392,7 @@ def run_scenario(
 
 @dataclass
 class Comparison:
-    """Result of :func:`run_comparison`.
+    """Result of :func:`compare`.
 
     Attributes
     ----------
@@ -450,7 +450,7 @@ class Comparison:
         return "\n".join(lines)
 
 
-def run_comparison(
+def compare(
     scenarios: Sequence[ScenarioLike],
     replications: Replications = 5,
     seed: int | None = None,
@@ -465,12 +465,57 @@ def run_comparison(
     resume: bool = False,
     progress: bool | None = False,
 ) -> Comparison:
-    """Compare scenarios with common random numbers; see :func:`compare`.
+    """Compare scenarios with common random numbers: the long comparison table.
+
+    Replication *r* of every scenario uses child *r* of ``SeedSequence(seed)``, so
+    every scenario sees the same parcels; differences to the first scenario (the
+    reference) are paired by replication.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or path
+        At least two; loaded scenarios or YAML files. Names must differ (they name
+        the rows and the result folders).
+    replications : int or "auto"
+        Replications per scenario (at least 2), or ``"auto"`` to add batches of
+        5 until every ``kpis`` mean of every scenario is within ``precision``
+        (relative CI half-width) or ``max_replications`` is reached.
+    seed : int, optional
+        Root seed for every scenario (default: the first scenario's ``seed``).
+    overrides : sequence of str, optional
+        ``PATH=VALUE`` overrides applied to every scenario (like ``--set``).
+    kpis : sequence of str, optional
+        Focus KPIs: the verdicts, and what ``"auto"`` checks (default: headline KPIs).
+    precision : float, optional
+        Relative precision for ``"auto"`` (default 0.05).
+    max_replications : int, optional
+        Cap for ``"auto"`` (default 50).
+    jobs : int, optional
+        Worker processes (default: serial); with ``dask="local"``, Dask workers.
+    dask : str or distributed.Client, optional
+        ``"local"`` (start a LocalCluster), a scheduler address, or a client.
+    out : path, optional
+        Results folder (``comparison.csv``, each scenario's ``kpis.csv`` …); by
+        default nothing is written.
+    resume : bool, optional
+        Reuse the finished replications in ``out`` (same scenarios and seed only).
+    progress : bool or None, optional
+        Show a progress bar on stderr (None: only on a terminal).
 
     Returns
     -------
     Comparison
-        The table, each scenario's KPIs, verdicts and how it was run.
+        ``.table``: the long comparison table (columns ``scenario, kpi, mean, ci_low,
+        ci_high, diff, diff_ci_low, diff_ci_high, p_value``; one row per scenario and
+        KPI); ``.kpis``: each scenario's replications; ``.verdicts()``, ``.report()``
+        and how it was run.
+
+    Raises
+    ------
+    ScenarioError
+        For an invalid scenario.
+    ExperimentError
+        For other bad input (a ``ValueError``).
     """
     overrides = list(overrides)
     if len(scenarios) < 2:
@@ -533,93 +578,12 @@ def run_comparison(
     return result
 
 
-def compare(
-    scenarios: Sequence[ScenarioLike],
-    replications: Replications = 5,
-    seed: int | None = None,
-    *,
-    overrides: Sequence[str] = (),
-    kpis: Sequence[str] | None = None,
-    precision: float | None = None,
-    max_replications: int = DEFAULT_MAX_REPLICATIONS,
-    jobs: int | None = None,
-    dask: Any = None,
-    out: str | os.PathLike | None = None,
-    resume: bool = False,
-    progress: bool | None = False,
-) -> pd.DataFrame:
-    """Compare scenarios with common random numbers: the long comparison table.
-
-    Replication *r* of every scenario uses child *r* of ``SeedSequence(seed)``, so
-    every scenario sees the same parcels; differences to the first scenario (the
-    reference) are paired by replication.
-
-    Parameters
-    ----------
-    scenarios : sequence of Scenario or path
-        At least two; loaded scenarios or YAML files. Names must differ (they name
-        the rows and the result folders).
-    replications : int or "auto"
-        Replications per scenario (at least 2), or ``"auto"`` to add batches of
-        5 until every ``kpis`` mean of every scenario is within ``precision``
-        (relative CI half-width) or ``max_replications`` is reached.
-    seed : int, optional
-        Root seed for every scenario (default: the first scenario's ``seed``).
-    overrides : sequence of str, optional
-        ``PATH=VALUE`` overrides applied to every scenario (like ``--set``).
-    kpis : sequence of str, optional
-        Focus KPIs: the verdicts, and what ``"auto"`` checks (default: headline KPIs).
-    precision : float, optional
-        Relative precision for ``"auto"`` (default 0.05).
-    max_replications : int, optional
-        Cap for ``"auto"`` (default 50).
-    jobs : int, optional
-        Worker processes (default: serial); with ``dask="local"``, Dask workers.
-    dask : str or distributed.Client, optional
-        ``"local"`` (start a LocalCluster), a scheduler address, or a client.
-    out : path, optional
-        Results folder (``comparison.csv``, each scenario's ``kpis.csv`` …); by
-        default nothing is written.
-    resume : bool, optional
-        Reuse the finished replications in ``out`` (same scenarios and seed only).
-    progress : bool or None, optional
-        Show a progress bar on stderr (None: only on a terminal).
-
-    Returns
-    -------
-    DataFrame
-        Columns ``scenario, kpi, mean, ci_low, ci_high, diff, diff_ci_low,
-        diff_ci_high, p_value``; one row per scenario and KPI.
-
-    Raises
-    ------
-    ScenarioError
-        For an invalid scenario.
-    ExperimentError
-        For other bad input (a ``ValueError``).
-    """
-    return run_comparison(
-        scenarios,
-        replications,
-        seed,
-        overrides=overrides,
-        kpis=kpis,
-        precision=precision,
-        max_replications=max_replications,
-        jobs=jobs,
-        dask=dask,
-        out=out,
-        resume=resume,
-        progress=progress,
-    ).table
-
-
 # --------------------------------------------------------------------------- sweep
 
 
 @dataclass
 class SweepResult:
-    """Result of :func:`run_sweep`.
+    """Result of :func:`sweep`.
 
     Attributes
     ----------
@@ -696,7 +660,7 @@ def _sweep_inputs(scenario, vary, points, design, overrides):
     return base, list(overrides), dict(vary or {}), list(points or [])
 
 
-def run_sweep(
+def sweep(
     scenario: ScenarioLike | None = None,
     vary: Mapping[str, Sequence[Any]] | None = None,
     replications: Replications = 5,
@@ -714,12 +678,39 @@ def run_sweep(
     resume: bool = False,
     progress: bool | None = False,
 ) -> SweepResult:
-    """Run a parameter sweep; see :func:`sweep`.
+    """Run a scenario over a grid of parameter values: the long sweep table.
+
+    Every point runs replications ``0..n-1`` with the same root seed, so the
+    points see the same parcels where their demand is the same (common random
+    numbers).
+
+    Parameters
+    ----------
+    scenario : Scenario or path, optional
+        The base scenario (or give ``design``).
+    vary : mapping of str to sequence, optional
+        Factors: scenario path -> values, crossed in a full factorial (the last
+        path varies fastest), e.g. ``{"hub.sorting.rate_per_h": [4000, 8000]}``.
+    replications : int or "auto"
+        Replications per point, or ``"auto"`` (see :func:`compare`).
+    seed : int, optional
+        Root seed (default: the scenario's ``seed``).
+    points : sequence of mapping, optional
+        Explicit points (path -> value) run after the factorial ones.
+    design : SweepDesign or path, optional
+        A sweep YAML file (base scenario, ``set``, ``factors``, ``points``) instead
+        of ``scenario``, ``vary`` and ``points``.
+    overrides : sequence of str, optional
+        ``PATH=VALUE`` overrides applied to every point before its own values.
+    kpis, precision, max_replications, jobs, dask, out, resume, progress
+        As for :func:`compare`.
 
     Returns
     -------
     SweepResult
-        The long table, the points, every replication's KPIs and how it was run.
+        ``.table``: one column per varied path, then ``kpi, mean, ci_low, ci_high,
+        n``; one row per point and KPI; ``.points``, every replication's KPIs and how
+        it was run.
     """
     focus = _check_focus(kpis)
     _check_replications(replications, precision, max_replications, least=1)
@@ -809,76 +800,6 @@ def run_sweep(
             _finish_fields(fields, execution, rule, files_written), status="complete"
         )
     return result
-
-
-def sweep(
-    scenario: ScenarioLike | None = None,
-    vary: Mapping[str, Sequence[Any]] | None = None,
-    replications: Replications = 5,
-    seed: int | None = None,
-    *,
-    points: Sequence[Mapping[str, Any]] | None = None,
-    design: SweepDesign | str | os.PathLike | None = None,
-    overrides: Sequence[str] = (),
-    kpis: Sequence[str] | None = None,
-    precision: float | None = None,
-    max_replications: int = DEFAULT_MAX_REPLICATIONS,
-    jobs: int | None = None,
-    dask: Any = None,
-    out: str | os.PathLike | None = None,
-    resume: bool = False,
-    progress: bool | None = False,
-) -> pd.DataFrame:
-    """Run a scenario over a grid of parameter values: the long sweep table.
-
-    Every point runs replications ``0..n-1`` with the same root seed, so the
-    points see the same parcels where their demand is the same (common random
-    numbers).
-
-    Parameters
-    ----------
-    scenario : Scenario or path, optional
-        The base scenario (or give ``design``).
-    vary : mapping of str to sequence, optional
-        Factors: scenario path -> values, crossed in a full factorial (the last
-        path varies fastest), e.g. ``{"hub.sorting.rate_per_h": [4000, 8000]}``.
-    replications : int or "auto"
-        Replications per point, or ``"auto"`` (see :func:`compare`).
-    seed : int, optional
-        Root seed (default: the scenario's ``seed``).
-    points : sequence of mapping, optional
-        Explicit points (path -> value) run after the factorial ones.
-    design : SweepDesign or path, optional
-        A sweep YAML file (base scenario, ``set``, ``factors``, ``points``) instead
-        of ``scenario``, ``vary`` and ``points``.
-    overrides : sequence of str, optional
-        ``PATH=VALUE`` overrides applied to every point before its own values.
-    kpis, precision, max_replications, jobs, dask, out, resume, progress
-        As for :func:`compare`.
-
-    Returns
-    -------
-    DataFrame
-        One column per varied path, then ``kpi, mean, ci_low, ci_high, n``; one row
-        per point and KPI.
-    """
-    return run_sweep(
-        scenario,
-        vary,
-        replications,
-        seed,
-        points=points,
-        design=design,
-        overrides=overrides,
-        kpis=kpis,
-        precision=precision,
-        max_replications=max_replications,
-        jobs=jobs,
-        dask=dask,
-        out=out,
-        resume=resume,
-        progress=progress,
-    ).table
 
 
 # --------------------------------------------------------------------------- warm-up

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 import sim
 from sim import KPI_NAMES, run_replications
 from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table
-from sim.experiments import ExperimentError, make_executor, run_comparison, run_sweep, warmup
+from sim.experiments import ExperimentError, compare, make_executor, sweep, warmup
 from sim.experiments.executors import DaskExecutor, PoolExecutor, SerialExecutor
 from tests.conftest import small_scenario
 
@@ -27,7 +27,7 @@ def via():
 
 
 def test_compare_returns_the_long_table_with_common_random_numbers():
-    table = sim.compare([direct(), via()], replications=3, seed=5)
+    table = sim.compare([direct(), via()], replications=3, seed=5).table
     assert tuple(table.columns) == COMPARISON_COLUMNS
     assert len(table) == 2 * len(KPI_NAMES)
     assert table["scenario"].tolist() == ["direct"] * len(KPI_NAMES) + ["via"] * len(KPI_NAMES)
@@ -43,7 +43,7 @@ def test_compare_returns_the_long_table_with_common_random_numbers():
 
 def test_common_random_numbers_reduce_the_variance_of_differences():
     n = 20
-    crn = run_comparison([direct(), via()], replications=n, seed=1).kpis
+    crn = compare([direct(), via()], replications=n, seed=1).kpis
     independent = {
         "direct": run_replications(direct(), n, seed=1),
         "via": run_replications(via(), n, seed=2),  # another seed: independent demand
@@ -61,8 +61,8 @@ def test_common_random_numbers_reduce_the_variance_of_differences():
 
 
 def test_all_executors_give_identical_tables():
-    serial = run_comparison([direct(), via()], replications=4, seed=3)
-    pooled = run_comparison([direct(), via()], replications=4, seed=3, jobs=2)
+    serial = compare([direct(), via()], replications=4, seed=3)
+    pooled = compare([direct(), via()], replications=4, seed=3, jobs=2)
     from distributed import Client, LocalCluster
 
     with (
@@ -71,7 +71,7 @@ def test_all_executors_give_identical_tables():
         ) as cluster,
         Client(cluster) as client,
     ):
-        on_dask = run_comparison([direct(), via()], replications=4, seed=3, dask=client)
+        on_dask = compare([direct(), via()], replications=4, seed=3, dask=client)
         assert not client.status == "closed"  # a client passed in is left open
     assert pooled.executor == "process pool, 2 jobs" and on_dask.executor.startswith("dask")
     for other in (pooled, on_dask):
@@ -118,13 +118,13 @@ def test_make_executor_choices_and_errors():
 
 def test_auto_replications_is_deterministic_across_executors():
     kwargs = {"replications": "auto", "seed": 2, "kpis": ["door_time_mean_h"]}
-    serial = run_comparison([direct(), via()], precision=0.02, **kwargs)
-    pooled = run_comparison([direct(), via()], precision=0.02, jobs=2, **kwargs)
+    serial = compare([direct(), via()], precision=0.02, **kwargs)
+    pooled = compare([direct(), via()], precision=0.02, jobs=2, **kwargs)
     assert serial.sequential.reached and serial.replications == 30  # steps of 5
     assert serial.sequential.steps == (5, 10, 15, 20, 25, 30)
     assert serial.replications == pooled.replications
     pd.testing.assert_frame_equal(serial.table, pooled.table, check_exact=True)
-    capped = run_comparison([direct(), via()], precision=1e-6, max_replications=7, **kwargs)
+    capped = compare([direct(), via()], precision=1e-6, max_replications=7, **kwargs)
     assert (capped.replications, capped.sequential.reached) == (7, False)
     assert capped.sequential.steps == (5, 7)
 
@@ -187,12 +187,12 @@ def test_resume_extends_and_refuses_a_different_experiment(tmp_path, monkeypatch
 
     real = tasks.replicate_kpis
     monkeypatch.setattr(tasks, "replicate_kpis", lambda *a: calls.append(a[1:3]) or real(*a))
-    more = run_comparison([direct(), via()], replications=4, seed=4, out=out, resume=True)
+    more = compare([direct(), via()], replications=4, seed=4, out=out, resume=True)
     assert sorted(calls) == [(4, 2), (4, 2), (4, 3), (4, 3)]  # only the new replications
     assert more.reused == 4 and more.replications == 4
-    fresh = sim.compare([direct(), via()], replications=4, seed=4)
+    fresh = sim.compare([direct(), via()], replications=4, seed=4).table
     pd.testing.assert_frame_equal(more.table, fresh, check_exact=True)
-    assert not first.equals(fresh)
+    assert not first.table.equals(fresh)
     with pytest.raises(ExperimentError, match="run with seed 4, not 5"):
         sim.compare([direct(), via()], replications=4, seed=5, out=out, resume=True)
     changed = small_scenario(name="via", delivery={"model": "via_township"}, seed=99)
@@ -213,7 +213,7 @@ def test_resume_extends_and_refuses_a_different_experiment(tmp_path, monkeypatch
 
 
 def test_sweep_is_a_full_factorial_with_common_random_numbers(tmp_path):
-    result = run_sweep(
+    result = sweep(
         small_scenario(),
         {"hub.sorting.rate_per_h": [300, 8000], "delivery.model": ["direct", "via_township"]},
         replications=3,
@@ -256,7 +256,7 @@ def test_sweep_is_a_full_factorial_with_common_random_numbers(tmp_path):
         replications=3,
         seed=2,
         points=[{"hub.sorting.rate_per_h": 50, "delivery.model": "direct"}],
-    ).equals(table)
+    ).table.equals(table)
 
 
 def test_bad_sweep_points_are_named():

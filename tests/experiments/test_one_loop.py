@@ -41,7 +41,7 @@ def test_the_loop_gives_the_same_table_on_every_executor_and_through_every_door(
         parallel = run_replications(scenario, 3, seed=11, executor=pool)
     pd.testing.assert_frame_equal(serial, parallel)
     pd.testing.assert_frame_equal(serial, run_scenario(scenario, 3, seed=11).kpis)
-    table = sim.compare([scenario, small_scenario(name="other")], replications=3, seed=11)
+    table = sim.compare([scenario, small_scenario(name="other")], replications=3, seed=11).table
     means = table[table["scenario"] == "loop"].set_index("kpi")["mean"]
     assert means["lead_time_mean_h"] == pytest.approx(serial["lead_time_mean_h"].mean())
     ticks = []

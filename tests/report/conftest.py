@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.experiments import run_comparison, run_sweep
+from sim.experiments import compare, sweep
 from tests.conftest import small_scenario
 
 
@@ -24,7 +24,7 @@ def via():
 def compare_folder(tmp_path_factory):
     """A finished comparison of two small scenarios (3 replications)."""
     out = tmp_path_factory.mktemp("report") / "cmp"
-    run_comparison([direct(), via()], replications=3, seed=2, out=out)
+    compare([direct(), via()], replications=3, seed=2, out=out)
     return out
 
 
@@ -32,5 +32,5 @@ def compare_folder(tmp_path_factory):
 def sweep_folder(tmp_path_factory):
     """A finished sweep of a small scenario over the sorting rate (3 points, 2 replications)."""
     out = tmp_path_factory.mktemp("report") / "sweep"
-    run_sweep(via(), {"hub.sorting.rate_per_h": [20, 60, 8000]}, replications=2, seed=2, out=out)
+    sweep(via(), {"hub.sorting.rate_per_h": [20, 60, 8000]}, replications=2, seed=2, out=out)
     return out

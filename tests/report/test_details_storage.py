@@ -16,7 +16,7 @@ from sim.analysis.details import (
     network_tables,
     village_lead_times,
 )
-from sim.experiments import run_comparison
+from sim.experiments import compare
 from sim.report import load_results
 from tests.report.conftest import direct, via
 
@@ -53,7 +53,7 @@ def test_the_stored_tables_are_those_of_each_replication(compare_folder):
 
 
 def test_details_are_byte_identical_serially_and_on_a_process_pool(compare_folder, tmp_path):
-    run_comparison([direct(), via()], replications=3, seed=2, out=tmp_path / "pool", jobs=2)
+    compare([direct(), via()], replications=3, seed=2, out=tmp_path / "pool", jobs=2)
     assert details_bytes(tmp_path / "pool") == details_bytes(compare_folder)
 
 
@@ -69,10 +69,10 @@ def test_resume_after_an_interruption_gives_the_same_details(compare_folder, tmp
     out = tmp_path / "cut"
     monkeypatch.setattr(tasks, "replicate_kpis", interrupted_after_two)
     with pytest.raises(KeyboardInterrupt):
-        run_comparison([direct(), via()], replications=3, seed=2, out=out)
+        compare([direct(), via()], replications=3, seed=2, out=out)
     assert not (out / "sc_direct" / "details").exists()
     monkeypatch.setattr(tasks, "replicate_kpis", real)
-    resumed = run_comparison([direct(), via()], replications=3, seed=2, out=out, resume=True)
+    resumed = compare([direct(), via()], replications=3, seed=2, out=out, resume=True)
     assert resumed.reused == 2
     assert details_bytes(out) == details_bytes(compare_folder)
 
@@ -86,7 +86,7 @@ def test_records_without_details_give_a_folder_without_them(compare_folder, tmp_
     data = json.loads(record.read_text())
     del data["details"]  # as an older ruralsim kept it
     record.write_text(json.dumps(data))
-    run_comparison([direct(), via()], replications=3, seed=2, out=out, resume=True)
+    compare([direct(), via()], replications=3, seed=2, out=out, resume=True)
     assert (out / "sc_direct" / "details" / "villages.csv").is_file()
     assert not (out / "sc_via" / "details").exists()
     results = load_results(out)
