@@ -660,6 +660,37 @@ def _sweep_inputs(scenario, vary, points, design, overrides):
     return base, list(overrides), dict(vary or {}), list(points or [])
 
 
+def _sweep_point(base, overrides: Sequence[str], name: str, values: Mapping) -> Scenario:
+    """A sweep point's scenario, checked; its errors name it and its varied values."""
+    try:
+        point = scenario_with(base, overrides, values)
+        check_scenario(point)
+    except ScenarioError as exc:
+        # The point's own values reach the loader as overrides; name them as varied.
+        varied = tuple(values)
+        problems = [
+            ("varied" if file == "--set" and path.startswith(varied) else file, path, text)
+            for file, path, text in exc.problems
+        ]
+        error = ScenarioError.from_problems(problems)
+        raise ExperimentError(f"sweep point {name} ({describe(values)}): {error}") from None
+    return point
+
+
+def _every_replication(paths: list[str], expanded: list[dict], tables) -> pd.DataFrame:
+    """Every replication of every point, the point's values first (``kpis.csv``)."""
+    return pd.concat(
+        [
+            pd.concat(
+                [pd.DataFrame([values] * len(t), columns=paths), t.reset_index(drop=True)],
+                axis=1,
+            )
+            for values, t in zip(expanded, tables, strict=True)
+        ],
+        ignore_index=True,
+    )
+
+
 def sweep(
     scenario: ScenarioLike | None = None,
     vary: Mapping[str, Sequence[Any]] | None = None,
@@ -720,21 +751,10 @@ def sweep(
     width = max(3, len(str(len(expanded) - 1)))
     names = [f"p{number:0{width}d}" for number in range(len(expanded))]
     base_file = None if isinstance(base, Scenario) else os.fspath(base)
-    arms = []
-    for name, values in zip(names, expanded, strict=True):
-        try:
-            point = scenario_with(base, overrides, values)
-            check_scenario(point)
-        except ScenarioError as exc:
-            # The point's own values reach the loader as overrides; name them as varied.
-            varied = tuple(values)
-            problems = [
-                ("varied" if file == "--set" and path.startswith(varied) else file, path, text)
-                for file, path, text in exc.problems
-            ]
-            error = ScenarioError.from_problems(problems)
-            raise ExperimentError(f"sweep point {name} ({describe(values)}): {error}") from None
-        arms.append(Arm(f"points/{name}", name, point, base_file))
+    arms = [
+        Arm(f"points/{name}", name, _sweep_point(base, overrides, name, values), base_file)
+        for name, values in zip(names, expanded, strict=True)
+    ]
     first = arms[0].scenario
     seed = _check_seed(seed, first.seed)
     folder = ExperimentFolder(_check_out(out), "sweep", arms, seed, resume)
@@ -765,16 +785,7 @@ def sweep(
     point_frame = pd.DataFrame(expanded, columns=paths, index=pd.Index(names, name="point"))
     tables = [execution.tables[name] for name in names]
     table = sweep_table(point_frame.reset_index(drop=True), tables, list(KPI_NAMES), LEVEL)
-    every = pd.concat(
-        [
-            pd.concat(
-                [pd.DataFrame([values] * len(t), columns=paths), t.reset_index(drop=True)],
-                axis=1,
-            )
-            for values, t in zip(expanded, tables, strict=True)
-        ],
-        ignore_index=True,
-    )
+    every = _every_replication(paths, expanded, tables)
     result = SweepResult(
         table,
         point_frame,
