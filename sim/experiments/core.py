@@ -151,9 +151,65 @@ def _check_names(scenarios: Sequence[Scenario], files: Sequence[str | None]) -> 
 # --------------------------------------------------------------------------- running
 
 
+@dataclass(frozen=True)
+class Settings:
+    """How an experiment runs its replications: the settings every experiment shares.
+
+    Built by :meth:`checked`, which refuses bad values with an :class:`ExperimentError`.
+    """
+
+    replications: Replications
+    precision: float = 0.05
+    max_replications: int = DEFAULT_MAX_REPLICATIONS
+    focus: tuple[str, ...] = HEADLINE_KPIS
+    jobs: int | None = None
+    dask: Any = None
+    progress: bool | None = False
+
+    @classmethod
+    def checked(
+        cls,
+        replications: Replications,
+        precision: float | None = None,
+        max_replications: int = DEFAULT_MAX_REPLICATIONS,
+        kpis: Iterable[str] | None = None,
+        *,
+        least: int,
+        jobs: int | None = None,
+        dask: Any = None,
+        progress: bool | None = False,
+    ) -> Settings:
+        """The settings, checked; ``least`` is the fewest replications that make sense."""
+        focus = _check_focus(kpis)
+        _check_replications(replications, precision, max_replications, least)
+        precision = 0.05 if precision is None else precision
+        return cls(replications, precision, max_replications, focus, jobs, dask, progress)
+
+    def rule(self, done: SequentialResult | None = None) -> dict:
+        """The manifest's ``replications_rule``; with ``done``, how ``"auto"`` ended."""
+        if self.replications != "auto":
+            return {"mode": "fixed", "replications": self.replications}
+        rule = {
+            "mode": "auto",
+            "precision": self.precision,
+            "kpis": list(self.focus),
+            "max_replications": self.max_replications,
+            "batch": DEFAULT_BATCH,
+            "rule": "add batches until every KPI mean of every scenario has a 95% CI "
+            "half-width <= precision x |mean|, or the cap is reached",
+        }
+        if done is not None:
+            rule.update(
+                reached=done.reached,
+                steps=list(done.steps),
+                widest_relative_half_width=float(done.widths["relative"].max()),
+            )
+        return rule
+
+
 @dataclass
 class _Execution:
-    """What an experiment ran and how; shared by compare and sweep."""
+    """What an experiment ran and how; shared by run, compare and sweep."""
 
     tables: dict[str, pd.DataFrame]
     replications: int
@@ -164,66 +220,36 @@ class _Execution:
     wall_s: float
 
 
-def _replication_rule(
-    replications: Replications, precision: float, max_replications: int, focus, done=None
-) -> dict:
-    if replications != "auto":
-        return {"mode": "fixed", "replications": replications}
-    rule = {
-        "mode": "auto",
-        "precision": precision,
-        "kpis": list(focus),
-        "max_replications": max_replications,
-        "batch": DEFAULT_BATCH,
-        "rule": "add batches until every KPI mean of every scenario has a 95% CI "
-        "half-width <= precision x |mean|, or the cap is reached",
-    }
-    if done is not None:
-        rule.update(
-            reached=done.reached,
-            steps=list(done.steps),
-            widest_relative_half_width=float(done.widths["relative"].max()),
-        )
-    return rule
-
-
 def _execute(
-    folder: ExperimentFolder,
-    mode: str,
-    *,
-    seed: int,
-    replications: Replications,
-    precision: float,
-    max_replications: int,
-    focus: Sequence[str],
-    jobs: int | None,
-    dask: Any,
-    progress: bool | None,
-    fields: dict,
-    desc: str,
+    folder: ExperimentFolder, mode: str, seed: int, settings: Settings, fields: dict, desc: str
 ) -> _Execution:
     started, clock = datetime.now().astimezone(), time.perf_counter()
-    with make_executor(jobs, dask) as executor:  # connects before anything is written
+    # Connects (to Dask) before anything is written.
+    with make_executor(settings.jobs, settings.dask) as executor:
         fields = {
             **fields,
             "executor": executor.description,
             "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
-            "replications": replications,
-            "replications_rule": _replication_rule(
-                replications, precision, max_replications, focus
-            ),
+            "replications": settings.replications,
+            "replications_rule": settings.rule(),
         }
         folder.start(mode, fields)
         try:
-            with progress_bar(desc, progress=progress) as bar:
+            with progress_bar(desc, progress=settings.progress) as bar:
                 run = replicator(folder, seed, executor, bar)
-                if replications == "auto":
+                if settings.replications == "auto":
                     tables, done = sequential_replications(
-                        run, focus, precision, max_replications, DEFAULT_BATCH, LEVEL
+                        run,
+                        settings.focus,
+                        settings.precision,
+                        settings.max_replications,
+                        DEFAULT_BATCH,
+                        LEVEL,
                     )
                     n = done.replications
                 else:
-                    tables, done, n = run(replications), None, replications
+                    n = settings.replications
+                    tables, done = run(n), None
         except KeyboardInterrupt:
             folder.write_manifest(fields, status="interrupted")
             raise
@@ -236,14 +262,16 @@ def _execute(
     )
 
 
-def _finish_fields(fields: dict, execution: _Execution, rule: dict, files: list[str]) -> dict:
+def _finish_fields(
+    fields: dict, execution: _Execution, settings: Settings, files: list[str]
+) -> dict:
     return {
         **fields,
         "executor": execution.executor,
         "started_at": execution.started.astimezone(UTC).isoformat(timespec="seconds"),
         "wall_seconds": round(execution.wall_s, 3),
         "replications": execution.replications,
-        "replications_rule": rule,
+        "replications_rule": settings.rule(execution.sequential),
         "reused_replications": execution.reused,
         "files": files,
     }
@@ -354,7 +382,7 @@ def run_scenario(
         Each replication's KPIs, their means and intervals, and how it was run.
     """
     overrides = list(overrides)
-    _check_replications(replications, None, DEFAULT_MAX_REPLICATIONS, least=1)
+    settings = Settings.checked(replications, least=1, jobs=jobs, dask=dask, progress=progress)
     found, file = _load(scenario, overrides)
     seed = _check_seed(seed, found.seed)
     arm = Arm("", found.name, found, file)
@@ -362,26 +390,12 @@ def run_scenario(
     mode = folder.check()
     fields = {**_common_fields(overrides, HEADLINE_KPIS), "scenario_file": file}
     with folder.open():
-        execution = _execute(
-            folder,
-            mode,
-            seed=seed,
-            replications=replications,
-            precision=0.05,
-            max_replications=DEFAULT_MAX_REPLICATIONS,
-            focus=HEADLINE_KPIS,
-            jobs=jobs,
-            dask=dask,
-            progress=progress,
-            fields=fields,
-            desc=found.name,
-        )
+        execution = _execute(folder, mode, seed, settings, fields, desc=found.name)
         kpis = execution.tables[found.name]
         result = RunResult(found.name, kpis, replications, seed, execution.executor, folder.target)
         if folder.root is not None:
-            rule = _replication_rule(replications, 0.05, DEFAULT_MAX_REPLICATIONS, HEADLINE_KPIS)
             files = folder.write_arm(arm, {}, kpis) + folder.write_details(arm, replications)
-            done = _finish_fields(fields, execution, rule, [*files, MANIFEST])
+            done = _finish_fields(fields, execution, settings, [*files, MANIFEST])
             folder.write_manifest(done, status="complete")
             result.files = done["files"]
     return result
@@ -520,9 +534,17 @@ def compare(
     overrides = list(overrides)
     if len(scenarios) < 2:
         raise ExperimentError(f"a comparison needs at least two scenarios, got {len(scenarios)}")
-    focus = _check_focus(kpis)
-    _check_replications(replications, precision, max_replications, least=2)
-    precision = 0.05 if precision is None else precision
+    settings = Settings.checked(
+        replications,
+        precision,
+        max_replications,
+        kpis,
+        least=2,
+        jobs=jobs,
+        dask=dask,
+        progress=progress,
+    )
+    focus = settings.focus
     loaded = [_load(item, overrides) for item in scenarios]
     found = [scenario for scenario, _ in loaded]
     files = [file for _, file in loaded]
@@ -537,20 +559,7 @@ def compare(
         "comparison": "paired differences to the first scenario (the reference): "
         "diff = scenario - reference per replication, Student-t 95% CI, paired t-test p-value",
     }
-    execution = _execute(
-        folder,
-        mode,
-        seed=seed,
-        replications=replications,
-        precision=precision,
-        max_replications=max_replications,
-        focus=focus,
-        jobs=jobs,
-        dask=dask,
-        progress=progress,
-        fields=fields,
-        desc="compare",
-    )
+    execution = _execute(folder, mode, seed, settings, fields, desc="compare")
     table = comparison_table(execution.tables, list(KPI_NAMES), LEVEL)
     result = Comparison(
         table,
@@ -564,10 +573,7 @@ def compare(
         folder.root,
     )
     if folder.root is not None:
-        rule = _replication_rule(
-            replications, precision, max_replications, focus, execution.sequential
-        )
-        done = _finish_fields(fields, execution, rule, [])
+        done = _finish_fields(fields, execution, settings, [])
         files_written = ["comparison.csv"]
         for arm in arms:
             files_written += folder.write_arm(arm, _arm_fields(done), execution.tables[arm.label])
@@ -743,9 +749,17 @@ def sweep(
         n``; one row per point and KPI; ``.points``, every replication's KPIs and how
         it was run.
     """
-    focus = _check_focus(kpis)
-    _check_replications(replications, precision, max_replications, least=1)
-    precision = 0.05 if precision is None else precision
+    settings = Settings.checked(
+        replications,
+        precision,
+        max_replications,
+        kpis,
+        least=1,
+        jobs=jobs,
+        dask=dask,
+        progress=progress,
+    )
+    focus = settings.focus
     base, overrides, factors, explicit = _sweep_inputs(scenario, vary, points, design, overrides)
     paths, expanded = expand_points(factors, explicit)
     width = max(3, len(str(len(expanded) - 1)))
@@ -768,20 +782,7 @@ def sweep(
         "varied_paths": paths,
         "points": [{"point": n, "values": v} for n, v in zip(names, expanded, strict=True)],
     }
-    execution = _execute(
-        folder,
-        mode,
-        seed=seed,
-        replications=replications,
-        precision=precision,
-        max_replications=max_replications,
-        focus=focus,
-        jobs=jobs,
-        dask=dask,
-        progress=progress,
-        fields=fields,
-        desc="sweep",
-    )
+    execution = _execute(folder, mode, seed, settings, fields, desc="sweep")
     point_frame = pd.DataFrame(expanded, columns=paths, index=pd.Index(names, name="point"))
     tables = [execution.tables[name] for name in names]
     table = sweep_table(point_frame.reset_index(drop=True), tables, list(KPI_NAMES), LEVEL)
@@ -804,11 +805,8 @@ def sweep(
         files_written = ["sweep.csv", "kpis.csv"]
         for arm in arms:
             files_written += folder.write_details(arm, execution.replications)
-        rule = _replication_rule(
-            replications, precision, max_replications, focus, execution.sequential
-        )
         folder.write_manifest(
-            _finish_fields(fields, execution, rule, files_written), status="complete"
+            _finish_fields(fields, execution, settings, files_written), status="complete"
         )
     return result
 
