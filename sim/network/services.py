@@ -8,8 +8,9 @@ two directions of each bus line. A delivery model is a list of legs (to the
 station, to the village point), each with carriers in order of preference; every
 destination gets a *path*: per leg the service that carries it (board and alight
 stop) and, where another carrier also serves the leg, a fallback service for
-parcels that waited too long. "direct", "via_township", "bus" and the hybrids
-differ only in that data.
+parcels that waited too long; where a bus line is among them, the bus policy
+(``sim.network.bus_policy``) says which. "direct", "via_township", "bus" and the
+hybrids differ only in that data.
 """
 
 from __future__ import annotations

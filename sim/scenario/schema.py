@@ -653,6 +653,7 @@ class Delivery(Strict):
     leg the first carrier in ``by`` that serves it
     carries the parcel; the next one that serves it takes over parcels that have
     waited ``fallback_after_h`` (e.g. a van for parcels a full bus left behind).
+    Where ``bus`` is one of them, ``buses.policy`` decides instead.
     """
 
     model: Literal[
