@@ -456,9 +456,9 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
     """Plan every service the delivery model uses and every village's path.
 
     Which carrier takes a leg that a bus line and a fleet both serve is the bus
-    policy's (``sim.network.bus_policy``); under ``no_later`` the fleets are planned
-    again for what the buses leave them, and bus lines that carry no leg are left
-    out. The scenario has checked that every fleet named in a leg runs that leg's
+    policy's (``sim.network.bus_policy``); under ``no_later`` the fleets' routes then
+    keep only what the buses leave them (``_plan_fleets``), and bus lines that carry
+    no leg are left out. The scenario has checked that every fleet named in a leg runs that leg's
     levels.
     """
     path_legs = scenario.delivery.path_legs
