@@ -16,7 +16,7 @@ from sim.engine.streams import Streams, draw_positive
 from sim.engine.trips import ParcelFlow, timetable
 from sim.network.geography import build_geography
 from sim.network.services import Plan, build_plan
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import BUS, Scenario
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +50,8 @@ class Run:
 
 # The scenario sections route planning reads; nothing else may change a plan.
 _PLANNING_SECTIONS = {"network", "demand", "fleets", "routing", "buses", "delivery"}
+# The bus policy no_later also reads when parcels are sorted and cross-docked.
+_READY_TIME_SECTIONS = {"hub", "stations"}
 
 
 @functools.lru_cache(maxsize=16)
@@ -62,10 +64,15 @@ def plan_for(scenario: Scenario) -> Plan:
     """The network and services of a scenario, planned once and reused across replications.
 
     Route planning is deterministic, so caching changes no result. The cache key is
-    the planning sections alone, so scenarios that differ only in, say, seed or
-    horizon share one plan.
+    the planning sections alone (with the hub and stations where the ``no_later``
+    bus policy reads them), so scenarios that differ only in, say, seed or horizon
+    share one plan.
     """
-    return _plan_from_json(scenario.model_dump_json(include=_PLANNING_SECTIONS))
+    sections = _PLANNING_SECTIONS
+    legs = scenario.delivery.path_legs
+    if scenario.buses.policy == "no_later" and any(BUS in leg.by for leg in legs):
+        sections = sections | _READY_TIME_SECTIONS
+    return _plan_from_json(scenario.model_dump_json(include=sections))
 
 
 def pickup_day(points, added_by_peak: np.ndarray, day: int, streams: Streams):

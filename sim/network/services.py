@@ -8,8 +8,9 @@ two directions of each bus line. A delivery model is a list of legs (to the
 station, to the village point), each with carriers in order of preference; every
 destination gets a *path*: per leg the service that carries it (board and alight
 stop) and, where another carrier also serves the leg, a fallback service for
-parcels that waited too long. "direct", "via_township", "bus" and the hybrids
-differ only in that data.
+parcels that waited too long; where a bus line is among them, the bus policy
+(``sim.network.bus_policy``) says which. "direct", "via_township", "bus" and the
+hybrids differ only in that data.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.demand import mean_daily_parcels
-from sim.network.geography import LEVEL_NAMES, STATION, Geography
+from sim.network.bus_policy import Carrier, bus_first, leg_ends, no_later
+from sim.network.geography import LEVEL_NAMES, Geography
 from sim.network.routing import RoutePlanningError, plan_routes
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import BUS, BusTimetable, Distribution, Fleet, Scenario
@@ -130,15 +132,20 @@ def plan_fleet(
     daily: np.ndarray,
     scenario: Scenario,
     first_service: int,
+    only: np.ndarray | None = None,
+    tag: str = "",
 ) -> tuple[list[Service], dict[int, tuple[int, int, int]]]:
-    """Plan the routes of one fleet; returns its services and each served place's leg."""
+    """Plan the routes of one fleet; returns its services and each served place's leg.
+
+    *only* (a mask over places) limits the plan to some of the fleet's clients;
+    *tag* goes into the route names (``hub_van:H/fallback#1``).
+    """
     fleet = scenario.fleets[fleet_name]
     depot_level, client_level = LEVEL_NAMES[fleet.from_level], LEVEL_NAMES[fleet.to_level]
     clients = np.flatnonzero(geo.level == client_level)
-    # A station's demand is that of all the villages below it.
-    points = geo.points
-    client_of_point = np.array([_ancestor(geo, p, client_level) for p in points])
-    client_daily = {int(c): float(daily[points[client_of_point == c]].sum()) for c in clients}
+    if only is not None:
+        clients = clients[only[clients]]
+    load = _planned_load(geo, scenario, fleet_name, daily)
     routing = scenario.routing
     services: list[Service] = []
     legs: dict[int, tuple[int, int, int]] = {}
@@ -147,8 +154,7 @@ def plan_fleet(
         if not mine:
             continue
         places = np.array([depot, *mine])
-        planned = np.array([client_daily[c] for c in mine]) / len(fleet.departures)
-        planned *= routing.planning_margin
+        planned = load[mine]
         try:
             routes = plan_routes(
                 geo.road_km(places, places),
@@ -167,16 +173,69 @@ def plan_fleet(
         except RoutePlanningError as exc:
             raise _unreachable(exc, geo, fleet_name, fleet, int(depot), mine) from None
         for route in routes:
-            # The planner gives a village too big for one vehicle a route of its own;
-            # enough vehicles then run it together.
-            vehicles = max(1, int(np.ceil(planned[route].sum() / fleet.capacity_parcels - 1e-9)))
             stops = (int(depot), *(mine[c] for c in route), int(depot))
-            km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
-            index = first_service + len(services)
-            name = f"{fleet_name}:{geo.ids[depot]}#{len(services) + 1}"
-            services.append(_fleet_service(name, fleet_name, fleet, stops, km, vehicles))
-            for position, client in enumerate(stops[1:-1], start=1):
-                legs[client] = (index, 0, position)
+            name = f"{fleet_name}:{geo.ids[depot]}{tag}#{len(services) + 1}"
+            _add_route(services, legs, first_service, geo, fleet_name, fleet, stops, load, name)
+    return services, legs
+
+
+def _planned_load(geo: Geography, scenario: Scenario, fleet_name: str, daily: np.ndarray):
+    """Parcels per departure each place at the fleet's to_level is planned for.
+
+    A station's demand is that of all the villages below it; the mean per departure
+    times ``routing.planning_margin``.
+    """
+    fleet = scenario.fleets[fleet_name]
+    level = LEVEL_NAMES[fleet.to_level]
+    points = geo.points
+    client_of_point = np.array([_ancestor(geo, int(p), level) for p in points])
+    load = np.zeros(len(geo.ids))
+    for client in np.unique(client_of_point):
+        load[client] = float(daily[points[client_of_point == client]].sum())
+    return load / len(fleet.departures) * scenario.routing.planning_margin
+
+
+def _add_route(services, legs, first_service, geo, fleet_name, fleet, stops, load, name) -> None:
+    """Append the service that runs one route (depot, clients…, depot) and its clients' legs."""
+    # The planner gives a village too big for one vehicle a route of its own;
+    # enough vehicles then run it together.
+    planned = float(load[list(stops[1:-1])].sum())
+    vehicles = max(1, int(np.ceil(planned / fleet.capacity_parcels - 1e-9)))
+    km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
+    index = first_service + len(services)
+    services.append(_fleet_service(name, fleet_name, fleet, stops, km, vehicles))
+    for position, client in enumerate(stops[1:-1], start=1):
+        legs[client] = (index, 0, position)
+
+
+def shrink_routes(
+    geo: Geography,
+    scenario: Scenario,
+    routes: list[Service],
+    keep: np.ndarray,
+    daily: np.ndarray,
+    first_service: int,
+) -> tuple[list[Service], dict[int, tuple[int, int, int]]]:
+    """The planned *routes* of one fleet less the clients not in *keep* (a place mask).
+
+    Each route keeps its name and the order of its remaining stops, and runs with the
+    vehicles its remaining planned load (from *daily*) needs; a route with no client
+    left is dropped. Road distances are straight lines times the circuity, so leaving
+    a stop out never makes a later stop further: no client is reached later than on
+    the route it was planned on, and no route drives more.
+    """
+    services: list[Service] = []
+    legs: dict[int, tuple[int, int, int]] = {}
+    if not routes:
+        return services, legs
+    fleet_name = routes[0].fleet
+    fleet, load = scenario.fleets[fleet_name], _planned_load(geo, scenario, fleet_name, daily)
+    for route in routes:
+        stops = (route.stops[0], *(c for c in route.stops[1:-1] if keep[c]), route.stops[-1])
+        if len(stops) > 2:
+            _add_route(
+                services, legs, first_service, geo, fleet_name, fleet, stops, load, route.name
+            )
     return services, legs
 
 
@@ -329,33 +388,102 @@ def plan_buses(scenario: Scenario, geo: Geography) -> list[Service]:
     return services
 
 
-def _bus_leg(services: list[Service], start: int, target: int) -> tuple[int, int, int] | None:
-    """The first bus service that stops at *start* and later at *target*."""
-    for index, service in enumerate(services):
-        if service.is_bus and start in service.stops and target in service.stops:
-            board, alight = service.stops.index(start), service.stops.index(target)
-            if board < alight:
-                return index, board, alight
-    return None
+def _plan_fleets(
+    scenario: Scenario,
+    geo: Geography,
+    daily: np.ndarray,
+    carriers: dict[tuple[int, int], list[Carrier]] | None = None,
+    planned_for_all: tuple[Service, ...] | list[Service] = (),
+) -> tuple[list[Service], dict[str, dict[int, tuple[int, int, int]]]]:
+    """Plan every fleet a leg names, in the order the legs name them (service numbers follow it).
+
+    Without *carriers* each fleet is planned for all of its places' demand. With
+    them (the ``no_later`` policy's choice) a fleet's routes *planned_for_all* keep
+    only the places it carries first (``shrink_routes``), and separate fallback
+    routes (``/fallback`` in their names) are planned for the places where it only
+    takes over from a bus; those run only when a bus left parcels behind (a van with
+    nothing to load stays at its depot).
+    """
+    path_legs = scenario.delivery.path_legs
+    fleets_used = list(dict.fromkeys(c for leg in path_legs for c in leg.by if c != BUS))
+    services: list[Service] = []
+    fleet_legs: dict[str, dict[int, tuple[int, int, int]]] = {}
+    for name in fleets_used:
+        if carriers is None:
+            planned, legs = plan_fleet(geo, name, daily, scenario, len(services))
+            services.extend(planned)
+            fleet_legs[name] = legs
+            continue
+        level = LEVEL_NAMES[scenario.fleets[name].to_level]
+        first, backup = np.zeros(len(geo.ids), bool), np.zeros(len(geo.ids), bool)
+        clients_first, clients_backup = first.copy(), backup.copy()
+        for (p, _), chosen in carriers.items():
+            if chosen and chosen[0].fleet == name:
+                first[p] = clients_first[_ancestor(geo, p, level)] = True
+            elif any(c.fleet == name for c in chosen[1:]):
+                backup[p] = clients_backup[_ancestor(geo, p, level)] = True
+        mine = [service for service in planned_for_all if service.fleet == name]
+        kept, fleet_legs[name] = shrink_routes(
+            geo, scenario, mine, clients_first, daily * first, len(services)
+        )
+        services.extend(kept)
+        clients_backup &= ~clients_first
+        if clients_backup.any():
+            backing, legs = plan_fleet(
+                geo, name, daily * backup, scenario, len(services), clients_backup, "/fallback"
+            )
+            services.extend(backing)
+            fleet_legs[name].update(legs)
+    return services, fleet_legs
+
+
+def _no_carrier(scenario: Scenario, geo: Geography, p: int, k: int, at: int, target: int):
+    """The error for a leg no carrier serves."""
+    leg = scenario.delivery.path_legs[k]
+    # Fleets serve every place at their to_level, so only bus lines can miss one.
+    custom = scenario.delivery.legs is not None
+    return ScenarioError(
+        None,
+        f"delivery.legs.{k}.by" if custom else "delivery.model",
+        f"no carrier in {list(leg.by)} takes parcels from {geo.ids[at]} "
+        f"to {geo.ids[target]} (leg {k + 1} of the path to {geo.ids[p]}): "
+        f"no bus line stops at {geo.ids[at]} and later at {geo.ids[target]}; "
+        "add such a line or a fleet after bus",
+    )
 
 
 def build_plan(scenario: Scenario, geo: Geography) -> Plan:
     """Plan every service the delivery model uses and every village's path.
 
-    The scenario has checked that every fleet named in a leg runs that leg's levels.
+    Which carrier takes a leg that a bus line and a fleet both serve is the bus
+    policy's (``sim.network.bus_policy``); under ``no_later`` the fleets' routes then
+    keep only what the buses leave them (``_plan_fleets``), and bus lines that carry
+    no leg are left out. The scenario has checked that every fleet named in a leg runs that leg's
+    levels.
     """
     path_legs = scenario.delivery.path_legs
     daily = expected_daily_parcels(scenario, geo)
-    # Each fleet once, in the order the legs name them: service numbers follow it.
-    fleets_used = list(dict.fromkeys(c for leg in path_legs for c in leg.by if c != BUS))
-    services: list[Service] = []
-    fleet_legs: dict[str, dict[int, tuple[int, int, int]]] = {}
-    for fleet_name in fleets_used:
-        planned, legs = plan_fleet(geo, fleet_name, daily, scenario, len(services))
-        services.extend(planned)
-        fleet_legs[fleet_name] = legs
-    if any(BUS in leg.by for leg in path_legs):
-        services.extend(plan_buses(scenario, geo))
+    services, fleet_legs = _plan_fleets(scenario, geo, daily)
+    buses = plan_buses(scenario, geo) if any(BUS in leg.by for leg in path_legs) else []
+
+    def fleet_option(name: str, at: int, target: int):
+        found = fleet_legs[name].get(target)
+        # A fleet route boards at its depot, which must be where the parcel is.
+        if found is None or services[found[0]].stops[found[1]] != at:
+            return None
+        return services[found[0]], found[1], found[2]
+
+    if scenario.buses.policy == "bus_first" or not buses:
+        carriers = bus_first(geo, path_legs, fleet_option, buses)
+        bus_number = {index: index for index in range(len(buses))}
+    else:
+        carriers = no_later(scenario, geo, fleet_option, buses, daily)
+        services, fleet_legs = _plan_fleets(scenario, geo, daily, carriers, services)
+        used = sorted({c.bus[0] for chosen in carriers.values() for c in chosen if c.bus})
+        bus_number = {index: number for number, index in enumerate(used)}
+        buses = [buses[index] for index in used]
+    first_bus = len(services)
+    services.extend(buses)
 
     n_places, n_legs = len(geo.ids), len(path_legs)
     # Stop positions are small: int16 lets numpy radix-sort them when loading.
@@ -371,33 +499,18 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
         )
     }
     for p in geo.points:
-        at = 0  # the hub: every inbound path starts there
-        for k, leg in enumerate(path_legs):
-            target = int(p) if leg.to == "point" else _ancestor(geo, int(p), STATION)
-            options = []
-            for carrier in leg.by:
-                if carrier == BUS:
-                    found = _bus_leg(services, at, target)
+        for k, at, target in leg_ends(geo, path_legs, int(p)):
+            chosen = carriers[int(p), k]
+            if not chosen:
+                raise _no_carrier(scenario, geo, int(p), k, at, target)
+            for prefix, carrier in zip(("leg", "fallback"), chosen, strict=False):
+                if carrier.bus is not None:
+                    index, board, alight = carrier.bus
+                    option = (first_bus + bus_number[index], board, alight)
                 else:
-                    found = fleet_legs[carrier].get(target)
-                # A fleet route boards at its depot, which must be where the parcel is.
-                if found is not None and services[found[0]].stops[found[1]] == at:
-                    options.append(found)
-            if not options:
-                # Fleets serve every place at their to_level, so only bus lines can miss one.
-                custom = scenario.delivery.legs is not None
-                raise ScenarioError(
-                    None,
-                    f"delivery.legs.{k}.by" if custom else "delivery.model",
-                    f"no carrier in {list(leg.by)} takes parcels from {geo.ids[at]} "
-                    f"to {geo.ids[target]} (leg {k + 1} of the path to {geo.ids[p]}): "
-                    f"no bus line stops at {geo.ids[at]} and later at {geo.ids[target]}; "
-                    "add such a line or a fleet after bus",
-                )
-            for prefix, option in zip(("leg", "fallback"), options[:2], strict=False):
+                    option = fleet_legs[carrier.fleet][target]
                 for part, value in zip(("service", "board", "alight"), option, strict=True):
                     arrays[f"{prefix}_{part}"][p, k] = value
-            at = target
     return Plan(
         geography=geo,
         services=tuple(services),

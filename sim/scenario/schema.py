@@ -593,8 +593,21 @@ class Corridors(BusTimetable):
 
 
 class Buses(Strict):
-    """Passenger buses that carry parcels (passenger-cargo-mail integration)."""
+    """Passenger buses that carry parcels (passenger-cargo-mail integration).
 
+    ``policy`` says which legs a bus carries where a line and another carrier both
+    serve one: ``no_later`` (default) only where the bus is expected to get the
+    parcels to the leg's end no later than the other carrier and has room for them,
+    the other carrier's fleet planned for what is left; ``bus_first`` wherever a line
+    serves the leg (the rule before issue 13, kept for comparison). See docs/buses.md.
+    """
+
+    policy: Literal["no_later", "bus_first"] = Field(
+        "no_later",
+        description="no_later: a leg goes by bus only when the bus is expected to arrive "
+        "no later than the other carrier and has room; bus_first: by bus wherever a line "
+        "serves it (docs/buses.md)",
+    )
     lines: tuple[BusLine, ...] = ()
     corridors: Corridors | None = None
 
@@ -640,6 +653,7 @@ class Delivery(Strict):
     leg the first carrier in ``by`` that serves it
     carries the parcel; the next one that serves it takes over parcels that have
     waited ``fallback_after_h`` (e.g. a van for parcels a full bus left behind).
+    Where ``bus`` is one of them, ``buses.policy`` decides instead.
     """
 
     model: Literal[

@@ -38,7 +38,19 @@ def test_plans_are_shared_exactly_when_planning_inputs_agree():
     base = small_scenario()
     same = small_scenario(horizon={"days": 4}, seed=9)
     assert plan_for(base) is plan_for(same)
-    buses = small_scenario(delivery={"model": "bus"}, buses={"corridors": {"capacity_parcels": 5}})
-    more = small_scenario(delivery={"model": "bus"}, buses={"corridors": {"capacity_parcels": 9}})
+    bus = {"model": "bus"}
+    first = {"policy": "bus_first"}  # keeps every line, carrying parcels or not
+    buses = small_scenario(delivery=bus, buses={**first, "corridors": {"capacity_parcels": 5}})
+    more = small_scenario(delivery=bus, buses={**first, "corridors": {"capacity_parcels": 9}})
     assert plan_for(buses) is not plan_for(more)
     assert {s.capacities[0] for s in plan_for(more).services if s.is_bus} == {9}
+    # The hub's sorting shifts matter to a plan only where no_later compares bus and van.
+    shifts = {"sorting": {"shifts": [{"start": "09:00", "end": "22:00"}]}}
+    assert plan_for(small_scenario(hub=shifts)) is plan_for(base)
+    assert plan_for(small_scenario(delivery=bus, buses=first, hub=shifts)) is plan_for(
+        small_scenario(delivery=bus, buses=first)
+    )
+    no_later = {"corridors": {"capacity_parcels": 9}}
+    assert plan_for(small_scenario(delivery=bus, buses=no_later, hub=shifts)) is not plan_for(
+        small_scenario(delivery=bus, buses=no_later)
+    )

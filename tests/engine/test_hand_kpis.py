@@ -109,6 +109,7 @@ def hand_scenario(tmp_path) -> Scenario:
                 "pickup_delay_h": {"kind": "deterministic", "mean": PICKUP_H},
             },
             "buses": {
+                "policy": "bus_first",  # A's parcels ride the bus, whatever the van does
                 "lines": [
                     {
                         "name": "L",
@@ -125,7 +126,7 @@ def hand_scenario(tmp_path) -> Scenario:
                         "co2_per_km_kg": BUS_CO2_KM,
                         "delay_min": {"kind": "deterministic", "mean": BUS_LATE_MIN},
                     }
-                ]
+                ],
             },
             "delivery": {"model": "bus", "fallback_after_h": 12},
         }

@@ -57,7 +57,7 @@ def bus_line(**changes):
 def with_bus(tmp_path, line=None, fallback_after_h=24.0, **fleets) -> Scenario:
     base = tiny(tmp_path, "direct", **fleets)
     data = base.model_dump(mode="json")
-    data["buses"] = {"lines": [line or bus_line()]}
+    data["buses"] = {"policy": "bus_first", "lines": [line or bus_line()]}
     data["delivery"] = {"model": "bus", "fallback_after_h": fallback_after_h}
     return Scenario.model_validate(data)
 

@@ -71,7 +71,7 @@ def one_left_behind(tmp_path, capacity):
         "capacity_parcels": capacity,
     }
     changes = {
-        "buses": {"lines": [line]},
+        "buses": {"policy": "bus_first", "lines": [line]},
         "delivery": {"model": "trunk_then_bus", "fallback_after_h": 2.0},
     }
     return dyadic(tmp_path, "via_township", ["09:30", "11:00"], **changes)
@@ -118,7 +118,7 @@ def two_lines(tmp_path, wave, van, fallback_after_h, days=1):
     return build(
         base,
         **{
-            "buses": {"lines": [line("L1", "A", 1000), line("L2", "B", 10)]},
+            "buses": {"policy": "bus_first", "lines": [line("L1", "A", 1000), line("L2", "B", 10)]},
             "delivery": {"model": "bus", "fallback_after_h": fallback_after_h},
             "demand.waves": [{"time": wave, "share": 1.0}],
             "horizon.days": days,
@@ -172,7 +172,10 @@ def test_bus_with_room_for_one_parcel_carries_one(tmp_path):
     }
     scenario = build(
         tiny(tmp_path, "direct"),
-        **{"buses": {"lines": [line]}, "delivery": {"model": "bus", "fallback_after_h": 48}},
+        **{
+            "buses": {"policy": "bus_first", "lines": [line]},
+            "delivery": {"model": "bus", "fallback_after_h": 48},
+        },
     )
     run = simulate(scenario, seed=3)
     assert set(run.trips["fleet"]) == {"bus"}
@@ -201,7 +204,7 @@ def test_left_behind_parcels_keep_their_other_flags(tmp_path):
     scenario = build(
         tiny(tmp_path, "direct"),
         **{
-            "buses": {"lines": [line]},
+            "buses": {"policy": "bus_first", "lines": [line]},
             "delivery": {"model": "bus", "fallback_after_h": 48},
             "points.home_delivery_share": 0.5,
         },
@@ -228,7 +231,7 @@ def test_bus_lateness_follows_its_lognormal_distribution(tmp_path):
     scenario = build(
         tiny(tmp_path, "direct"),
         **{
-            "buses": {"lines": [line]},
+            "buses": {"policy": "bus_first", "lines": [line]},
             "delivery": {"model": "bus"},
             "horizon.days": 30,
             "demand.parcels_per_capita_day": 0.001,
