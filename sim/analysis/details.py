@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.kpis import cohort, shift_hours
+from sim.analysis.kpis import cohort, for_town, shift_hours
 from sim.network.geography import LEVEL_NAMES
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
@@ -60,8 +60,11 @@ def village_lead_times(run) -> pd.DataFrame:
 def daily_series(run) -> pd.DataFrame:
     """Per simulated day: arrivals, deliveries, end-of-day backlogs, sorting utilisation.
 
-    Backlog at the hub: parcels that have arrived but not left it. Backlog at the
-    stations: parcels that reached a station but not yet their village point.
+    ``parcels_arrived`` counts the villages' parcels reaching the hub,
+    ``urban_parcels_arrived`` the county town's. Backlog at the hub: parcels of
+    either kind that have arrived but not left it (the town's leave once sorted).
+    Backlog at the stations: parcels that reached a station but not yet their
+    village point.
     """
     ledger, scenario = run.ledger, run.scenario
     days = np.arange(int(round(run.end_h / 24.0)))
@@ -73,7 +76,10 @@ def daily_series(run) -> pd.DataFrame:
         return np.searchsorted(times, ends, side="right")
 
     t_station, t_at_point = ledger.column("t_station"), ledger.column("t_at_point")
-    hub_in, hub_out = reached_by(ledger.column("t_hub")), reached_by(ledger.column("t_left_hub"))
+    t_hub = ledger.column("t_hub")
+    hub_in, hub_out = reached_by(t_hub), reached_by(ledger.column("t_left_hub"))
+    town = for_town(run)
+    town_in = reached_by(t_hub[town])
     via_station = ~np.isnan(t_station)
     station_in, station_out = reached_by(t_station), reached_by(t_at_point[via_station])
     at_point = reached_by(t_at_point)
@@ -83,7 +89,8 @@ def daily_series(run) -> pd.DataFrame:
         {
             "day": days,
             "measured": (days >= scenario.horizon.warmup_days) & (days < scenario.horizon.days),
-            "parcels_arrived": np.diff(hub_in, prepend=0),
+            "parcels_arrived": np.diff(hub_in - town_in, prepend=0),
+            "urban_parcels_arrived": np.diff(town_in, prepend=0),
             "parcels_delivered": np.diff(at_point, prepend=0),
             "backlog_hub_end": hub_in - hub_out,
             "backlog_stations_end": station_in - station_out,

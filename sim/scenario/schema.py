@@ -223,7 +223,7 @@ class Peak(Strict):
 
 
 class Demand(Strict):
-    """Inbound parcels for villagers."""
+    """Inbound parcels at the county hub: for villagers, and for the county town."""
 
     arrivals: Literal["waves", "poisson"] = Field(
         "waves",
@@ -236,6 +236,15 @@ class Demand(Strict):
         le=10,
         allow_inf_nan=False,
         description="mean inbound parcels per resident per day (rural China: ~0.03)",
+    )
+    urban_share: float = Field(
+        0.0,
+        ge=0,
+        le=0.95,
+        allow_inf_nan=False,
+        description="share of the hub's inbound parcels addressed to the county town: "
+        "inspected and sorted at the hub, then handed to urban delivery (not modelled); "
+        "parcels_per_capita_day gives the village parcels, the urban ones come on top",
     )
     waves: tuple[Wave, ...] = (Wave(time="05:30", share=0.6), Wave(time="12:00", share=0.4))
     wave_unload_min: Minutes = 45.0
