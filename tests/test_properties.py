@@ -75,6 +75,7 @@ COUNTS = (
     "bus_overflow_parcels",
     "bus_fallback_parcels",
     "urban_parcels",
+    "point_overflow_parcels",
 )
 
 

@@ -224,6 +224,13 @@ KPIS: tuple[Kpi, ...] = (
         "县城包裹从到达分拨中心到分拣完成的平均时长（运行结束前已分拣的）。",
     ),
     Kpi(
+        "point_overflow_parcels", "parcels", "lower", False,
+        "Parcels beyond a point's shelves", "超出服务点货架的包裹数",
+        "Cohort parcels that reached a village point whose shelves (points.storage_parcels) "
+        "were full; they are left there anyway.",
+        "到达时村级服务点货架（points.storage_parcels）已满的队列包裹数；仍留在服务点。",
+    ),
+    Kpi(
         "van_load_factor_mean", "share", "neutral", False,
         "Mean van load factor", "货车平均装载率",
         "Mean over van trips (fleets with counts_as_van) of peak load / capacity.",

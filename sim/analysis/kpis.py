@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
-from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, RODE_BUS
+from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, OVER_STORAGE, RODE_BUS
 from sim.network.geography import HUB
 from sim.scenario.schema import BUS
 
@@ -178,6 +178,7 @@ def compute_kpis(run: Run) -> dict:
         "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
         "urban_parcels": int(np.count_nonzero(urban)),
         "urban_sorted_mean_h": _mean(urban_sorted[~np.isnan(urban_sorted)]),
+        "point_overflow_parcels": cohort_with(OVER_STORAGE),
         "van_load_factor_mean": _mean((vans["max_load"] / vans["capacity"]).to_numpy()),
         "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
         "bus_load_factor_mean": _mean(

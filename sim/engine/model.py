@@ -17,6 +17,7 @@ from sim.engine.demand import (
 )
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
+from sim.engine.points import PointShelves
 from sim.engine.streams import Streams, draw_positive
 from sim.engine.trips import ParcelFlow, timetable
 from sim.network.geography import HUB, build_geography
@@ -154,7 +155,13 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)
     env = simpy.Environment()
-    flow = ParcelFlow(plan, ledger, scenario.stations.crossdock_min / 60.0, streams["bus_delay"])
+    flow = ParcelFlow(
+        plan,
+        ledger,
+        scenario.stations.crossdock_min / 60.0,
+        streams["bus_delay"],
+        PointShelves(scenario.points),
+    )
     hub = HubLine(scenario.hub)
     total_days = horizon.days + horizon.drain_days
     env.process(receive_inbound(env, scenario, plan, ledger, hub, flow, streams))

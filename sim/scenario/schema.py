@@ -517,6 +517,27 @@ class Points(Strict):
 
     home_delivery_share: Share = 0.3
     pickup_delay_h: Distribution = Distribution(kind="lognormal", mean=10.0, cv=1.0)
+    opening_hours: tuple[Shift, ...] = Field(
+        (),
+        description="daily windows in which villagers can collect parcels; a villager "
+        "who comes while the point is closed collects at the next opening; empty: "
+        "always open",
+    )
+    storage_parcels: int | None = Field(
+        None,
+        ge=0,
+        le=1_000_000,
+        description="parcels a point's shelves hold; parcels arriving at a full point "
+        "are still left there, flagged and counted (point_overflow_parcels); "
+        "empty: unlimited",
+    )
+
+    @model_validator(mode="after")
+    def _hours(self) -> Points:
+        for a, b in zip(self.opening_hours, self.opening_hours[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError("opening_hours must be in clock order and must not overlap")
+        return self
 
 
 class PeakTrip(Strict):

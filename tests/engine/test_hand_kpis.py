@@ -257,6 +257,8 @@ def test_every_kpi_by_hand(tmp_path):
         # No parcel for the county town (urban_share 0): none, and no sorting time.
         "urban_parcels": 0,
         "urban_sorted_mean_h": math.nan,
+        # Unlimited shelves: no parcel ever finds a point full.
+        "point_overflow_parcels": 0,
     }
     missing = [name for name in KPI_NAMES if name not in expected]
     assert not missing, f"KPIs without a hand-computed expectation: {missing}"
