@@ -1,9 +1,10 @@
 """Small per-run tables behind the report's figures, computed from the ledger.
 
 A results folder keeps these instead of the ledger itself (11 M rows a year):
-the lead-time distribution as percentiles, per-village means, daily series, and
-the network with its services (for the map). All follow the KPI conventions:
-the cohort is every parcel that reached the hub in the measured days
+the lead-time distribution as percentiles, per-village means, daily series, the
+KPIs of ordinary and peak days apart, and the network with its services (for the
+map). All follow the KPI conventions: the cohort is every village parcel that
+reached the hub in the measured days
 (:func:`sim.analysis.kpis.cohort`). Each function takes the engine's run
 (:class:`sim.engine.model.Run`).
 """
@@ -13,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.kpis import cohort, for_town, shift_hours
+from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
+from sim.engine.demand import peak_factor
 from sim.network.geography import LEVEL_NAMES
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
@@ -97,6 +99,53 @@ def daily_series(run) -> pd.DataFrame:
             "sorting_utilization": busy / shift_hours(scenario),
         }
     )
+
+
+DAY_KINDS = ("ordinary", "peak")
+"""The rows of :func:`day_kind_kpis`, always both and in this order."""
+
+
+def day_kind_kpis(run) -> pd.DataFrame:
+    """Delivery KPIs of the measured ordinary days and peak days apart.
+
+    A peak day is one covered by any of ``demand.peaks`` (whatever its factor); the
+    others are ordinary. A parcel belongs to the day it reached the hub. Per kind:
+    ``days``, ``parcels`` (cohort), ``delivered``, ``lead_time_mean_h``,
+    ``lead_time_p90_h``, ``on_time_24h_share`` (undelivered count as late),
+    ``door_time_mean_h`` and ``urban_parcels``, with the KPIs' conventions; a kind
+    with no days or parcels has NaN times. The two rows' parcels add up to the KPI
+    ``parcels_generated``.
+    """
+    ledger, scenario = run.ledger, run.scenario
+    horizon, demand = scenario.horizon, scenario.demand
+    t_hub = ledger.column("t_hub")
+    day = np.floor(t_hub / 24.0)
+    days = np.arange(horizon.warmup_days, horizon.days)
+    peak_days = days[[peak_factor(demand, int(d)) != 1.0 for d in days]]
+    on_peak = np.isin(day, peak_days)
+    lead = ledger.column("t_at_point") - t_hub
+    door = ledger.column("t_picked_up") - t_hub
+    measured, town = cohort(run), arrived_in_measured_days(run) & for_town(run)
+    rows = []
+    for kind, mine in (("ordinary", ~on_peak), ("peak", on_peak)):
+        parcels = measured & mine
+        delivered = parcels & ~np.isnan(lead)
+        collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
+        n, leads = int(parcels.sum()), lead[delivered]
+        rows.append(
+            {
+                "kind": kind,
+                "days": int(peak_days.size if kind == "peak" else days.size - peak_days.size),
+                "parcels": n,
+                "delivered": int(delivered.sum()),
+                "lead_time_mean_h": float(leads.mean()) if leads.size else np.nan,
+                "lead_time_p90_h": float(np.quantile(leads, 0.9)) if leads.size else np.nan,
+                "on_time_24h_share": float((leads <= 24.0).sum() / n) if n else np.nan,
+                "door_time_mean_h": float(door[collected].mean()) if collected.any() else np.nan,
+                "urban_parcels": int((town & mine).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
