@@ -44,7 +44,8 @@ def check_demand_fits(scenario: Scenario, geography: Geography) -> None:
 
     The expected number of parcels over the horizon is population x
     ``parcels_per_capita_day`` x each day's weekday and peak factor, summed over the
-    days; one ledger row is kept per parcel.
+    days, plus the county town's parcels (``urban_share``); one ledger row is kept
+    per parcel.
 
     Raises
     ------
@@ -63,7 +64,8 @@ def check_demand_fits(scenario: Scenario, geography: Geography) -> None:
             "demand",
             f"about {parcels:,.0f} parcels over {scenario.horizon.days} days "
             f"(population {population:,.0f} x parcels_per_capita_day "
-            f"{demand.parcels_per_capita_day:g} x weekday and peak factors) would need "
+            f"{demand.parcels_per_capita_day:g} x weekday and peak factors, plus the "
+            f"county town's urban_share {demand.urban_share:g}) would need "
             f"{_gib(needed)} for the parcel ledger alone; the limit is {_gib(limit)} "
             f"({_gib(MAX_LEDGER_BYTES)}, or a quarter of this machine's memory when that "
             "is less). Lower the demand or shorten horizon.days",

@@ -24,7 +24,7 @@ from tests.conftest import REPO, SCENARIOS, cli
 TINY = """\
 name: {name}
 horizon: {{days: 3, warmup_days: 1, drain_days: 1}}
-network: {{townships: 2, villages_per_township: [2, 3], area_km2: 400}}
+network: {{townships: 2, villages_per_township: [2, 3], area_km2: 900}}
 demand: {{parcels_per_capita_day: 0.01}}
 routing: {{iterations: 50}}
 delivery: {{model: direct}}

@@ -68,7 +68,14 @@ def test_compare_writes_tables_manifests_and_verdicts(tmp_path, capsys):
             *(
                 f"leiyang_{name}/details/{table}.csv"
                 for name in ("direct", "via_township")
-                for table in ("lead_time_percentiles", "villages", "daily", "places", "services")
+                for table in (
+                    "lead_time_percentiles",
+                    "villages",
+                    "daily",
+                    "day_kinds",
+                    "places",
+                    "services",
+                )
             ),
         ]
     )

@@ -74,6 +74,8 @@ COUNTS = (
     "parcels_in_system",
     "bus_overflow_parcels",
     "bus_fallback_parcels",
+    "urban_parcels",
+    "point_overflow_parcels",
 )
 
 
@@ -245,10 +247,13 @@ def check_conservation(run_) -> None:
     """Every parcel is delivered or counted where it physically is; cohort KPIs agree."""
     k, ledger = run_.kpis, run_.parcels
     delivered = ledger["t_at_point"].notna()
-    assert len(ledger) == int(delivered.sum()) + sum(run_.in_network.values()), run_.in_network
+    in_network = sum(run_.in_network.values())
+    assert len(ledger) == int(delivered.sum()) + run_.handed_to_town + in_network, run_.in_network
     horizon = run_.scenario.horizon
-    cohort = (ledger["t_hub"] >= horizon.warmup_days * 24.0) & (
-        ledger["t_hub"] < horizon.days * 24.0
+    cohort = (
+        (ledger["t_hub"] >= horizon.warmup_days * 24.0)
+        & (ledger["t_hub"] < horizon.days * 24.0)
+        & (ledger["destination"] != 0)  # the county town's parcels have KPIs of their own
     )
     picked = ledger["t_picked_up"] <= run_.end_h
     assert k["parcels_generated"] == int(cohort.sum())
@@ -257,6 +262,15 @@ def check_conservation(run_) -> None:
     assert not (picked & ~delivered).any(), "picked up without reaching the point"
     assert k["parcels_generated"] == k["parcels_delivered"] + k["parcels_in_system"]
     assert k["parcels_picked_up"] <= k["parcels_delivered"]
+
+
+def _town_parcels_sorted(run_) -> bool:
+    """Whether any measured parcel for the county town was sorted by the end."""
+    ledger, horizon = run_.parcels, run_.scenario.horizon
+    measured = (ledger["t_hub"] >= horizon.warmup_days * 24.0) & (
+        ledger["t_hub"] < horizon.days * 24.0
+    )
+    return bool((measured & (ledger["destination"] == 0) & ledger["t_sorted"].notna()).any())
 
 
 def check_ranges(run_) -> None:
@@ -281,6 +295,7 @@ def check_ranges(run_) -> None:
         "van_load_factor_mean": not is_van.any(),
         "bus_load_factor_mean": not (measured.loc[is_bus, "capacity"] > 0).any(),
         "bus_delay_added_min_mean": not is_bus.any(),
+        "urban_sorted_mean_h": not _town_parcels_sorted(run_),
     }
     for name, value in k.items():
         if undefined.get(name, False):
@@ -330,7 +345,8 @@ def check_work_is_counted(run_) -> None:
     stop = horizon.days * 24.0
     by_van = (ledger["flags"].to_numpy() & (RODE_BUS | FELL_BACK)) == 0
     early = (ledger["t_hub"] >= horizon.warmup_days * 24.0) & (ledger["t_sorted"] < stop - 24.0)
-    boarded = ledger["t_left_hub"].notna()
+    # The county town's parcels leave the hub (once sorted) without boarding.
+    boarded = ledger["t_left_hub"].notna() & (ledger["destination"] != 0)
     if (by_van & early & boarded).any():
         assert run_.kpis["vehicle_km"] > 0, "parcels were driven, but vehicle_km is 0"
         assert run_.kpis["vehicle_hours"] > 0, "parcels were driven, but vehicle_hours is 0"

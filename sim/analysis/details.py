@@ -1,9 +1,10 @@
 """Small per-run tables behind the report's figures, computed from the ledger.
 
 A results folder keeps these instead of the ledger itself (11 M rows a year):
-the lead-time distribution as percentiles, per-village means, daily series, and
-the network with its services (for the map). All follow the KPI conventions:
-the cohort is every parcel that reached the hub in the measured days
+the lead-time distribution as percentiles, per-village means, daily series, the
+KPIs of ordinary and peak days apart, and the network with its services (for the
+map). All follow the KPI conventions: the cohort is every village parcel that
+reached the hub in the measured days
 (:func:`sim.analysis.kpis.cohort`). Each function takes the engine's run
 (:class:`sim.engine.model.Run`).
 """
@@ -13,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.kpis import cohort, shift_hours
+from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
+from sim.engine.demand import peak_factor
 from sim.network.geography import LEVEL_NAMES
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
@@ -60,8 +62,11 @@ def village_lead_times(run) -> pd.DataFrame:
 def daily_series(run) -> pd.DataFrame:
     """Per simulated day: arrivals, deliveries, end-of-day backlogs, sorting utilisation.
 
-    Backlog at the hub: parcels that have arrived but not left it. Backlog at the
-    stations: parcels that reached a station but not yet their village point.
+    ``parcels_arrived`` counts the villages' parcels reaching the hub,
+    ``urban_parcels_arrived`` the county town's. Backlog at the hub: parcels of
+    either kind that have arrived but not left it (the town's leave once sorted).
+    Backlog at the stations: parcels that reached a station but not yet their
+    village point.
     """
     ledger, scenario = run.ledger, run.scenario
     days = np.arange(int(round(run.end_h / 24.0)))
@@ -73,7 +78,10 @@ def daily_series(run) -> pd.DataFrame:
         return np.searchsorted(times, ends, side="right")
 
     t_station, t_at_point = ledger.column("t_station"), ledger.column("t_at_point")
-    hub_in, hub_out = reached_by(ledger.column("t_hub")), reached_by(ledger.column("t_left_hub"))
+    t_hub = ledger.column("t_hub")
+    hub_in, hub_out = reached_by(t_hub), reached_by(ledger.column("t_left_hub"))
+    town = for_town(run)
+    town_in = reached_by(t_hub[town])
     via_station = ~np.isnan(t_station)
     station_in, station_out = reached_by(t_station), reached_by(t_at_point[via_station])
     at_point = reached_by(t_at_point)
@@ -83,13 +91,61 @@ def daily_series(run) -> pd.DataFrame:
         {
             "day": days,
             "measured": (days >= scenario.horizon.warmup_days) & (days < scenario.horizon.days),
-            "parcels_arrived": np.diff(hub_in, prepend=0),
+            "parcels_arrived": np.diff(hub_in - town_in, prepend=0),
+            "urban_parcels_arrived": np.diff(town_in, prepend=0),
             "parcels_delivered": np.diff(at_point, prepend=0),
             "backlog_hub_end": hub_in - hub_out,
             "backlog_stations_end": station_in - station_out,
             "sorting_utilization": busy / shift_hours(scenario),
         }
     )
+
+
+DAY_KINDS = ("ordinary", "peak")
+"""The rows of :func:`day_kind_kpis`, always both and in this order."""
+
+
+def day_kind_kpis(run) -> pd.DataFrame:
+    """Delivery KPIs of the measured ordinary days and peak days apart.
+
+    A peak day is one covered by any of ``demand.peaks`` (whatever its factor); the
+    others are ordinary. A parcel belongs to the day it reached the hub. Per kind:
+    ``days``, ``parcels`` (cohort), ``delivered``, ``lead_time_mean_h``,
+    ``lead_time_p90_h``, ``on_time_24h_share`` (undelivered count as late),
+    ``door_time_mean_h`` and ``urban_parcels``, with the KPIs' conventions; a kind
+    with no days or parcels has NaN times. The two rows' parcels add up to the KPI
+    ``parcels_generated``.
+    """
+    ledger, scenario = run.ledger, run.scenario
+    horizon, demand = scenario.horizon, scenario.demand
+    t_hub = ledger.column("t_hub")
+    day = np.floor(t_hub / 24.0)
+    days = np.arange(horizon.warmup_days, horizon.days)
+    peak_days = days[[peak_factor(demand, int(d)) != 1.0 for d in days]]
+    on_peak = np.isin(day, peak_days)
+    lead = ledger.column("t_at_point") - t_hub
+    door = ledger.column("t_picked_up") - t_hub
+    measured, town = cohort(run), arrived_in_measured_days(run) & for_town(run)
+    rows = []
+    for kind, mine in (("ordinary", ~on_peak), ("peak", on_peak)):
+        parcels = measured & mine
+        delivered = parcels & ~np.isnan(lead)
+        collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
+        n, leads = int(parcels.sum()), lead[delivered]
+        rows.append(
+            {
+                "kind": kind,
+                "days": int(peak_days.size if kind == "peak" else days.size - peak_days.size),
+                "parcels": n,
+                "delivered": int(delivered.sum()),
+                "lead_time_mean_h": float(leads.mean()) if leads.size else np.nan,
+                "lead_time_p90_h": float(np.quantile(leads, 0.9)) if leads.size else np.nan,
+                "on_time_24h_share": float((leads <= 24.0).sum() / n) if n else np.nan,
+                "door_time_mean_h": float(door[collected].mean()) if collected.any() else np.nan,
+                "urban_parcels": int((town & mine).sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -96,8 +96,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "parcels_generated", "parcels", "neutral", False,
         "Parcels in the measured days", "统计期内包裹数",
-        "Parcels in the cohort: those that reached the hub during the measured days.",
-        "统计队列中的包裹数：统计期内到达分拨中心的包裹。",
+        "Parcels in the cohort: those for the villages that reached the hub during the "
+        "measured days.",
+        "统计队列中的包裹数：统计期内到达分拨中心、寄往各村的包裹。",
     ),
     Kpi(
         "parcels_delivered", "parcels", "higher", False,
@@ -206,6 +207,28 @@ KPIS: tuple[Kpi, ...] = (
         "exceeds 1.",
         "统计期内分拣线繁忙小时数 / 班次小时数；工作计入完成当天（次日消化的积压计入次日），"
         "因此该比例不超过 1。",
+    ),
+    Kpi(
+        "urban_parcels", "parcels", "neutral", False,
+        "Parcels for the county town", "县城包裹数",
+        "Parcels for urban addresses (demand.urban_share) that reached the hub in the "
+        "measured days: sorted there, then handed to urban delivery; not in the village KPIs.",
+        "统计期内到达分拨中心、寄往县城地址的包裹（demand.urban_share）：在分拨中心分拣后"
+        "交城区派送，不计入村级指标。",
+    ),
+    Kpi(
+        "urban_sorted_mean_h", "h", "lower", False,
+        "County-town parcels sorted within (mean)", "县城包裹平均分拣完成时长",
+        "Mean time from hub arrival to the end of sorting of the county town's parcels "
+        "(those sorted by the end of the run).",
+        "县城包裹从到达分拨中心到分拣完成的平均时长（运行结束前已分拣的）。",
+    ),
+    Kpi(
+        "point_overflow_parcels", "parcels", "lower", False,
+        "Parcels beyond a point's shelves", "超出服务点货架的包裹数",
+        "Cohort parcels that reached a village point whose shelves (points.storage_parcels) "
+        "were full; they are left there anyway.",
+        "到达时村级服务点货架（points.storage_parcels）已满的队列包裹数；仍留在服务点。",
     ),
     Kpi(
         "van_load_factor_mean", "share", "neutral", False,

@@ -1,7 +1,8 @@
 """Key performance indicators of one replication, computed from the ledger and trip log.
 
-The measured cohort is every parcel that reached the hub during the measured days
-(after the warm-up, before the end of the horizon). The run goes on for
+The measured cohort is every parcel for the villages that reached the hub during the
+measured days (after the warm-up, before the end of the horizon); the county town's
+parcels of those days have KPIs of their own (``urban_*``). The run goes on for
 ``horizon.drain_days`` without new parcels so that cohort can finish; whatever of
 it is still in the network at the very end is counted in ``parcels_in_system``.
 Lead-time statistics are over the cohort's delivered parcels; the on-time shares
@@ -18,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
-from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, RODE_BUS
+from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, OVER_STORAGE, RODE_BUS
+from sim.network.geography import HUB
 from sim.scenario.schema import BUS
 
 if TYPE_CHECKING:  # the engine (and simpy) is not needed to name the KPIs
@@ -33,12 +35,11 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
-def cohort(run: Run) -> np.ndarray:
-    """Which parcels are measured: those that reached the hub in the measured days.
+def arrived_in_measured_days(run: Run) -> np.ndarray:
+    """Which parcels reached the hub in the measured days, villages' and town's alike.
 
     The measured days are after the warm-up and before the end of the horizon
     (``horizon.warmup_days`` to ``horizon.days``); the drain days are not among them.
-    Every KPI and detail table counts this cohort.
 
     Returns
     -------
@@ -48,6 +49,28 @@ def cohort(run: Run) -> np.ndarray:
     horizon = run.scenario.horizon
     t_hub = run.ledger.column("t_hub")
     return (t_hub >= horizon.warmup_days * 24.0) & (t_hub < horizon.days * 24.0)
+
+
+def for_town(run: Run) -> np.ndarray:
+    """Which parcels are for the county town (their destination is the hub itself)."""
+    return run.ledger.column("destination") == HUB
+
+
+def cohort(run: Run) -> np.ndarray:
+    """Which parcels are measured: the villages' parcels that reached the hub in the measured days.
+
+    The days are those of :func:`arrived_in_measured_days`.
+
+    Every KPI and detail table counts this cohort, except the urban KPIs
+    (``urban_parcels``, ``urban_sorted_mean_h``), which count the county town's
+    parcels of the same days.
+
+    Returns
+    -------
+    numpy.ndarray
+        A boolean mask over the run's ledger rows.
+    """
+    return arrived_in_measured_days(run) & ~for_town(run)
 
 
 def shift_hours(scenario: Scenario) -> float:
@@ -126,6 +149,8 @@ def compute_kpis(run: Run) -> dict:
     measured_days = horizon.days - horizon.warmup_days
     busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
     cost_total = fleet_cost + bus_fee
+    urban = arrived_in_measured_days(run) & for_town(run)
+    urban_sorted = (ledger.column("t_sorted") - t_hub)[urban]
 
     return {
         "parcels_generated": generated,
@@ -151,6 +176,9 @@ def compute_kpis(run: Run) -> dict:
             + (km[is_bus] * bus_share * rate("co2_per_km_kg")[is_bus]).sum()
         ),
         "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
+        "urban_parcels": int(np.count_nonzero(urban)),
+        "urban_sorted_mean_h": _mean(urban_sorted[~np.isnan(urban_sorted)]),
+        "point_overflow_parcels": cohort_with(OVER_STORAGE),
         "van_load_factor_mean": _mean((vans["max_load"] / vans["capacity"]).to_numpy()),
         "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
         "bus_load_factor_mean": _mean(

@@ -1,4 +1,4 @@
-"""Inbound demand: parcels for villagers arriving at the county hub.
+"""Inbound demand: parcels for villagers (and the county town) arriving at the county hub.
 
 Parcels per village-day are Poisson with mean
 
@@ -13,7 +13,12 @@ peaks). Three quantities derive from this, each with its own function:
 - :func:`mean_daily_parcels` — the mean over an ordinary week (weekday factors
   averaged, no peaks): what route planning sizes vehicles for;
 - :func:`expected_parcels` — the expected total over the first days of a run
-  (peaks included): what the ledger is sized for.
+  (peaks included, urban parcels too): what the ledger is sized for.
+
+Parcels for the county town (``urban_share`` of the hub's parcels) have the hub's own
+place (index 0) as destination: Poisson with mean :func:`urban_daily_parcels` × the
+day's factor, drawn from a stream of their own (``demand_urban``) so that the
+villages' parcels are the same whatever the urban share.
 """
 
 from __future__ import annotations
@@ -58,6 +63,17 @@ def base_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
     return np.asarray(population, dtype=float) * demand.parcels_per_capita_day
 
 
+def urban_daily_parcels(demand: Demand, population: np.ndarray) -> float:
+    """Mean parcels for the county town on a day whose weekday and peak factors are 1.
+
+    ``urban_share`` *s* is the urban parcels' share of all the hub's parcels, so they
+    are the village parcels times *s* / (1 − *s*). They follow the same weekday and
+    peak factors as the villages' parcels.
+    """
+    share = demand.urban_share
+    return float(base_daily_parcels(demand, population).sum()) * share / (1.0 - share)
+
+
 def mean_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
     """Mean parcels per place per day over an ordinary week (no peaks).
 
@@ -70,10 +86,11 @@ def mean_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
 def expected_parcels(demand: Demand, population: np.ndarray, days: int) -> float:
     """Expected number of parcels reaching the hub on days ``0 … days - 1`` in total.
 
-    The sum over those days of the whole county's base daily parcels times each
-    day's factor (weekday and peaks).
+    The sum over those days of the whole county's base daily parcels (villages and
+    county town, :func:`urban_daily_parcels`) times each day's factor (weekday and peaks).
     """
     base = float(base_daily_parcels(demand, population).sum())
+    base += urban_daily_parcels(demand, population)
     return base * sum(day_factor(demand, day) for day in range(days))
 
 
@@ -114,7 +131,9 @@ def _draw(
     return destination, times, perishable
 
 
-def inbound_day(demand: Demand, base_daily: np.ndarray, day: int, streams: Streams) -> Arrivals:
+def inbound_day(
+    demand: Demand, base_daily: np.ndarray, day: int, streams: Streams, urban_daily: float = 0.0
+) -> Arrivals:
     """Draw one day's inbound parcels.
 
     The ordinary day's parcels (mean ``base_daily`` × weekday factor) come from the
@@ -123,7 +142,9 @@ def inbound_day(demand: Demand, base_daily: np.ndarray, day: int, streams: Strea
     each ordinary parcel with that probability (Poisson thinning). Either way the
     day's mean is ``base_daily × day_factor(demand, day)``, and the same seed gives
     the same ordinary parcels with or without a peak (common random numbers: a peak
-    only adds parcels).
+    only adds parcels). The county town's parcels (destination the hub, index 0; mean
+    ``urban_daily`` × the day's factor) come from the day's ``demand_urban`` stream
+    and are never ``added_by_peak``.
 
     Parameters
     ----------
@@ -132,6 +153,7 @@ def inbound_day(demand: Demand, base_daily: np.ndarray, day: int, streams: Strea
         factors are 1; 0 for places that are not points)
     day : day number (hub arrival day)
     streams : the replication's random streams
+    urban_daily : :func:`urban_daily_parcels`
     """
     ordinary_mean = base_daily * demand.weekday_factors[day % 7]
     destination, times, perishable = _draw(demand, ordinary_mean, day, streams.day("demand", day))
@@ -149,6 +171,14 @@ def inbound_day(demand: Demand, base_daily: np.ndarray, day: int, streams: Strea
         destination, times, perishable, added = (
             column[keep] for column in (destination, times, perishable, added)
         )
+    if urban_daily > 0.0:
+        town_mean = np.array([urban_daily * day_factor(demand, day)])
+        town = _draw(demand, town_mean, day, streams.day("demand_urban", day))
+        destination, times, perishable = (
+            np.concatenate([mine, extra])
+            for mine, extra in zip((destination, times, perishable), town, strict=True)
+        )
+        added = np.concatenate([added, np.zeros(town[0].size, dtype=bool)])
     # Stable: the ordinary parcels keep their order among themselves.
     order = np.argsort(times, kind="stable")
     return Arrivals(destination[order], times[order], perishable[order], added[order])

@@ -4,7 +4,9 @@ Both are single FIFO servers whose departure times are computed exactly, one
 vectorised call per daily batch (see ``sim.engine.queueing``); no parcel is a
 process. Inspection runs around the clock; a share of parcels is pulled aside for
 an open-box check, which delays them and so changes their order into the sorter.
-The sorting line works only inside its shifts.
+The sorting line works only inside its shifts. Parcels for the county town (those
+whose destination is the hub itself) load both like any other and are handed to urban
+delivery once sorted; the village network never sees them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sim.engine.queueing import (
     fifo_departures_in_shifts,
 )
 from sim.engine.streams import draw_positive
+from sim.network.geography import HUB
 from sim.scenario.schema import Hub
 
 
@@ -37,6 +40,7 @@ class HubLine:
         # Sorting time is booked to the shift hours it is worked in, not to the day
         # the parcels arrived: an overloaded day's backlog is worked off the next days.
         self.sorting_busy = BusyByDay(self.clock.hours_per_day)
+        self.handed_to_town = 0
 
     @property
     def holding(self) -> int:
@@ -96,3 +100,17 @@ class HubLine:
         sorted_rows = waiting_rows[serve]
         ledger.t_sorted[sorted_rows] = done
         return sorted_rows, done
+
+    def hand_over_urban(
+        self, ledger: Ledger, rows: np.ndarray, done: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Hand the sorted parcels for the county town to urban delivery.
+
+        They leave the hub when sorted (``t_left_hub`` = ``t_sorted``) and are
+        counted in ``handed_to_town``. Returns the rows and sorting completion times
+        of the other parcels, those for the villages, in their order.
+        """
+        urban = ledger.destination[rows] == HUB
+        ledger.t_left_hub[rows[urban]] = done[urban]
+        self.handed_to_town += int(np.count_nonzero(urban))
+        return rows[~urban], done[~urban]

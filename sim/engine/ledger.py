@@ -19,6 +19,7 @@ OPEN_BOX = 4
 RODE_BUS = 8  # rode a passenger bus on some leg
 LEFT_BEHIND = 16  # left waiting at least once by a full bus
 FELL_BACK = 32  # waited too long for its first-choice carrier and took the fallback
+OVER_STORAGE = 64  # reached a village point whose shelves were full (left there anyway)
 
 STAGES = (
     "t_created",

@@ -9,12 +9,18 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from sim.engine.demand import base_daily_parcels, expected_parcels, inbound_day
+from sim.engine.demand import (
+    base_daily_parcels,
+    expected_parcels,
+    inbound_day,
+    urban_daily_parcels,
+)
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
+from sim.engine.points import PointShelves
 from sim.engine.streams import Streams, draw_positive
 from sim.engine.trips import ParcelFlow, timetable
-from sim.network.geography import build_geography
+from sim.network.geography import HUB, build_geography
 from sim.network.services import Plan, build_plan
 from sim.scenario.schema import BUS, Scenario
 
@@ -28,7 +34,10 @@ class Run:
     a :class:`sim.runner.MeasuredRun`, this run with its ``kpis``.
     ``sorting_busy_h[d]`` is the hours the sorting line worked inside the shifts of
     day *d*, one value per simulated day (``end_h / 24`` of them); work is booked to
-    the day it is done, so no day has more than its shift hours.
+    the day it is done, so no day has more than its shift hours. ``in_network``
+    counts the parcels still in the network at the end where they physically are;
+    ``handed_to_town`` the parcels for the county town handed to urban delivery at
+    the hub, so every parcel is delivered, handed over or in the network.
     """
 
     scenario: Scenario
@@ -41,6 +50,7 @@ class Run:
     sorting_busy_h: np.ndarray
     end_h: float
     in_network: dict[str, int]
+    handed_to_town: int
 
     @property
     def parcels(self) -> pd.DataFrame:
@@ -96,15 +106,27 @@ def pickup_day(points, added_by_peak: np.ndarray, day: int, streams: Streams):
 
 
 def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
-    """Each day at midnight: that day's inbound parcels reach the hub and are sorted."""
+    """Each day at midnight: that day's inbound parcels reach the hub and are sorted.
+
+    Parcels for the county town leave the village network once sorted
+    (:meth:`HubLine.hand_over_urban`).
+    """
     days = scenario.horizon.days
-    base = base_daily_parcels(scenario.demand, plan.geography.population)
+    population = plan.geography.population
+    base = base_daily_parcels(scenario.demand, population)
+    urban = urban_daily_parcels(scenario.demand, population)
     points = scenario.points
     for day in range(days):
         if day * 24.0 > env.now:
             yield env.timeout(day * 24.0 - env.now)
-        parcels = inbound_day(scenario.demand, base, day, streams)
-        home, delay = pickup_day(points, parcels.added_by_peak, day, streams)
+        parcels = inbound_day(scenario.demand, base, day, streams, urban)
+        # Only the villages' parcels are picked up at a village point.
+        village = parcels.destination != HUB
+        home = np.zeros(village.size, dtype=bool)
+        delay = np.zeros(village.size)
+        home[village], delay[village] = pickup_day(
+            points, parcels.added_by_peak[village], day, streams
+        )
         flags = parcels.perishable * np.uint8(PERISHABLE) | home * np.uint8(HOME_DELIVERY)
         rows = ledger.append(
             destination=parcels.destination,
@@ -119,6 +141,7 @@ def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
         sorted_rows, done = hub.process(
             ledger, rows, boundary, streams.day("inspection", day), streams.day("sorting", day)
         )
+        sorted_rows, done = hub.hand_over_urban(ledger, sorted_rows, done)
         flow.enqueue(sorted_rows, np.zeros(sorted_rows.size, dtype=np.int8), done)
 
 
@@ -139,7 +162,13 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)
     env = simpy.Environment()
-    flow = ParcelFlow(plan, ledger, scenario.stations.crossdock_min / 60.0, streams["bus_delay"])
+    flow = ParcelFlow(
+        plan,
+        ledger,
+        scenario.stations.crossdock_min / 60.0,
+        streams["bus_delay"],
+        PointShelves(scenario.points),
+    )
     hub = HubLine(scenario.hub)
     total_days = horizon.days + horizon.drain_days
     env.process(receive_inbound(env, scenario, plan, ledger, hub, flow, streams))
@@ -147,6 +176,7 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     env.run(until=total_days * 24.0)
 
     busy = hub.sorting_busy.per_day(total_days)
+    handed_to_town = hub.handed_to_town
     # Counted where the parcels physically are, independently of the ledger stamps.
     in_network = {
         "hub_unsorted": hub.holding,
@@ -166,6 +196,7 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
         busy,
         total_days * 24.0,
         in_network,
+        handed_to_town,
     )
 
 

@@ -24,6 +24,7 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
 STREAMS = (
     "demand",
     "demand_peak",
+    "demand_urban",
     "pickup",
     "pickup_peak",
     "inspection",
@@ -33,7 +34,9 @@ STREAMS = (
 """Every source of randomness, by name: a mistyped name is an error, never a new stream.
 
 ``demand_peak`` and ``pickup_peak`` draw the parcels a peak adds (or the thinning of a
-trough), so the ordinary parcels of a day are the same with or without a peak."""
+trough), so the ordinary parcels of a day are the same with or without a peak;
+``demand_urban`` draws the county town's parcels, so the villages' are the same
+whatever ``urban_share``."""
 
 
 class Streams:

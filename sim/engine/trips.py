@@ -17,9 +17,11 @@ import numpy as np
 import simpy
 
 from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, PERISHABLE, RODE_BUS, Ledger
+from sim.engine.points import PointShelves
 from sim.engine.streams import draw_positive
 from sim.network.geography import HUB, POINT, STATION
 from sim.network.services import Plan, Service
+from sim.scenario.schema import Points
 
 _NO_ROWS = np.empty(0, dtype=np.int64)
 _NO_LEGS = np.empty(0, dtype=np.int8)
@@ -151,9 +153,16 @@ class ParcelFlow:
     """Where parcels wait and how they move on: queues, paths and the ledger."""
 
     def __init__(
-        self, plan: Plan, ledger: Ledger, crossdock_h: float, delay_rng: np.random.Generator
+        self,
+        plan: Plan,
+        ledger: Ledger,
+        crossdock_h: float,
+        delay_rng: np.random.Generator,
+        shelves: PointShelves | None = None,
     ) -> None:
         self.plan = plan
+        # Village points: always open with unlimited shelves unless the scenario says.
+        self.shelves = shelves if shelves is not None else PointShelves(Points())
         self.ledger = ledger
         self.crossdock_h = crossdock_h
         self.delay_rng = delay_rng
@@ -275,8 +284,7 @@ class ParcelFlow:
         ledger = self.ledger
         if self.level[place] == POINT:
             # Paths end at their village point and never change vehicles there.
-            ledger.t_at_point[rows] = when
-            ledger.t_picked_up[rows] = when + ledger.pickup_delay_h[rows]
+            self.shelves.receive(ledger, rows, place, when)
             return
         if self.level[place] == STATION:
             ledger.t_station[rows] = when

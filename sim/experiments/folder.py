@@ -545,8 +545,9 @@ class ExperimentFolder:
     def write_details(self, arm: Arm, replications: int) -> list[str]:
         """Gather the detail tables of replications 0..n-1 into ``DIR/<arm>/details/``.
 
-        Writes ``lead_time_percentiles.csv``, ``villages.csv`` and ``daily.csv``
-        (every replication, with a ``replication`` column first) and the network:
+        Writes ``lead_time_percentiles.csv``, ``villages.csv``, ``daily.csv`` and
+        ``day_kinds.csv`` (ordinary and peak days apart; every replication, with a
+        ``replication`` column first) and the network:
         ``places.csv`` and ``services.csv``. Nothing is written if a replication's
         record has no detail tables (one kept by an older ruralsim).
 

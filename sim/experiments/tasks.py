@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.analysis.details import (
     daily_series,
+    day_kind_kpis,
     lead_time_percentiles,
     network_tables,
     village_lead_times,
@@ -44,7 +45,7 @@ def kpi_row(kpis: dict, seed: int, replication: int) -> dict:
     }
 
 
-DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily")
+DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds")
 """Per-replication detail tables kept by compare and sweep (see :mod:`sim.analysis.details`)."""
 
 
@@ -71,11 +72,12 @@ def _columns(frame: pd.DataFrame) -> dict[str, list]:
 
 
 def detail_tables(run) -> dict[str, dict[str, list]]:
-    """The detail tables of one run: lead-time percentiles, villages, daily series."""
+    """The detail tables of one run: lead-time percentiles, villages, days, day kinds."""
     return {
         "lead_time_percentiles": _columns(lead_time_percentiles(run)),
         "villages": _columns(village_lead_times(run)),
         "daily": _columns(daily_series(run)),
+        "day_kinds": _columns(day_kind_kpis(run)),
     }
 
 
@@ -84,9 +86,9 @@ def gather_details(
 ) -> dict[str, pd.DataFrame]:
     """The detail files of one scenario: each replication's tables, and its network.
 
-    ``lead_time_percentiles``, ``villages`` and ``daily`` hold every replication,
-    in replication order, with a ``replication`` column first; ``places`` and
-    ``services`` describe the planned network once.
+    ``lead_time_percentiles``, ``villages``, ``daily`` and ``day_kinds`` hold every
+    replication, in replication order, with a ``replication`` column first;
+    ``places`` and ``services`` describe the planned network once.
     """
     files = {}
     for name in DETAIL_TABLES:

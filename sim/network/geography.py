@@ -1,8 +1,9 @@
 """County geography: where the hub, stations and village points are.
 
 A network is built either by a seeded synthetic generator (townships spread over a
-square county around the hub, villages clustered around their township) or from a
-CSV file. Road distance is the straight line times the scenario's circuity.
+square county around the hub, villages clustered around their township, every place
+inside the county) or from a CSV file. Road distance is the straight line times the
+scenario's circuity.
 """
 
 from __future__ import annotations
@@ -76,11 +77,17 @@ def synthetic_geography(cfg: NetworkConfig) -> Geography:
     """Generate a county: hub in the centre, townships spread out, villages clustered.
 
     Townships are chosen by farthest-point sampling from random candidates, which
-    spreads them evenly like real township seats rather than clumping them.
+    spreads them evenly like real township seats rather than clumping them. The
+    candidates keep :func:`township_margin_km` from the county border, as township
+    seats sit in the settled valleys rather than on the border ridges. Each township's
+    villages scatter around it (normal, ``cluster_spread_km`` per axis); a village that
+    falls outside the county is drawn again, so the cluster is a normal truncated to
+    the county and no village is piled up on the border (as clipping would do).
     """
     rng = np.random.default_rng(cfg.seed)
     half = math.sqrt(cfg.area_km2) / 2.0
-    candidates = rng.uniform(-half, half, size=(cfg.townships * 30, 2))
+    inner = half - township_margin_km(cfg)
+    candidates = rng.uniform(-inner, inner, size=(cfg.townships * 30, 2))
     chosen = [int(np.argmin(np.hypot(*candidates.T)))]  # nearest to the hub first
     nearest = np.hypot(*(candidates - candidates[chosen[0]]).T)
     nearest = np.minimum(nearest, np.hypot(*candidates.T) + 1e-9)  # keep away from the hub
@@ -100,8 +107,7 @@ def synthetic_geography(cfg: NetworkConfig) -> Geography:
         xs.append(float(tx))
         ys.append(float(ty))
     for t in range(cfg.townships):
-        offsets = rng.normal(0.0, cfg.cluster_spread_km, size=(counts[t], 2))
-        spots = np.clip(towns[t] + offsets, -half, half)
+        spots = _villages_around(towns[t], int(counts[t]), cfg.cluster_spread_km, half, rng)
         for v, (vx, vy) in enumerate(spots):
             ids.append(f"T{t + 1:02d}V{v + 1:02d}")
             level.append(POINT)
@@ -123,6 +129,31 @@ def synthetic_geography(cfg: NetworkConfig) -> Geography:
         population=population,
         circuity=cfg.circuity,
     )
+
+
+def township_margin_km(cfg: NetworkConfig) -> float:
+    """How far township seats keep from the county border in the synthetic county.
+
+    Two cluster spreads (so that few of a township's villages would fall outside
+    the county), but at most half of the way from the centre to the border.
+    """
+    return min(2.0 * cfg.cluster_spread_km, math.sqrt(cfg.area_km2) / 4.0)
+
+
+def _villages_around(
+    town: np.ndarray, count: int, spread_km: float, half: float, rng: np.random.Generator
+) -> np.ndarray:
+    """*count* positions around *town*, normal per axis, redrawn until inside the county.
+
+    The township lies inside the square, so each draw lands inside with probability
+    at least 1/4 (a township in a corner) and the loop ends after a few rounds.
+    """
+    spots = town + rng.normal(0.0, spread_km, size=(count, 2))
+    outside = np.flatnonzero((np.abs(spots) > half).any(axis=1))
+    while outside.size:
+        spots[outside] = town + rng.normal(0.0, spread_km, size=(outside.size, 2))
+        outside = outside[(np.abs(spots[outside]) > half).any(axis=1)]
+    return spots
 
 
 MAX_CSV_BYTES = 16 * 1024 * 1024

@@ -223,7 +223,7 @@ class Peak(Strict):
 
 
 class Demand(Strict):
-    """Inbound parcels for villagers."""
+    """Inbound parcels at the county hub: for villagers, and for the county town."""
 
     arrivals: Literal["waves", "poisson"] = Field(
         "waves",
@@ -236,6 +236,15 @@ class Demand(Strict):
         le=10,
         allow_inf_nan=False,
         description="mean inbound parcels per resident per day (rural China: ~0.03)",
+    )
+    urban_share: float = Field(
+        0.0,
+        ge=0,
+        le=0.95,
+        allow_inf_nan=False,
+        description="share of the hub's inbound parcels addressed to the county town: "
+        "inspected and sorted at the hub, then handed to urban delivery (not modelled); "
+        "parcels_per_capita_day gives the village parcels, the urban ones come on top",
     )
     waves: tuple[Wave, ...] = (Wave(time="05:30", share=0.6), Wave(time="12:00", share=0.4))
     wave_unload_min: Minutes = 45.0
@@ -508,6 +517,27 @@ class Points(Strict):
 
     home_delivery_share: Share = 0.3
     pickup_delay_h: Distribution = Distribution(kind="lognormal", mean=10.0, cv=1.0)
+    opening_hours: tuple[Shift, ...] = Field(
+        (),
+        description="daily windows in which villagers can collect parcels; a villager "
+        "who comes while the point is closed collects at the next opening; empty: "
+        "always open",
+    )
+    storage_parcels: int | None = Field(
+        None,
+        ge=0,
+        le=1_000_000,
+        description="parcels a point's shelves hold; parcels arriving at a full point "
+        "are still left there, flagged and counted (point_overflow_parcels); "
+        "empty: unlimited",
+    )
+
+    @model_validator(mode="after")
+    def _hours(self) -> Points:
+        for a, b in zip(self.opening_hours, self.opening_hours[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError("opening_hours must be in clock order and must not overlap")
+        return self
 
 
 class PeakTrip(Strict):

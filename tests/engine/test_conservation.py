@@ -47,6 +47,7 @@ def scenarios(draw):
             "parcels_per_capita_day": draw(st.floats(0.0, 0.03)),
             "arrivals": draw(st.sampled_from(["waves", "poisson"])),
             "perishable_share": draw(st.floats(0, 0.5)),
+            "urban_share": draw(st.sampled_from([0.0, 0.3])),
         },
         hub={
             "sorting": {
@@ -92,7 +93,11 @@ def test_every_parcel_is_delivered_or_still_in_the_network(scenario, seed):
     ledger = run.parcels
     delivered = ledger["t_at_point"].notna()
     # Counted where the parcels physically are (queues, vehicles), not from the ledger.
-    assert len(ledger) == int(delivered.sum()) + sum(run.in_network.values())
+    # The county town's parcels leave the network at the hub, once sorted.
+    town = ledger["destination"] == 0
+    assert run.handed_to_town == int((town & ledger["t_sorted"].notna()).sum())
+    total = int(delivered.sum()) + run.handed_to_town + sum(run.in_network.values())
+    assert len(ledger) == total
     picked = ledger["t_picked_up"] <= run.end_h
     assert (picked <= delivered).all()
     k = run.kpis

@@ -28,6 +28,39 @@ def test_synthetic_county_is_seeded_and_well_formed():
     assert (a.population[a.level == POINT] > 0).all()
 
 
+def _border_distance_km(geo, half: float) -> np.ndarray:
+    """Each village's distance to the nearest side of the square county."""
+    points = geo.points
+    return half - np.maximum(np.abs(geo.x_km[points]), np.abs(geo.y_km[points]))
+
+
+@pytest.mark.parametrize("seed", [2023, 7, 11])
+def test_villages_are_not_piled_on_the_county_border(seed):
+    # Clipping to the square put dozens of villages exactly on the border. Were the n
+    # villages uniform over the square of side L, each would lie within d of the
+    # border with probability f = 1 - ((L - 2d) / L)^2: expected n f of them. Clusters
+    # around inland township seats must not put more there than that.
+    cfg = Network(seed=seed)  # the bundled county's size: 2,650 km2, 24 townships
+    geo = synthetic_geography(cfg)
+    side = math.sqrt(cfg.area_km2)
+    near = 1.0
+    expected_uniform = geo.points.size * (1.0 - ((side - 2 * near) / side) ** 2)
+    assert expected_uniform > 25  # ~28 for ~370 villages: a meaningful bound
+    distance = _border_distance_km(geo, side / 2)
+    assert (distance >= 0).all()  # every village inside the county
+    assert np.count_nonzero(distance < near) <= expected_uniform
+    assert np.count_nonzero(distance == 0) == 0  # nothing clipped onto the border
+
+
+def test_villages_stay_inside_a_county_smaller_than_their_spread():
+    # A spread wider than the county: most draws fall outside and are drawn again.
+    cfg = Network(area_km2=100, townships=2, cluster_spread_km=30, seed=3)
+    geo = synthetic_geography(cfg)
+    assert (_border_distance_km(geo, 5.0) >= 0).all()
+    assert geo.points.size >= 2 * 12
+    np.testing.assert_array_equal(geo.y_km, synthetic_geography(cfg).y_km)
+
+
 def test_road_distance_is_straight_line_times_circuity():
     geo = synthetic_geography(Network(townships=3, circuity=1.4))
     i, j = 1, 5

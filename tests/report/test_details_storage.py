@@ -12,6 +12,7 @@ import sim.experiments.tasks as tasks
 from sim import simulate
 from sim.analysis.details import (
     daily_series,
+    day_kind_kpis,
     lead_time_percentiles,
     network_tables,
     village_lead_times,
@@ -20,7 +21,7 @@ from sim.experiments import compare
 from sim.report import load_results
 from tests.report.conftest import direct, via
 
-TABLES = ("lead_time_percentiles", "villages", "daily", "places", "services")
+TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds", "places", "services")
 
 
 def details_bytes(folder, arms=("sc_direct", "sc_via")) -> dict:
@@ -40,6 +41,7 @@ def test_the_stored_tables_are_those_of_each_replication(compare_folder):
             ("lead_time_percentiles", lead_time_percentiles(run)),
             ("villages", village_lead_times(run)),
             ("daily", daily_series(run)),
+            ("day_kinds", day_kind_kpis(run)),
         ):
             mine = stored[table][stored[table]["replication"] == replication]
             mine = mine.drop(columns="replication").reset_index(drop=True)
