@@ -14,6 +14,7 @@ differ only in that data.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,16 @@ from sim.engine.demand import mean_daily_parcels
 from sim.network.geography import LEVEL_NAMES, STATION, Geography
 from sim.network.routing import RoutePlanningError, plan_routes
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import BUS, BusTimetable, Distribution, Fleet, Scenario
+from sim.scenario.schema import (
+    BUS,
+    BusTimetable,
+    Connection,
+    DepotTimetables,
+    Distribution,
+    Fleet,
+    Scenario,
+    format_clock,
+)
 
 
 @dataclass(frozen=True)
@@ -104,14 +114,20 @@ def _ancestor(geo: Geography, place: int, level: int) -> int:
 
 
 def _fleet_service(
-    name: str, fleet_name: str, fleet: Fleet, stops: tuple[int, ...], km: list[float], vehicles: int
+    name: str,
+    fleet_name: str,
+    fleet: Fleet,
+    stops: tuple[int, ...],
+    km: list[float],
+    vehicles: int,
+    departures_h: tuple[float, ...],
 ) -> Service:
     return Service(
         name=name,
         fleet=fleet_name,
         stops=stops,
-        departures_h=fleet.departures,
-        capacities=(fleet.capacity_parcels * vehicles,) * len(fleet.departures),
+        departures_h=departures_h,
+        capacities=(fleet.capacity_parcels * vehicles,) * len(departures_h),
         leg_km=tuple(km),
         leg_h=tuple(k / fleet.speed_kmh for k in km),
         vehicles=vehicles,
@@ -124,14 +140,122 @@ def _fleet_service(
     )
 
 
+Arrivals = dict[int, list[float]]
+"""Clock hours (past 24 on the next day) at which a fleet's vehicles reach each place."""
+
+
+def planned_arrivals_h(service: Service, planned: list[float]) -> list[float]:
+    """Hours after departure at which a trip reaches each stop after the first, as planned.
+
+    *planned* is the planned load handed over at each client stop (one per stop between
+    the depot and the return). As a trip runs (``sim.engine.trips.trip``): a stop and
+    the loading of the whole planned load at the depot, then at each stop the stop
+    time and the unloading of its parcels before driving on; the vehicles of a departure
+    handle their parcels side by side.
+    """
+    per_vehicle = service.handling_h_per_parcel / service.vehicles
+    dwell = [service.stop_h + per_vehicle * sum(planned)]
+    dwell += [service.stop_h + per_vehicle * parcels for parcels in planned]
+    reached, clock = [], 0.0
+    for wait, drive in zip(dwell, service.leg_h, strict=False):
+        clock += wait + drive
+        reached.append(clock)
+    return reached
+
+
+def connecting_departures_h(arrivals_h: list[float], rule: Connection) -> tuple[float, ...]:
+    """Departures that wait *rule.slack_min* for the arrivals (see :class:`Connection`).
+
+    Arrivals within ``merge_within_min`` of the first of a group get one departure,
+    a slack after the last of the group; every departure is rounded up to a multiple
+    of ``round_to_min`` minutes on the clock, so it never leaves before the slack.
+    """
+    groups: list[list[float]] = []
+    for arrival in sorted(arrivals_h):
+        if groups and (arrival - groups[-1][0]) * 60.0 <= rule.merge_within_min + 1e-9:
+            groups[-1].append(arrival)
+        else:
+            groups.append([arrival])
+    step = rule.round_to_min
+    # Rounded to a micro-minute first, so that 10:00 computed as 9.99999 h stays 10:00.
+    minutes = {math.ceil(round(g[-1] * 60.0 + rule.slack_min, 6) / step) * step for g in groups}
+    return tuple(m / 60.0 for m in sorted(minutes))
+
+
+def _listed(geo: Geography, places) -> str:
+    ids = [geo.ids[p] for p in places]
+    return ", ".join(ids[:_PLACES_SHOWN]) + (
+        f" and {len(ids) - _PLACES_SHOWN} more" if len(ids) > _PLACES_SHOWN else ""
+    )
+
+
+def depot_timetables(
+    geo: Geography, fleet_name: str, fleet: Fleet, depots: list[int], feeder: Arrivals
+) -> dict[int, tuple[float, ...]]:
+    """Each depot's departure times: the fleet's clock times, its map, or its connection.
+
+    *feeder* holds the planned arrivals of the fleet a connection waits for.
+    """
+    rule, path = fleet.departures, f"fleets.{fleet_name}.departures"
+    if isinstance(rule, tuple):
+        return dict.fromkeys(depots, rule)
+    level = fleet.from_level
+    if isinstance(rule, DepotTimetables):
+        index = {geo.ids[d]: d for d in depots}
+        for key in rule.root:
+            if key != "default" and key not in index:
+                raise ScenarioError(
+                    None,
+                    f"{path}.{key}",
+                    f"no {level} {key!r} in the network; the keys are {level} ids "
+                    f"({', '.join(sorted(index)[:8])}{'…' if len(index) > 8 else ''}) or default",
+                )
+        missing = [d for d in depots if geo.ids[d] not in rule.root]
+        if missing and "default" not in rule.root:
+            raise ScenarioError(
+                None,
+                path,
+                f"no departures for {_listed(geo, missing)}: list every {level} "
+                'or add default: ["HH:MM", ...] for the ones not listed',
+            )
+        return {d: rule.root.get(geo.ids[d], rule.root.get("default", ())) for d in depots}
+    timetables = {}
+    for depot in depots:
+        arrivals = feeder.get(depot)
+        if not arrivals:
+            raise ScenarioError(
+                None,
+                f"{path}.after",
+                f"fleet {rule.after!r} never reaches {level} {geo.ids[depot]}, so "
+                f"{fleet_name} there has nothing to leave after; give it clock times",
+            )
+        times = connecting_departures_h(arrivals, rule)
+        if times[-1] > 24.0:
+            raise ScenarioError(
+                None,
+                f"{path}.slack_min",
+                f"fleet {rule.after!r} reaches {geo.ids[depot]} at "
+                f"{format_clock(max(arrivals))}; {rule.slack_min:g} min later is past "
+                "24:00, and timetables repeat daily: lower the slack or let "
+                f"{rule.after!r} leave earlier",
+            )
+        timetables[depot] = times
+    return timetables
+
+
 def plan_fleet(
     geo: Geography,
     fleet_name: str,
     daily: np.ndarray,
     scenario: Scenario,
     first_service: int,
-) -> tuple[list[Service], dict[int, tuple[int, int, int]]]:
-    """Plan the routes of one fleet; returns its services and each served place's leg."""
+    feeder: Arrivals,
+) -> tuple[list[Service], dict[int, tuple[int, int, int]], Arrivals]:
+    """Plan the routes of one fleet.
+
+    Returns its services, each served place's leg and the planned arrivals at its
+    clients (see :func:`depot_timetables` for *feeder*).
+    """
     fleet = scenario.fleets[fleet_name]
     depot_level, client_level = LEVEL_NAMES[fleet.from_level], LEVEL_NAMES[fleet.to_level]
     clients = np.flatnonzero(geo.level == client_level)
@@ -139,15 +263,20 @@ def plan_fleet(
     points = geo.points
     client_of_point = np.array([_ancestor(geo, p, client_level) for p in points])
     client_daily = {int(c): float(daily[points[client_of_point == c]].sum()) for c in clients}
+    depots = {
+        int(depot): mine
+        for depot in np.flatnonzero(geo.level == depot_level)
+        if (mine := [int(c) for c in clients if _ancestor(geo, int(c), depot_level) == depot])
+    }
+    timetables = depot_timetables(geo, fleet_name, fleet, list(depots), feeder)
     routing = scenario.routing
     services: list[Service] = []
     legs: dict[int, tuple[int, int, int]] = {}
-    for depot in np.flatnonzero(geo.level == depot_level):
-        mine = [int(c) for c in clients if _ancestor(geo, int(c), depot_level) == depot]
-        if not mine:
-            continue
+    arrivals: Arrivals = {}
+    for depot, mine in depots.items():
+        departures = timetables[depot]
         places = np.array([depot, *mine])
-        planned = np.array([client_daily[c] for c in mine]) / len(fleet.departures)
+        planned = np.array([client_daily[c] for c in mine]) / len(departures)
         planned *= routing.planning_margin
         try:
             routes = plan_routes(
@@ -165,19 +294,22 @@ def plan_fleet(
                 depot_time_h=fleet.stop_min / 60.0,
             )
         except RoutePlanningError as exc:
-            raise _unreachable(exc, geo, fleet_name, fleet, int(depot), mine) from None
+            raise _unreachable(exc, geo, fleet_name, fleet, depot, mine) from None
         for route in routes:
             # The planner gives a village too big for one vehicle a route of its own;
             # enough vehicles then run it together.
             vehicles = max(1, int(np.ceil(planned[route].sum() / fleet.capacity_parcels - 1e-9)))
-            stops = (int(depot), *(mine[c] for c in route), int(depot))
+            stops = (depot, *(mine[c] for c in route), depot)
             km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
             index = first_service + len(services)
             name = f"{fleet_name}:{geo.ids[depot]}#{len(services) + 1}"
-            services.append(_fleet_service(name, fleet_name, fleet, stops, km, vehicles))
+            service = _fleet_service(name, fleet_name, fleet, stops, km, vehicles, departures)
+            services.append(service)
+            reached = planned_arrivals_h(service, [float(planned[c]) for c in route])
             for position, client in enumerate(stops[1:-1], start=1):
                 legs[client] = (index, 0, position)
-    return services, legs
+                arrivals[client] = [d + reached[position - 1] for d in departures]
+    return services, legs, arrivals
 
 
 # Enough place ids to recognise the problem; a long list only hides the advice after it.
@@ -339,6 +471,35 @@ def _bus_leg(services: list[Service], start: int, target: int) -> tuple[int, int
     return None
 
 
+def depot_departures(plan: Plan) -> dict[str, dict[str, tuple[float, ...]]]:
+    """The resolved timetable of every fleet the plan runs: fleet -> depot id -> hours.
+
+    Bus lines are left out: their timetables are the clock times of the scenario.
+    """
+    timetables: dict[str, dict[str, tuple[float, ...]]] = {}
+    for service in plan.services:
+        if not service.is_bus:
+            depot = plan.geography.ids[service.stops[0]]
+            timetables.setdefault(service.fleet, {})[depot] = service.departures_h
+    return timetables
+
+
+def _feeders_first(scenario: Scenario, fleets: list[str]) -> list[str]:
+    """*fleets* in their order, except that a fleet another waits for comes before it."""
+    order: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in order:
+            rule = scenario.fleets[name].departures
+            if isinstance(rule, Connection):
+                add(rule.after)  # no cycles: the scenario has checked
+            order.append(name)
+
+    for name in fleets:
+        add(name)
+    return order
+
+
 def build_plan(scenario: Scenario, geo: Geography) -> Plan:
     """Plan every service the delivery model uses and every village's path.
 
@@ -350,10 +511,17 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
     fleets_used = list(dict.fromkeys(c for leg in path_legs for c in leg.by if c != BUS))
     services: list[Service] = []
     fleet_legs: dict[str, dict[int, tuple[int, int, int]]] = {}
-    for fleet_name in fleets_used:
-        planned, legs = plan_fleet(geo, fleet_name, daily, scenario, len(services))
+    fleet_arrivals: dict[str, Arrivals] = {}
+    for fleet_name in _feeders_first(scenario, fleets_used):
+        rule = scenario.fleets[fleet_name].departures
+        # The scenario has checked that a fleet it waits for runs in the model too.
+        feeder = fleet_arrivals[rule.after] if isinstance(rule, Connection) else {}
+        planned, legs, arrivals = plan_fleet(
+            geo, fleet_name, daily, scenario, len(services), feeder
+        )
         services.extend(planned)
         fleet_legs[fleet_name] = legs
+        fleet_arrivals[fleet_name] = arrivals
     if any(BUS in leg.by for leg in path_legs):
         services.extend(plan_buses(scenario, geo))
 
