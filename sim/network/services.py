@@ -201,14 +201,15 @@ def depot_timetables(
         return dict.fromkeys(depots, rule)
     level = fleet.from_level
     if isinstance(rule, DepotTimetables):
-        index = {geo.ids[d]: d for d in depots}
+        # Any place at the level may be named, also one with nothing to serve.
+        known = sorted(geo.ids[p] for p in np.flatnonzero(geo.level == LEVEL_NAMES[level]))
         for key in rule.root:
-            if key != "default" and key not in index:
+            if key != "default" and key not in known:
                 raise ScenarioError(
                     None,
                     f"{path}.{key}",
                     f"no {level} {key!r} in the network; the keys are {level} ids "
-                    f"({', '.join(sorted(index)[:8])}{'…' if len(index) > 8 else ''}) or default",
+                    f"({', '.join(known[:8])}{'…' if len(known) > 8 else ''}) or default",
                 )
         missing = [d for d in depots if geo.ids[d] not in rule.root]
         if missing and "default" not in rule.root:
