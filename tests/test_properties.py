@@ -110,7 +110,8 @@ def _numeric_leaves(data, node: dict, path: tuple = ()):
     if isinstance(data, int | float):
         yield ".".join(map(str, path)), data, node
         return
-    for option in node.get("anyOf", ()):
+    # A discriminated union (a fleet's departures) is a oneOf, a plain one an anyOf.
+    for option in node.get("anyOf", ()) or node.get("oneOf", ()):
         option = _resolve(option)
         if (isinstance(data, dict) and "properties" in option) or (
             isinstance(data, list) and option.get("type") == "array"

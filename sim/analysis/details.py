@@ -17,6 +17,7 @@ import pandas as pd
 from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
 from sim.engine.demand import peak_factor
 from sim.network.geography import LEVEL_NAMES
+from sim.scenario.schema import format_clock
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
 _LEVEL = {code: name for name, code in LEVEL_NAMES.items()}
@@ -167,6 +168,10 @@ def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
             "fleet": [s.fleet for s in plan.services],
             "stops": [" ".join(geo.ids[p] for p in s.stops) for s in plan.services],
             "departures": [len(s.departures_h) for s in plan.services],
+            # Each depot's own times: connecting timetables differ from depot to depot.
+            "departure_times": [
+                " ".join(format_clock(t) for t in s.departures_h) for s in plan.services
+            ],
             "vehicles": [s.vehicles for s in plan.services],
         }
     )

@@ -14,12 +14,39 @@ def add_arguments(sub) -> None:
     add_scenario(sub)
 
 
+def timetable_comment(scenario) -> str:
+    """The departures per depot of the fleets the delivery model runs, as YAML comments.
+
+    Comments, so that the output still loads as the same scenario; connecting
+    timetables (``departures: {after: ...}``) are known only once routes are planned.
+    """
+    from sim.engine.model import plan_for
+    from sim.network.services import depot_departures
+    from sim.scenario.schema import Connection, format_clock
+
+    lines = ["# Departures per depot, resolved (fleets of the delivery model):"]
+    for fleet, depots in depot_departures(plan_for(scenario)).items():
+        rule = scenario.fleets[fleet].departures
+        how = (
+            f" (arrivals of {rule.after} + {rule.slack_min:g} min)"
+            if isinstance(rule, Connection)
+            else ""
+        )
+        lines.append(f"#   {fleet}{how}:")
+        lines += [
+            f"#     {depot}: {' '.join(format_clock(t) for t in times)}"
+            for depot, times in depots.items()
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def run(args) -> int:
-    """Print the fully resolved scenario as YAML."""
+    """Print the fully resolved scenario as YAML, then each depot's departures."""
     import yaml
 
     scenario = load(args)
     sys.stdout.write(
         yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
     )
+    sys.stdout.write(timetable_comment(scenario))
     return EXIT_OK

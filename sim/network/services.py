@@ -15,6 +15,7 @@ hybrids differ only in that data.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,16 @@ from sim.network.bus_policy import Carrier, bus_first, leg_ends, no_later
 from sim.network.geography import LEVEL_NAMES, Geography
 from sim.network.routing import RoutePlanningError, plan_routes
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import BUS, BusTimetable, Distribution, Fleet, Scenario
+from sim.scenario.schema import (
+    BUS,
+    BusTimetable,
+    Connection,
+    DepotTimetables,
+    Distribution,
+    Fleet,
+    Scenario,
+    format_clock,
+)
 
 
 @dataclass(frozen=True)
@@ -106,14 +116,20 @@ def _ancestor(geo: Geography, place: int, level: int) -> int:
 
 
 def _fleet_service(
-    name: str, fleet_name: str, fleet: Fleet, stops: tuple[int, ...], km: list[float], vehicles: int
+    name: str,
+    fleet_name: str,
+    fleet: Fleet,
+    stops: tuple[int, ...],
+    km: list[float],
+    vehicles: int,
+    departures_h: tuple[float, ...],
 ) -> Service:
     return Service(
         name=name,
         fleet=fleet_name,
         stops=stops,
-        departures_h=fleet.departures,
-        capacities=(fleet.capacity_parcels * vehicles,) * len(fleet.departures),
+        departures_h=departures_h,
+        capacities=(fleet.capacity_parcels * vehicles,) * len(departures_h),
         leg_km=tuple(km),
         leg_h=tuple(k / fleet.speed_kmh for k in km),
         vehicles=vehicles,
@@ -126,35 +142,147 @@ def _fleet_service(
     )
 
 
+Arrivals = dict[int, list[float]]
+"""Clock hours (past 24 on the next day) at which a fleet's vehicles reach each place."""
+
+
+def planned_arrivals_h(service: Service, planned: list[float]) -> list[float]:
+    """Hours after departure at which a trip reaches each stop after the first, as planned.
+
+    *planned* is the planned load handed over at each client stop (one per stop between
+    the depot and the return). As a trip runs (``sim.engine.trips.trip``): a stop and
+    the loading of the whole planned load at the depot, then at each stop the stop
+    time and the unloading of its parcels before driving on; the vehicles of a departure
+    handle their parcels side by side.
+    """
+    per_vehicle = service.handling_h_per_parcel / service.vehicles
+    dwell = [service.stop_h + per_vehicle * sum(planned)]
+    dwell += [service.stop_h + per_vehicle * parcels for parcels in planned]
+    reached, clock = [], 0.0
+    for wait, drive in zip(dwell, service.leg_h, strict=False):
+        clock += wait + drive
+        reached.append(clock)
+    return reached
+
+
+def connecting_departures_h(arrivals_h: list[float], rule: Connection) -> tuple[float, ...]:
+    """Departures that wait *rule.slack_min* for the arrivals (see :class:`Connection`).
+
+    Arrivals within ``merge_within_min`` of the first of a group get one departure,
+    a slack after the last of the group; every departure is rounded up to a multiple
+    of ``round_to_min`` minutes on the clock, so it never leaves before the slack.
+    """
+    groups: list[list[float]] = []
+    for arrival in sorted(arrivals_h):
+        if groups and (arrival - groups[-1][0]) * 60.0 <= rule.merge_within_min + 1e-9:
+            groups[-1].append(arrival)
+        else:
+            groups.append([arrival])
+    step = rule.round_to_min
+    # Rounded to a micro-minute first, so that 10:00 computed as 9.99999 h stays 10:00.
+    minutes = {math.ceil(round(g[-1] * 60.0 + rule.slack_min, 6) / step) * step for g in groups}
+    return tuple(m / 60.0 for m in sorted(minutes))
+
+
+def _listed(geo: Geography, places) -> str:
+    ids = [geo.ids[p] for p in places]
+    return ", ".join(ids[:_PLACES_SHOWN]) + (
+        f" and {len(ids) - _PLACES_SHOWN} more" if len(ids) > _PLACES_SHOWN else ""
+    )
+
+
+def depot_timetables(
+    geo: Geography, fleet_name: str, fleet: Fleet, depots: list[int], feeder: Arrivals
+) -> dict[int, tuple[float, ...]]:
+    """Each depot's departure times: the fleet's clock times, its map, or its connection.
+
+    *feeder* holds the planned arrivals of the fleet a connection waits for.
+    """
+    rule, path = fleet.departures, f"fleets.{fleet_name}.departures"
+    if isinstance(rule, tuple):
+        return dict.fromkeys(depots, rule)
+    level = fleet.from_level
+    if isinstance(rule, DepotTimetables):
+        # Any place at the level may be named, also one with nothing to serve.
+        known = sorted(geo.ids[p] for p in np.flatnonzero(geo.level == LEVEL_NAMES[level]))
+        for key in rule.root:
+            if key != "default" and key not in known:
+                raise ScenarioError(
+                    None,
+                    f"{path}.{key}",
+                    f"no {level} {key!r} in the network; the keys are {level} ids "
+                    f"({', '.join(known[:8])}{'…' if len(known) > 8 else ''}) or default",
+                )
+        missing = [d for d in depots if geo.ids[d] not in rule.root]
+        if missing and "default" not in rule.root:
+            raise ScenarioError(
+                None,
+                path,
+                f"no departures for {_listed(geo, missing)}: list every {level} "
+                'or add default: ["HH:MM", ...] for the ones not listed',
+            )
+        return {d: rule.root.get(geo.ids[d], rule.root.get("default", ())) for d in depots}
+    timetables = {}
+    for depot in depots:
+        arrivals = feeder.get(depot)
+        if not arrivals:
+            raise ScenarioError(
+                None,
+                f"{path}.after",
+                f"fleet {rule.after!r} never reaches {level} {geo.ids[depot]}, so "
+                f"{fleet_name} there has nothing to leave after; give it clock times",
+            )
+        times = connecting_departures_h(arrivals, rule)
+        if times[-1] > 24.0:
+            raise ScenarioError(
+                None,
+                f"{path}.slack_min",
+                f"fleet {rule.after!r} reaches {geo.ids[depot]} at "
+                f"{format_clock(max(arrivals))}; {rule.slack_min:g} min later is past "
+                "24:00, and timetables repeat daily: lower the slack or let "
+                f"{rule.after!r} leave earlier",
+            )
+        timetables[depot] = times
+    return timetables
+
+
 def plan_fleet(
     geo: Geography,
     fleet_name: str,
     daily: np.ndarray,
     scenario: Scenario,
     first_service: int,
+    feeder: Arrivals,
     only: np.ndarray | None = None,
     tag: str = "",
-) -> tuple[list[Service], dict[int, tuple[int, int, int]]]:
-    """Plan the routes of one fleet; returns its services and each served place's leg.
+) -> tuple[list[Service], dict[int, tuple[int, int, int]], Arrivals]:
+    """Plan the routes of one fleet.
 
-    *only* (a mask over places) limits the plan to some of the fleet's clients;
-    *tag* goes into the route names (``hub_van:H/fallback#1``).
+    Returns its services, each served place's leg and the planned arrivals at its
+    clients (see :func:`depot_timetables` for *feeder*). *only* (a mask over places)
+    limits the plan to some of the fleet's clients; *tag* goes into the route names
+    (``hub_van:H/fallback#1``).
     """
     fleet = scenario.fleets[fleet_name]
     depot_level, client_level = LEVEL_NAMES[fleet.from_level], LEVEL_NAMES[fleet.to_level]
     clients = np.flatnonzero(geo.level == client_level)
     if only is not None:
         clients = clients[only[clients]]
-    load = _planned_load(geo, scenario, fleet_name, daily)
+    load = _daily_load(geo, scenario, fleet_name, daily)
+    depots = {
+        int(depot): mine
+        for depot in np.flatnonzero(geo.level == depot_level)
+        if (mine := [int(c) for c in clients if _ancestor(geo, int(c), depot_level) == depot])
+    }
+    timetables = depot_timetables(geo, fleet_name, fleet, list(depots), feeder)
     routing = scenario.routing
     services: list[Service] = []
     legs: dict[int, tuple[int, int, int]] = {}
-    for depot in np.flatnonzero(geo.level == depot_level):
-        mine = [int(c) for c in clients if _ancestor(geo, int(c), depot_level) == depot]
-        if not mine:
-            continue
+    arrivals: Arrivals = {}
+    for depot, mine in depots.items():
+        departures = timetables[depot]
         places = np.array([depot, *mine])
-        planned = load[mine]
+        planned = load[mine] / len(departures) * routing.planning_margin
         try:
             routes = plan_routes(
                 geo.road_km(places, places),
@@ -171,19 +299,26 @@ def plan_fleet(
                 depot_time_h=fleet.stop_min / 60.0,
             )
         except RoutePlanningError as exc:
-            raise _unreachable(exc, geo, fleet_name, fleet, int(depot), mine) from None
+            raise _unreachable(exc, geo, fleet_name, fleet, depot, mine) from None
         for route in routes:
-            stops = (int(depot), *(mine[c] for c in route), int(depot))
+            stops = (depot, *(mine[c] for c in route), depot)
             name = f"{fleet_name}:{geo.ids[depot]}{tag}#{len(services) + 1}"
-            _add_route(services, legs, first_service, geo, fleet_name, fleet, stops, load, name)
-    return services, legs
+            route_load = [float(planned[c]) for c in route]
+            service = _add_route(
+                services, legs, first_service, geo, fleet_name, fleet, stops, route_load, name,
+                departures,
+            )
+            reached = planned_arrivals_h(service, route_load)
+            for position, client in enumerate(stops[1:-1]):
+                arrivals[client] = [d + reached[position] for d in departures]
+    return services, legs, arrivals
 
 
-def _planned_load(geo: Geography, scenario: Scenario, fleet_name: str, daily: np.ndarray):
-    """Parcels per departure each place at the fleet's to_level is planned for.
+def _daily_load(geo: Geography, scenario: Scenario, fleet_name: str, daily: np.ndarray):
+    """Mean parcels a day for each place at the fleet's to_level.
 
-    A station's demand is that of all the villages below it; the mean per departure
-    times ``routing.planning_margin``.
+    A station's demand is that of all the villages below it. Routes are planned for
+    this per departure of their depot, times ``routing.planning_margin``.
     """
     fleet = scenario.fleets[fleet_name]
     level = LEVEL_NAMES[fleet.to_level]
@@ -192,20 +327,26 @@ def _planned_load(geo: Geography, scenario: Scenario, fleet_name: str, daily: np
     load = np.zeros(len(geo.ids))
     for client in np.unique(client_of_point):
         load[client] = float(daily[points[client_of_point == client]].sum())
-    return load / len(fleet.departures) * scenario.routing.planning_margin
+    return load
 
 
-def _add_route(services, legs, first_service, geo, fleet_name, fleet, stops, load, name) -> None:
-    """Append the service that runs one route (depot, clients…, depot) and its clients' legs."""
+def _add_route(
+    services, legs, first_service, geo, fleet_name, fleet, stops, route_load, name, departures
+) -> Service:
+    """Append the service that runs one route (depot, clients…, depot) and its clients' legs.
+
+    *route_load* is the planned load handed over at each client, per departure.
+    """
     # The planner gives a village too big for one vehicle a route of its own;
     # enough vehicles then run it together.
-    planned = float(load[list(stops[1:-1])].sum())
-    vehicles = max(1, int(np.ceil(planned / fleet.capacity_parcels - 1e-9)))
+    vehicles = max(1, int(np.ceil(sum(route_load) / fleet.capacity_parcels - 1e-9)))
     km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
     index = first_service + len(services)
-    services.append(_fleet_service(name, fleet_name, fleet, stops, km, vehicles))
+    service = _fleet_service(name, fleet_name, fleet, stops, km, vehicles, departures)
+    services.append(service)
     for position, client in enumerate(stops[1:-1], start=1):
         legs[client] = (index, 0, position)
+    return service
 
 
 def shrink_routes(
@@ -218,23 +359,27 @@ def shrink_routes(
 ) -> tuple[list[Service], dict[int, tuple[int, int, int]]]:
     """The planned *routes* of one fleet less the clients not in *keep* (a place mask).
 
-    Each route keeps its name and the order of its remaining stops, and runs with the
-    vehicles its remaining planned load (from *daily*) needs; a route with no client
-    left is dropped. Road distances are straight lines times the circuity, so leaving
-    a stop out never makes a later stop further: no client is reached later than on
-    the route it was planned on, and no route drives more.
+    Each route keeps its name, its departures and the order of its remaining stops,
+    and runs with the vehicles its remaining planned load (from *daily*) needs; a
+    route with no client left is dropped. Road distances are straight lines times the
+    circuity, so leaving a stop out never makes a later stop further: no client is
+    reached later than on the route it was planned on, and no route drives more.
     """
     services: list[Service] = []
     legs: dict[int, tuple[int, int, int]] = {}
     if not routes:
         return services, legs
     fleet_name = routes[0].fleet
-    fleet, load = scenario.fleets[fleet_name], _planned_load(geo, scenario, fleet_name, daily)
+    fleet, load = scenario.fleets[fleet_name], _daily_load(geo, scenario, fleet_name, daily)
+    margin = scenario.routing.planning_margin
     for route in routes:
         stops = (route.stops[0], *(c for c in route.stops[1:-1] if keep[c]), route.stops[-1])
         if len(stops) > 2:
+            per_departure = margin / len(route.departures_h)
+            route_load = [float(load[c]) * per_departure for c in stops[1:-1]]
             _add_route(
-                services, legs, first_service, geo, fleet_name, fleet, stops, load, route.name
+                services, legs, first_service, geo, fleet_name, fleet, stops, route_load,
+                route.name, route.departures_h,
             )
     return services, legs
 
@@ -394,23 +539,33 @@ def _plan_fleets(
     daily: np.ndarray,
     carriers: dict[tuple[int, int], list[Carrier]] | None = None,
     planned_for_all: tuple[Service, ...] | list[Service] = (),
-) -> tuple[list[Service], dict[str, dict[int, tuple[int, int, int]]]]:
+    arrivals_for_all: dict[str, Arrivals] | None = None,
+) -> tuple[list[Service], dict[str, dict[int, tuple[int, int, int]]], dict[str, Arrivals]]:
     """Plan every fleet a leg names, in the order the legs name them (service numbers follow it).
 
-    Without *carriers* each fleet is planned for all of its places' demand. With
-    them (the ``no_later`` policy's choice) a fleet's routes *planned_for_all* keep
-    only the places it carries first (``shrink_routes``), and separate fallback
-    routes (``/fallback`` in their names) are planned for the places where it only
-    takes over from a bus; those run only when a bus left parcels behind (a van with
-    nothing to load stays at its depot).
+    A fleet whose departures wait for another's arrivals (a connection) is planned
+    after the one it waits for. Without *carriers* each fleet is planned for all of
+    its places' demand. With them (the ``no_later`` policy's choice) a fleet's routes
+    *planned_for_all* keep only the places it carries first (``shrink_routes``; each
+    route keeps its departures), and separate fallback routes (``/fallback`` in their
+    names) are planned for the places where it only takes over from a bus; those run
+    only when a bus left parcels behind (a van with nothing to load stays at its depot).
+    The fallback routes wait for the arrivals of the plan for all demand,
+    *arrivals_for_all* (each fleet's planned arrivals, as returned without *carriers*).
     """
     path_legs = scenario.delivery.path_legs
     fleets_used = list(dict.fromkeys(c for leg in path_legs for c in leg.by if c != BUS))
     services: list[Service] = []
     fleet_legs: dict[str, dict[int, tuple[int, int, int]]] = {}
-    for name in fleets_used:
+    fleet_arrivals: dict[str, Arrivals] = dict(arrivals_for_all or {})
+    for name in _feeders_first(scenario, fleets_used):
+        rule = scenario.fleets[name].departures
+        # The scenario has checked that a fleet it waits for runs in the model too.
+        feeder = fleet_arrivals[rule.after] if isinstance(rule, Connection) else {}
         if carriers is None:
-            planned, legs = plan_fleet(geo, name, daily, scenario, len(services))
+            planned, legs, fleet_arrivals[name] = plan_fleet(
+                geo, name, daily, scenario, len(services), feeder
+            )
             services.extend(planned)
             fleet_legs[name] = legs
             continue
@@ -429,12 +584,13 @@ def _plan_fleets(
         services.extend(kept)
         clients_backup &= ~clients_first
         if clients_backup.any():
-            backing, legs = plan_fleet(
-                geo, name, daily * backup, scenario, len(services), clients_backup, "/fallback"
+            backing, legs, _ = plan_fleet(
+                geo, name, daily * backup, scenario, len(services), feeder, clients_backup,
+                "/fallback",
             )
             services.extend(backing)
             fleet_legs[name].update(legs)
-    return services, fleet_legs
+    return services, fleet_legs, fleet_arrivals
 
 
 def _no_carrier(scenario: Scenario, geo: Geography, p: int, k: int, at: int, target: int):
@@ -452,6 +608,35 @@ def _no_carrier(scenario: Scenario, geo: Geography, p: int, k: int, at: int, tar
     )
 
 
+def depot_departures(plan: Plan) -> dict[str, dict[str, tuple[float, ...]]]:
+    """The resolved timetable of every fleet the plan runs: fleet -> depot id -> hours.
+
+    Bus lines are left out: their timetables are the clock times of the scenario.
+    """
+    timetables: dict[str, dict[str, tuple[float, ...]]] = {}
+    for service in plan.services:
+        if not service.is_bus:
+            depot = plan.geography.ids[service.stops[0]]
+            timetables.setdefault(service.fleet, {})[depot] = service.departures_h
+    return timetables
+
+
+def _feeders_first(scenario: Scenario, fleets: list[str]) -> list[str]:
+    """*fleets* in their order, except that a fleet another waits for comes before it."""
+    order: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in order:
+            rule = scenario.fleets[name].departures
+            if isinstance(rule, Connection):
+                add(rule.after)  # no cycles: the scenario has checked
+            order.append(name)
+
+    for name in fleets:
+        add(name)
+    return order
+
+
 def build_plan(scenario: Scenario, geo: Geography) -> Plan:
     """Plan every service the delivery model uses and every village's path.
 
@@ -463,7 +648,7 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
     """
     path_legs = scenario.delivery.path_legs
     daily = expected_daily_parcels(scenario, geo)
-    services, fleet_legs = _plan_fleets(scenario, geo, daily)
+    services, fleet_legs, arrivals = _plan_fleets(scenario, geo, daily)
     buses = plan_buses(scenario, geo) if any(BUS in leg.by for leg in path_legs) else []
 
     def fleet_option(name: str, at: int, target: int):
@@ -478,7 +663,9 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
         bus_number = {index: index for index in range(len(buses))}
     else:
         carriers = no_later(scenario, geo, fleet_option, buses, daily)
-        services, fleet_legs = _plan_fleets(scenario, geo, daily, carriers, services)
+        services, fleet_legs, _ = _plan_fleets(
+            scenario, geo, daily, carriers, services, arrivals
+        )
         used = sorted({c.bus[0] for chosen in carriers.values() for c in chosen if c.bus})
         bus_number = {index: number for number, index in enumerate(used)}
         buses = [buses[index] for index in used]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, RootModel, ValidationError
+from pydantic import BaseModel, RootModel, Tag, ValidationError
 
 from sim.scenario.errors import ScenarioError, short_repr, truncate
 
@@ -525,6 +525,12 @@ def _union_members(tp: Any) -> list[Any]:
     return [member for member in typing.get_args(tp) if member is not type(None)]
 
 
+def _tags(tp: Any) -> list[str]:
+    if typing.get_origin(tp) is not typing.Annotated:
+        return []
+    return [meta.tag for meta in tp.__metadata__ if isinstance(meta, Tag)]
+
+
 def _key_name(name: str, field: Any) -> str:
     if isinstance(field.validation_alias, str):
         return field.validation_alias
@@ -561,6 +567,9 @@ def _type_at(tp: Any, loc: tuple) -> Any:
             if step == getattr(member, "__name__", None) or (
                 _is_model(member) and step in _literal_values(member)
             ):
+                return _type_at(member, rest)
+            # A member of a union with a callable discriminator is tagged.
+            if step in _tags(member):
                 return _type_at(member, rest)
         found = [t for member in members if (t := _type_at(member, loc)) is not None]
         return found[0] if len(found) == 1 else None

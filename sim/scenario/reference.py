@@ -124,8 +124,10 @@ def _type_text(tp: Any) -> str:
         return f"list of {inner}"
     if origin is dict:
         return f"map of {_type_text(typing.get_args(tp)[1])}"
+    if _is_model(tp) and issubclass(tp, RootModel):
+        return _type_text(tp.model_fields["root"].annotation)
     if _is_model(tp):
-        return "section"
+        return f"{tp.__name__} section"
     names = {float: "number", int: "whole number", str: "text", bool: "true/false", Path: "path"}
     return names.get(tp, getattr(tp, "__name__", str(tp)))
 
@@ -166,9 +168,7 @@ def _default_text(value: Any) -> str:
     return f"`{text}`" if len(text) <= 40 else "(see `ruralsim validate`)"
 
 
-def _field_rows(
-    model: type[BaseModel], prefix: str, defaults: Any
-) -> Iterator[Row | tuple[str, type[BaseModel], Any]]:
+def _field_rows(model: type[BaseModel], prefix: str, defaults: Any) -> Iterator[Row | tuple]:
     for name, field in model.model_fields.items():
         key = field.alias or name
         path = f"{prefix}{key}"
@@ -204,38 +204,42 @@ def _plain(value: Any) -> Any:
         return str(value)
 
 
-def _nested(path: str, tp: Any, default: Any) -> Iterator[tuple[str, type[BaseModel], Any]]:
+def _nested(path: str, tp: Any, default: Any) -> Iterator[tuple[str, type[BaseModel], Any, str]]:
     """The sections below a field: a model, a list of models, a map of models, a union."""
     origin = typing.get_origin(tp)
     if _is_model(tp) and issubclass(tp, RootModel):
         inner = _strip(tp.model_fields["root"].annotation)
         yield from _nested(path, inner, default)
     elif _is_model(tp):
-        yield (f"{path}.", tp, default if isinstance(default, dict) else {})
+        yield (f"{path}.", tp, default if isinstance(default, dict) else {}, "")
     elif origin in (tuple, list):
         for arg in typing.get_args(tp):
             if _is_model(_strip(arg)):
-                yield (f"{path}[i].", _strip(arg), {})
+                yield (f"{path}[i].", _strip(arg), {}, "")
     elif origin is dict:
         value = _strip(typing.get_args(tp)[1])
         if _is_model(value):
-            yield (f"{path}.<name>.", value, {})
+            yield (f"{path}.<name>.", value, {}, "")
     elif _is_union(tp):
         for member in typing.get_args(tp):
-            if _is_model(_strip(member)):
-                yield (f"{path}.", _strip(member), default if isinstance(default, dict) else {})
+            # A map (a RootModel) is described by its type; a section gets its own table.
+            if _is_model(_strip(member)) and not issubclass(_strip(member), RootModel):
+                kept = default if isinstance(default, dict) else {}
+                yield (f"{path}.", _strip(member), kept, f"when a {_strip(member).__name__}")
 
 
 def rows(model: type[BaseModel] = Scenario) -> dict[str, tuple[str, list[Row]]]:
     """Every section of ``model``: its path -> (the section's docstring, its fields)."""
     sections: dict[str, tuple[str, list[Row]]] = {}
-    pending: list[tuple[str, type[BaseModel], Any]] = [("", model, model().model_dump(mode="json"))]
+    pending: list[tuple] = [("", model, model().model_dump(mode="json"), "")]
     while pending:
-        prefix, section, defaults = pending.pop(0)
+        prefix, section, defaults, label = pending.pop(0)
         title = prefix.rstrip(".") or "(top level)"
         tag = _literal_tag(section) if "model" in section.model_fields else None
         if tag:
             title += f" (model: {tag})"
+        if label:
+            title += f" ({label})"
         if title in sections:
             continue
         found: list[Row] = []

@@ -18,9 +18,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     PlainSerializer,
     RootModel,
+    Tag,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -362,12 +364,82 @@ CarrierName = Annotated[str, Field(min_length=1, max_length=100)]
 """A fleet's name, or ``bus`` for the bus lines; checked against ``fleets`` by the scenario."""
 
 
+ClockTimes = Annotated[tuple[ClockTime, ...], Field(min_length=1)]
+"""One day's departure times, in clock order (checked where they are used)."""
+
+
+class DepotTimetables(RootModel[dict[str, ClockTimes]]):
+    """Departure times per depot: place id (as in the network) -> ``["HH:MM", ...]``.
+
+    The key ``default`` gives the times of every depot not listed. Whether every id is
+    a depot of the fleet is known only with the network, so routes planning checks it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _each(self) -> DepotTimetables:
+        if not self.root:
+            raise ValueError("give at least one depot (a place id, or default) with its times")
+        for depot, times in self.root.items():
+            _ascending(times, f"departures at {depot}")
+        return self
+
+    def __hash__(self) -> int:
+        # A dict is not hashable; the times are tuples, so hash the items.
+        return hash(tuple(self.root.items()))
+
+
+class Connection(Strict):
+    """Leave each depot a slack after the feeding fleet's vehicles arrive there.
+
+    Every planned arrival of fleet ``after`` at a depot gives one departure at
+    arrival + ``slack_min``, rounded up to ``round_to_min`` on the clock. Arrivals
+    within ``merge_within_min`` of the first of a group share one departure, after the
+    last of them. The arrival is when the feeding vehicle reaches the depot as planned:
+    driving, stops and the handling of the planned load at the stops before it. The
+    slack covers unloading and cross-docking (``stations.crossdock_min``).
+    """
+
+    after: CarrierName = Field(description="the fleet whose arrivals at the depot it waits for")
+    slack_min: Minutes = Field(60.0, description="from the feeding vehicle's arrival to leaving")
+    merge_within_min: Minutes = Field(
+        30.0, description="arrivals this close to the first of a group get one departure"
+    )
+    round_to_min: int = Field(
+        5, ge=1, le=60, description="departures are rounded up to a multiple of this on the clock"
+    )
+
+
+def _departures_kind(given: object) -> str:
+    if isinstance(given, dict):
+        return "connection" if "after" in given else "per_depot"
+    if isinstance(given, Connection):
+        return "connection"
+    if isinstance(given, DepotTimetables):
+        return "per_depot"
+    return "clock_times"
+
+
+Departures = Annotated[
+    Annotated[ClockTimes, Tag("clock_times")]
+    | Annotated[DepotTimetables, Tag("per_depot")]
+    | Annotated[Connection, Tag("connection")],
+    Discriminator(_departures_kind),
+]
+"""A fleet's timetable: clock times at every depot, clock times per depot, or a
+connection to the arrivals of another fleet."""
+
+
 class Fleet(Strict):
     """A vehicle type together with its timetable.
 
     It runs from depots at ``from_level`` to the places at ``to_level`` below them
     (hub → station, hub → point or station → point). Routes are planned per fleet
-    and depot; every route runs at every departure time.
+    and depot; every route runs at every departure time of its depot. ``departures``
+    is a list of clock times (every depot), a map of depot id to clock times, or a
+    :class:`Connection` (``{after: trunk, slack_min: 60}``) resolved when the routes
+    of the feeding fleet are planned.
     """
 
     # A depot has places below it, a client has one above: no point depots, no hub clients.
@@ -375,7 +447,7 @@ class Fleet(Strict):
     to_level: Literal["station", "point"] = Field(description="where it delivers: below from_level")
     capacity_parcels: VehicleCapacity
     speed_kmh: SpeedKmh
-    departures: tuple[ClockTime, ...] = Field(min_length=1)
+    departures: Departures
     max_route_h: TripHours = 6.0
     stop_min: Minutes = 5.0
     handling_min_per_parcel: Minutes = 0.1
@@ -398,7 +470,8 @@ class Fleet(Strict):
 
     @model_validator(mode="after")
     def _departures(self) -> Fleet:
-        _ascending(self.departures, "departures")
+        if isinstance(self.departures, tuple):
+            _ascending(self.departures, "departures")
         return self
 
     @property
@@ -731,6 +804,7 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _carriers_fit_legs(self) -> Scenario:
         problems = carrier_problems(self.delivery, self.fleets)
+        problems += connection_problems(self.delivery, self.fleets)
         if problems:
             # Raised as a ValidationError so that each problem keeps its own YAML path.
             raise ValidationError.from_exception_data("Scenario", problems)
@@ -778,4 +852,61 @@ def carrier_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDetail
                 loc = ("delivery", "legs", k, "by")
             problems.append(_problem(loc, problem, name))
         start = leg.to
+    return problems
+
+
+def _feeding_chain(fleets: Fleets, name: str) -> list[str]:
+    """*name*, the fleet it waits for, the one that fleet waits for, ... (a cycle ends it)."""
+    chain = [name]
+    while True:
+        fleet = fleets.get(chain[-1])
+        if fleet is None or not isinstance(fleet.departures, Connection):
+            return chain
+        chain.append(fleet.departures.after)
+        if chain[-1] in chain[:-1]:
+            return chain
+
+
+def connection_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDetails]:
+    """Every connecting timetable that names no fleet, a cycle, or a fleet that cannot feed it.
+
+    A fleet leaving *after* another waits for it at its own depots, so the feeding fleet
+    must deliver to that level (its ``to_level`` is this fleet's ``from_level``), and,
+    when this fleet carries parcels in the delivery model, carry parcels there too.
+    """
+    problems: list[InitErrorDetails] = []
+    in_model = {c for leg in delivery.path_legs for c in leg.by if c != BUS}
+    for name, fleet in fleets.items():
+        rule = fleet.departures
+        if not isinstance(rule, Connection):
+            continue
+        feeder = fleets.get(rule.after)
+        chain = _feeding_chain(fleets, name)
+        level = fleet.from_level
+        able = [n for n, f in fleets.items() if f.to_level == level and n != name]
+        if feeder is None:
+            problem = (
+                f"no fleet {rule.after!r} to leave after (fleets: {', '.join(fleets)}); "
+                f"name a fleet that delivers to the {level}s: {', '.join(able) or 'none'}"
+            )
+        elif chain[-1] in chain[:-1]:
+            problem = (
+                f"the fleets wait for each other in a circle ({' → '.join(chain)}), so no "
+                "timetable can be derived; give one of them clock times"
+            )
+        elif feeder.to_level != level:
+            problem = (
+                f"fleet {rule.after!r} runs {feeder.runs}, so it never reaches the depots "
+                f"of {name!r} (at the {level}); name a fleet that delivers to the {level}s: "
+                f"{', '.join(able) or 'none'}"
+            )
+        elif name in in_model and rule.after not in in_model:
+            problem = (
+                f"fleet {rule.after!r} carries no parcels in delivery model "
+                f"{delivery.model!r} (its fleets: {', '.join(sorted(in_model))}), so "
+                f"{name!r} would wait for vehicles that bring nothing; name one of those"
+            )
+        else:
+            continue
+        problems.append(_problem(("fleets", name, "departures", "after"), problem, rule.after))
     return problems

@@ -344,7 +344,51 @@ def case_delivery_fallback_after_h(tmp_path):
             np.testing.assert_allclose(rest["t_at_point"], expected)
 
 
+def township_departures(tmp_path, rule, trunk=("08:00",)):
+    """The township van's departures at S when it connects to the trunk by *rule*."""
+    from sim.engine.model import plan_for
+
+    scenario = tiny(tmp_path, "via_township", trunk={"departures": list(trunk)})
+    scenario = build(scenario, **{"fleets.township_van.departures": rule})
+    vans = [s for s in plan_for(scenario).services if s.fleet == "township_van"]
+    return scenario, vans[0].departures_h
+
+
+def case_connection_slack_min(tmp_path):
+    # The trunk reaches S at 08:00 + 6 min + 12 min = 08:18; 45 min later is 09:03, after
+    # the parcels are cross-docked (08:24 + 30 min); at A 0.3 h later (stop at S, 3 km
+    # at 30 km/h, stop at A). 20 min later (08:38) is before they are ready: the next
+    # day's 08:38 run takes them.
+    for slack, at_point in ((45, 9.05 + 0.3), (20, 24 + 8 + 38 * MIN + 0.3)):
+        rule = {"after": "trunk", "slack_min": slack, "round_to_min": 1}
+        scenario, departures = township_departures(tmp_path, rule)
+        np.testing.assert_allclose(departures, [at_point - 0.3 - 24 * (at_point > 24)])
+        run = simulate(scenario, seed=3)
+        np.testing.assert_allclose(parcels_of(run, A)["t_at_point"], at_point)
+
+
+def case_connection_merge_within_min(tmp_path):
+    # Trunks at 08:00 and 08:40 reach S at 08:18 and 08:58, 40 min apart: merged within
+    # 45 min (one run 10 min after the later), not within 30 min (a run after each).
+    trunk = ("08:00", "08:40")
+    for within, expected in ((45, [9 + 8 * MIN]), (30, [8 + 28 * MIN, 9 + 8 * MIN])):
+        rule = {"after": "trunk", "slack_min": 10, "merge_within_min": within, "round_to_min": 1}
+        _, departures = township_departures(tmp_path, rule, trunk)
+        np.testing.assert_allclose(departures, expected)
+
+
+def case_connection_round_to_min(tmp_path):
+    # 08:18 + 45 min = 09:03: rounded up to a quarter hour, 09:15; to a minute, 09:03.
+    for step, expected in ((15, 9.25), (1, 9.05)):
+        rule = {"after": "trunk", "slack_min": 45, "round_to_min": step}
+        _, departures = township_departures(tmp_path, rule)
+        np.testing.assert_allclose(departures, [expected])
+
+
 UNIT_CASES = {
+    "Connection.slack_min": case_connection_slack_min,
+    "Connection.merge_within_min": case_connection_merge_within_min,
+    "Connection.round_to_min": case_connection_round_to_min,
     "Demand.wave_unload_min": case_wave_unload_min,
     "Inspection.rate_per_h": case_inspection_rate_per_h,
     "Inspection.open_box_min": case_inspection_open_box_min,

@@ -53,7 +53,8 @@ def test_every_planned_trip_fits_its_limit_with_stops_and_handling(name):
         load = 0
         for client in service.stops[1:-1]:
             mean = geo.population[_served_by(geo, client)].sum() * demand.parcels_per_capita_day
-            per_departure = mean * weekday_mean / len(fleet.departures)
+            # Per departure of this depot: connecting timetables differ between depots.
+            per_departure = mean * weekday_mean / len(service.departures_h)
             planned = math.ceil(per_departure * scenario.routing.planning_margin)
             load += min(max(planned, 1), fleet.capacity_parcels)
         stops = len(service.stops) - 1  # loading at the depot and one per client
