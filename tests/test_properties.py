@@ -298,12 +298,18 @@ def check_ranges(run_) -> None:
         "bus_delay_added_min_mean": not is_bus.any(),
         "urban_sorted_mean_h": not _town_parcels_sorted(run_),
     }
+    # Only a subsidy is a negative cost, so only with one may a cost be negative.
+    costs = run_.scenario.costs
+    subsidised = costs.subsidy_per_parcel_cny > 0 or costs.subsidy_per_day_cny > 0
+    may_be_negative = {"cost_facilities_cny", "cost_fees_cny", "cost_total_cny"}
+    may_be_negative |= {"cost_per_parcel_cny"}
     for name, value in k.items():
         if undefined.get(name, False):
             assert math.isnan(value), f"{name} = {value}, but it is undefined here (NaN)"
         else:
             assert math.isfinite(value), f"{name} = {value}"
-            assert value >= 0, f"{name} = {value} < 0"
+            if not (subsidised and name in may_be_negative):
+                assert value >= 0, f"{name} = {value} < 0"
     for name in COUNTS:
         assert isinstance(k[name], int), name
     for name in (*SHARES, *UTILISATIONS):
@@ -315,7 +321,15 @@ def check_ranges(run_) -> None:
         assert k["cost_per_parcel_cny"] == pytest.approx(
             k["cost_total_cny"] / k["parcels_generated"]
         )
-    assert k["bus_fee_cny"] <= k["cost_total_cny"] * (1 + 1e-12)
+    # The cost parts add up to the total; the fees hold the bus operators' and the
+    # village points' per-parcel fees, less the per-parcel subsidy.
+    parts = k["cost_transport_cny"] + k["cost_facilities_cny"] + k["cost_fees_cny"]
+    assert k["cost_total_cny"] == pytest.approx(parts, rel=1e-12, abs=1e-9)
+    point_fees = costs.point_fee_per_parcel_cny * k["parcels_delivered"]
+    subsidy = costs.subsidy_per_parcel_cny * k["parcels_generated"]
+    assert k["cost_fees_cny"] == pytest.approx(
+        k["bus_fee_cny"] + point_fees - subsidy, rel=1e-12, abs=1e-9
+    )
 
 
 def check_time_order(run_) -> None:
@@ -512,7 +526,10 @@ def _driven_km(run_) -> float:
 @example(case=PEAK_COUNTEREXAMPLE, seed=0)
 @given(case=peak_cases(), seed=st.integers(0, 2**32 - 1))
 def test_a_peak_never_costs_less_or_drives_fewer_km(case, seed):
-    plain = _with(build(case["name"], case["changes"]), demand__peaks=[])
+    # Without subsidies: a peak's extra parcels earn more per-parcel subsidy, so its
+    # net cost may rightly fall; what it must never do is cost less to run.
+    gross = {"costs__subsidy_per_parcel_cny": 0.0, "costs__subsidy_per_day_cny": 0.0}
+    plain = _with(build(case["name"], case["changes"]), demand__peaks=[], **gross)
     peaked = _with(plain, demand__peaks=[case["peak"]])
     a, b = run(plain, seed), run(peaked, seed)
 

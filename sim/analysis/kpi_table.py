@@ -180,18 +180,39 @@ KPIS: tuple[Kpi, ...] = (
         "计至结束时的时长。",
     ),
     Kpi(
+        "cost_transport_cny", "CNY", "lower", False,
+        "Transport cost", "运输成本",
+        "Vehicle-km × cost per km + vehicle-days × cost per vehicle-day, per fleet; a "
+        "vehicle-day counts only vehicles a departure of that day actually sent.",
+        "各车队的车公里 × 每公里成本 + 车日 × 每车日成本；车日只计当天实际发出的车辆。",
+    ),
+    Kpi(
+        "cost_facilities_cny", "CNY", "lower", False,
+        "Facility cost", "场站运营成本",
+        "Daily operating cost of the hub, each station parcels change vehicles at and each "
+        "village point, over the measured days, less the daily subsidy.",
+        "统计期内分拨中心、中转的乡镇站点和各村级服务点的每日运营成本，减去按日补贴。",
+    ),
+    Kpi(
+        "cost_fees_cny", "CNY", "lower", False,
+        "Fees", "费用",
+        "Fees paid to bus operators and to village points per parcel, less the subsidy per "
+        "parcel.",
+        "支付给客运企业和村级服务点的按件费用，减去按件补贴。",
+    ),
+    Kpi(
         "cost_total_cny", "CNY", "lower", False,
-        "Transport cost", "运输总成本",
-        "Vehicle-km × cost per km + vehicle-days × cost per vehicle-day, per fleet, plus "
-        "the fees paid to bus operators.",
-        "各车队的车公里 × 每公里成本 + 车日 × 每车日成本，另加支付给客运企业的费用。",
+        "Total cost", "总成本",
+        "cost_transport_cny + cost_facilities_cny + cost_fees_cny.",
+        "运输成本 + 场站运营成本 + 费用（cost_transport_cny + cost_facilities_cny + "
+        "cost_fees_cny）。",
     ),
     Kpi(
         "cost_per_parcel_cny", "CNY", "lower", True,
         "Cost per parcel", "单件成本",
-        "Transport cost divided by the parcels in the cohort (cost_total_cny / "
+        "Total cost divided by the parcels in the cohort (cost_total_cny / "
         "parcels_generated).",
-        "运输总成本除以统计队列包裹数（cost_total_cny / parcels_generated）。",
+        "总成本除以统计队列包裹数（cost_total_cny / parcels_generated）。",
     ),
     Kpi(
         "co2_kg", "kg", "lower", True,

@@ -20,12 +20,13 @@ import pandas as pd
 
 from sim.analysis import kpi_table
 from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, OVER_STORAGE, RODE_BUS
-from sim.network.geography import HUB
+from sim.network.geography import HUB, STATION
 from sim.scenario.schema import BUS
 
 if TYPE_CHECKING:  # the engine (and simpy) is not needed to name the KPIs
     from sim.engine.model import Run
-    from sim.scenario.schema import Scenario
+    from sim.network.services import Plan
+    from sim.scenario.schema import Costs, Scenario
 
 KPI_NAMES = kpi_table.KPI_NAMES
 """Every KPI name, in column order (owned by :mod:`sim.analysis.kpi_table`)."""
@@ -78,19 +79,28 @@ def shift_hours(scenario: Scenario) -> float:
     return sum(s.end - s.start for s in scenario.hub.sorting.shifts)
 
 
-def vehicles_needed(trips: pd.DataFrame) -> pd.Series:
-    """Vehicles each service needs: the most of its trips under way at one time.
+def vehicle_days(trips: pd.DataFrame) -> pd.Series:
+    """Vehicle-days of each service: per day it runs, the most of its vehicles out at once.
 
-    A trip run by several vehicles together counts each of them.
+    A departure sends only the vehicles its load needs (``vehicles`` per trip), so a
+    quiet day pays for fewer vehicles than a busy one; a vehicle back before its
+    route's next departure that day runs that one too. A trip counts on the day it
+    departs.
     """
-    needed = {}
+    days = {}
     for service, group in trips.groupby("service", sort=True):
-        depart = np.sort(group["depart_h"].to_numpy())
-        end = np.sort(group["end_h"].to_numpy())
-        # Trips under way just after each departure: started so far minus finished so far.
-        running = np.arange(1, depart.size + 1) - np.searchsorted(end, depart, side="right")
-        needed[service] = int(running.max()) * int(group["vehicles"].iloc[0])
-    return pd.Series(needed, dtype=np.int64)
+        depart, end = group["depart_h"].to_numpy(), group["end_h"].to_numpy()
+        vehicles = group["vehicles"].to_numpy()
+        day = (depart // 24).astype(np.int64)
+        # on_road[i, j]: trip j, of the same day, is under way when trip i leaves.
+        on_road = (depart[None, :] <= depart[:, None]) & (depart[:, None] < end[None, :])
+        on_road &= day[None, :] == day[:, None]
+        np.fill_diagonal(on_road, True)
+        out_at_once = on_road @ vehicles
+        most = np.zeros(day.max() - day.min() + 1, dtype=np.int64)
+        np.maximum.at(most, day - day.min(), out_at_once)
+        days[service] = int(most.sum())
+    return pd.Series(days, dtype=np.int64)
 
 
 def compute_kpis(run: Run) -> dict:
@@ -140,7 +150,7 @@ def compute_kpis(run: Run) -> dict:
 
     is_bus = (rate("fleet") == BUS).astype(bool)
     fleet, bus = measured[~is_bus], measured[is_bus]
-    fleet_cost = fleet_costs(fleet, services)
+    transport = fleet_costs(fleet, services)
     bus_share = bus_parcel_share(bus, services)
     bus_fee = bus_fees(bus, services)
     hours = (measured["end_h"] - measured["depart_h"] - measured["late_h"]).to_numpy()
@@ -148,7 +158,13 @@ def compute_kpis(run: Run) -> dict:
     vans = measured[rate("counts_as_van").astype(bool)]
     measured_days = horizon.days - horizon.warmup_days
     busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
-    cost_total = fleet_cost + bus_fee
+    facilities = facility_costs(scenario.costs, run.plan, measured_days)
+    fees = (
+        bus_fee
+        + scenario.costs.point_fee_per_parcel_cny * n_delivered
+        - scenario.costs.subsidy_per_parcel_cny * generated
+    )
+    cost_total = transport + facilities + fees
     urban = arrived_in_measured_days(run) & for_town(run)
     urban_sorted = (ledger.column("t_sorted") - t_hub)[urban]
 
@@ -169,6 +185,9 @@ def compute_kpis(run: Run) -> dict:
             (hours[~is_bus] * fleet["vehicles"].to_numpy()).sum()
             + (hours[is_bus] * bus_share).sum()
         ),
+        "cost_transport_cny": transport,
+        "cost_facilities_cny": facilities,
+        "cost_fees_cny": fees,
         "cost_total_cny": cost_total,
         "cost_per_parcel_cny": cost_total / generated if generated else float("nan"),
         "co2_kg": float(
@@ -194,16 +213,44 @@ def compute_kpis(run: Run) -> dict:
 def fleet_costs(trips: pd.DataFrame, services: pd.DataFrame) -> float:
     """Vans and trucks: vehicle-km times cost per km, plus vehicle-days times day rate.
 
-    A service's vehicles are paid for on each day the service runs at all.
+    Only the vehicles a day's departures actually sent are paid for that day
+    (:func:`vehicle_days`).
     """
     if trips.empty:
         return 0.0
     rates = services.loc[trips["service"]]
     per_km = float((trips["km"].to_numpy() * rates["cost_per_km_cny"].to_numpy()).sum())
-    days_run = (trips["depart_h"] // 24).groupby(trips["service"]).nunique()
-    vehicle_days = vehicles_needed(trips) * days_run
-    day_rate = services.loc[vehicle_days.index, "cost_per_vehicle_day_cny"]
-    return per_km + float((vehicle_days * day_rate).sum())
+    used = vehicle_days(trips)
+    day_rate = services.loc[used.index, "cost_per_vehicle_day_cny"]
+    return per_km + float((used * day_rate).sum())
+
+
+def stations_in_use(plan: Plan) -> int:
+    """Township stations where parcels change vehicles: the end of some path's leg."""
+    geo = plan.geography
+    used = set()
+    for prefix in ("leg", "fallback"):
+        service, alight = getattr(plan, f"{prefix}_service"), getattr(plan, f"{prefix}_alight")
+        has = service >= 0
+        for s, a in set(zip(service[has].tolist(), alight[has].tolist(), strict=True)):
+            place = plan.services[s].stops[a]
+            if geo.level[place] == STATION:
+                used.add(place)
+    return len(used)
+
+
+def facility_costs(costs: Costs, plan: Plan, days: int) -> float:
+    """The places' operating costs over *days*, less the daily subsidy.
+
+    The hub, every station in use (:func:`stations_in_use`) and every village point.
+    """
+    per_day = (
+        costs.hub_cost_per_day_cny
+        + costs.station_cost_per_day_cny * stations_in_use(plan)
+        + costs.point_cost_per_day_cny * len(plan.geography.points)
+        - costs.subsidy_per_day_cny
+    )
+    return per_day * days
 
 
 def bus_parcel_share(trips: pd.DataFrame, services: pd.DataFrame) -> np.ndarray:

@@ -13,6 +13,7 @@ from sim.engine.demand import (
     base_daily_parcels,
     expected_parcels,
     inbound_day,
+    peak_factor,
     urban_daily_parcels,
 )
 from sim.engine.hub import HubLine
@@ -172,7 +173,11 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     hub = HubLine(scenario.hub)
     total_days = horizon.days + horizon.drain_days
     env.process(receive_inbound(env, scenario, plan, ledger, hub, flow, streams))
-    env.process(timetable(env, flow, horizon.days + horizon.drain_days))
+    # Peak days may send extra vehicles; drain days have no new parcels, so are never peaks.
+    peak_days = [
+        day < horizon.days and peak_factor(scenario.demand, day) > 1 for day in range(total_days)
+    ]
+    env.process(timetable(env, flow, peak_days))
     env.run(until=total_days * 24.0)
 
     busy = hub.sorting_busy.per_day(total_days)
@@ -234,7 +239,6 @@ def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
     service = np.array(log.service, dtype=np.int64)
     fleets = sorted({s.fleet for s in plan.services})
     fleet_code = np.array([fleets.index(s.fleet) for s in plan.services], dtype=np.int64)
-    vehicles = np.array([s.vehicles for s in plan.services], dtype=np.int64)
     return pd.DataFrame(
         {
             "service": service,
@@ -246,7 +250,7 @@ def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
             "parcels": np.array(log.parcels, dtype=np.int64),
             "max_load": np.array(log.max_load, dtype=np.int64),
             "capacity": np.array(log.capacity, dtype=np.int64),
-            "vehicles": vehicles[service],
+            "vehicles": np.array(log.vehicles, dtype=np.int64),  # as many as the load needed
             "parcel_km": np.array(log.parcel_km, dtype=float),
             "parcel_dwell_h": np.array(log.parcel_dwell_h, dtype=float),
             # False for a trip still under way when the run stopped (counted pro rata).

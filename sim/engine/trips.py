@@ -11,6 +11,7 @@ once it has waited ``fallback_after_h``, when the fallback next departs.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -118,6 +119,7 @@ class TripLog:
     capacity: list[int] = field(default_factory=list)
     parcel_km: list[float] = field(default_factory=list)
     parcel_dwell_h: list[float] = field(default_factory=list)
+    vehicles: list[int] = field(default_factory=list)
     finished: list[bool] = field(default_factory=list)
 
     def record(self, **trip) -> None:
@@ -132,13 +134,15 @@ class TripProgress:
 
     ``leg`` is the leg being driven (-1 before the first), ``drive_from`` the time its
     driving starts (after the dwell at its first stop); ``km_done`` and
-    ``parcel_km_done`` cover the legs completed, per vehicle.
+    ``parcel_km_done`` cover the legs completed, per vehicle. ``vehicles`` is how
+    many vehicles the departure sent and ``capacity`` their cargo capacity together.
     """
 
     service: int
     depart_h: float
     late_h: float
     capacity: int
+    vehicles: int
     leg: int = -1
     drive_from: float = 0.0
     km_done: float = 0.0
@@ -223,12 +227,13 @@ class ParcelFlow:
                 # A trip still waiting out its departure delay has not started yet.
                 late_h=min(progress.late_h, now - progress.depart_h),
                 end_h=now,
-                km=km * service.vehicles,
+                km=km * progress.vehicles,
                 parcels=progress.carried,
                 max_load=progress.max_load,
                 capacity=progress.capacity,
                 parcel_km=parcel_km,
                 parcel_dwell_h=progress.parcel_dwell_h,
+                vehicles=progress.vehicles,
                 finished=False,
             )
         self.under_way.clear()
@@ -301,12 +306,32 @@ def _board(load, boarded):
     return rows[order], legs[order], alight[order]
 
 
-def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service, capacity: int):
-    """One run of a service along its stops, starting now.
+def vehicles_for(parcels: int, vehicle_load: int, runs_empty: bool) -> int:
+    """Vehicles a departure sends for *parcels*: enough to carry them, *vehicle_load* each.
 
-    The load is kept sorted by alighting stop, so the parcels leaving at a stop
-    are always the front of the load. ``flow.under_way`` holds the trip's progress
-    until it ends (see ``ParcelFlow.record_unfinished``).
+    A service that runs empty (a bus) always sends its one vehicle.
+    """
+    needed = -(-parcels // vehicle_load) if vehicle_load > 0 else 0
+    return max(needed, 1 if runs_empty else 0)
+
+
+def trip(
+    env: simpy.Environment,
+    flow: ParcelFlow,
+    index: int,
+    service: Service,
+    capacity: int,
+    vehicles_available: int,
+):
+    """One departure of a service along its stops, starting now.
+
+    At the first stop the departure loads up to *vehicles_available* vehicles'
+    worth of parcels (*capacity* each, at most ``service.vehicle_load_max``) and
+    sends only the vehicles that load needs (none: the run is cancelled, unless
+    the service runs empty); they drive the route together and share the
+    handling. The load is kept sorted by alighting stop, so the parcels leaving at
+    a stop are always the front of the load. ``flow.under_way`` holds the trip's
+    progress until it ends (see ``ParcelFlow.record_unfinished``).
     """
     ledger = flow.ledger
     base = int(flow.queue_base[index])
@@ -316,7 +341,9 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
         d = service.delay_min
         late = float(draw_positive(flow.delay_rng, d.kind, d.mean, d.cv, 1)[0]) / 60.0
     number = next(flow._trip_numbers)
-    progress = TripProgress(index, env.now, late, capacity)
+    vehicle_load = min(capacity, service.vehicle_load_max)
+    vehicles = vehicles_available
+    progress = TripProgress(index, env.now, late, capacity * vehicles, vehicles)
     flow.under_way[number] = progress
     if late:
         yield env.timeout(late)
@@ -337,11 +364,14 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
                 flow.fall_back(queue_id, now)
             queue = flow.queues[queue_id]
             if len(queue):
-                on = queue.take(now, capacity - rows.size, ledger, left_behind_flag)
+                on = queue.take(now, vehicle_load * vehicles - rows.size, ledger, left_behind_flag)
                 boarded = on[0]
-        if position == 0 and boarded.size == 0 and not service.runs_empty:
-            del flow.under_way[number]
-            return  # nothing to carry: the run is cancelled
+        if position == 0:
+            vehicles = vehicles_for(boarded.size, vehicle_load, service.runs_empty)
+            if vehicles == 0:
+                del flow.under_way[number]
+                return  # nothing to carry: the run is cancelled
+            progress.vehicles, progress.capacity = vehicles, capacity * vehicles
         if boarded.size:
             progress.carried += boarded.size
             rows, legs, alight = _board((rows, legs, alight), on)
@@ -352,7 +382,7 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
         handled = leaving + boarded.size
         # The vehicles of a departure run together and handle their parcels side by
         # side (as route planning assumes: a vehicle's load each).
-        handling = service.handling_h_per_parcel * handled / service.vehicles
+        handling = service.handling_h_per_parcel * handled / vehicles
         progress.parcel_dwell_h += handling
         # A van stops only where it hands parcels over or takes them on.
         dwell = (service.stop_h if handled or service.always_stops else 0.0) + handling
@@ -369,27 +399,34 @@ def trip(env: simpy.Environment, flow: ParcelFlow, index: int, service: Service,
         depart_h=progress.depart_h,
         late_h=late,
         end_h=env.now,
-        km=sum(service.leg_km) * service.vehicles,
+        km=sum(service.leg_km) * vehicles,
         parcels=progress.carried,
         max_load=progress.max_load,
-        capacity=capacity,
+        capacity=progress.capacity,
         parcel_km=progress.parcel_km_done,
         parcel_dwell_h=progress.parcel_dwell_h,
+        vehicles=vehicles,
         finished=True,
     )
 
 
-def timetable(env: simpy.Environment, flow: ParcelFlow, days: int):
-    """Start every service's trips at its departure times, day after day."""
+def timetable(env: simpy.Environment, flow: ParcelFlow, peak_days: Sequence[bool]):
+    """Start every service's trips at its departure times, day after day.
+
+    One day per entry of *peak_days*; on a peak day a route may send its
+    ``peak_vehicles``, on other days its planned ``vehicles``.
+    """
     services = flow.plan.services
     daily = sorted(
         (hour, index, capacity)
         for index, service in enumerate(services)
         for hour, capacity in zip(service.departures_h, service.capacities, strict=True)
     )
-    for day in range(days):
+    for day, peak in enumerate(peak_days):
         for hour, index, capacity in daily:
             start = day * 24.0 + hour
             if start > env.now:
                 yield env.timeout(start - env.now)
-            env.process(trip(env, flow, index, services[index], capacity))
+            service = services[index]
+            available = service.peak_vehicles if peak else service.vehicles
+            env.process(trip(env, flow, index, service, capacity, available))

@@ -41,10 +41,14 @@ from sim.scenario.schema import (
 class Service:
     """One timetabled route: a stop sequence that runs at every departure time.
 
-    ``capacities`` holds the cargo capacity of each departure (all vehicles of the
-    departure together); ``vehicles`` run each departure (more than one only for a
-    village whose demand alone exceeds one vehicle). The cost and emission fields
-    are not used by the engine; the analysis reads them.
+    ``capacities`` holds the cargo capacity of one vehicle on each departure. A
+    departure sends as many vehicles as its load needs, each carrying at most
+    ``vehicle_load_max`` parcels (its capacity, or fewer where handling a full load
+    would take the route past ``max_route_h``), up to ``vehicles`` on ordinary days
+    and ``peak_vehicles`` on peak days. ``vehicles`` is what the route is planned
+    for: one, or several for a village whose demand alone exceeds one vehicle.
+    Buses are one vehicle. The cost and emission fields are not used by the engine;
+    the analysis reads them.
     """
 
     name: str
@@ -56,6 +60,8 @@ class Service:
     leg_h: tuple[float, ...]
     vehicles: int
     stop_h: float
+    vehicle_load_max: int
+    peak_vehicles: int
     handling_h_per_parcel: float
     # Vans leave only with something to carry and stop only where they hand over;
     # passenger buses run and stop regardless.
@@ -115,24 +121,48 @@ def _ancestor(geo: Geography, place: int, level: int) -> int:
     return place
 
 
+def vehicle_load_max(fleet: Fleet, km: list[float], clients: int) -> int:
+    """Most parcels one vehicle of *fleet* carries on a route and stays within max_route_h.
+
+    The route takes its driving, a stop at the depot and one at each of its *clients*,
+    and every parcel handled twice (loaded, unloaded); what time is left over after
+    the first two bounds the load. At least one parcel (the planner has checked the
+    route with its planned load), at most the vehicle's capacity.
+    """
+    handling_h = fleet.handling_min_per_parcel / 60.0
+    fixed_h = sum(km) / fleet.speed_kmh + (clients + 1) * fleet.stop_min / 60.0
+    spare_h = fleet.max_route_h - fixed_h
+    if 2.0 * handling_h * fleet.capacity_parcels <= spare_h:
+        return fleet.capacity_parcels
+    # A hair of slack so that float noise does not cost a parcel of an exact fit.
+    return max(1, math.floor(spare_h / (2.0 * handling_h) + 1e-9))
+
+
 def _fleet_service(
     name: str,
     fleet_name: str,
     fleet: Fleet,
     stops: tuple[int, ...],
     km: list[float],
-    vehicles: int,
+    load: float,
     departures_h: tuple[float, ...],
 ) -> Service:
+    """A planned route of a fleet, for *load* parcels per departure on an ordinary day."""
+    load_max = vehicle_load_max(fleet, km, len(stops) - 2)
+    # The planner gives a village too big for one vehicle a route of its own;
+    # enough vehicles then run it together.
+    vehicles = max(1, math.ceil(load / load_max - 1e-9))
     return Service(
         name=name,
         fleet=fleet_name,
         stops=stops,
         departures_h=departures_h,
-        capacities=(fleet.capacity_parcels * vehicles,) * len(departures_h),
+        capacities=(fleet.capacity_parcels,) * len(departures_h),
         leg_km=tuple(km),
         leg_h=tuple(k / fleet.speed_kmh for k in km),
         vehicles=vehicles,
+        vehicle_load_max=load_max,
+        peak_vehicles=math.ceil(vehicles * fleet.peak_vehicle_factor - 1e-9),
         stop_h=fleet.stop_min / 60.0,
         handling_h_per_parcel=fleet.handling_min_per_parcel / 60.0,
         cost_per_km_cny=fleet.cost_per_km_cny,
@@ -337,12 +367,9 @@ def _add_route(
 
     *route_load* is the planned load handed over at each client, per departure.
     """
-    # The planner gives a village too big for one vehicle a route of its own;
-    # enough vehicles then run it together.
-    vehicles = max(1, int(np.ceil(sum(route_load) / fleet.capacity_parcels - 1e-9)))
     km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
     index = first_service + len(services)
-    service = _fleet_service(name, fleet_name, fleet, stops, km, vehicles, departures)
+    service = _fleet_service(name, fleet_name, fleet, stops, km, sum(route_load), departures)
     services.append(service)
     for position, client in enumerate(stops[1:-1], start=1):
         legs[client] = (index, 0, position)
@@ -497,6 +524,8 @@ def _bus_services(
                 leg_km=tuple(km),
                 leg_h=tuple(hours),
                 vehicles=1,
+                vehicle_load_max=max(capacities),
+                peak_vehicles=1,
                 stop_h=timetable.dwell_min / 60.0,
                 handling_h_per_parcel=timetable.handling_min_per_parcel / 60.0,
                 runs_empty=True,

@@ -7,6 +7,7 @@ saved beside it as PNG and SVG. ``lang="zh"`` gives everything in Chinese.
 """
 
 from sim.report.figures import (
+    plot_cost_breakdown,
     plot_cost_vs_lead_time,
     plot_county_map,
     plot_daily,
@@ -31,6 +32,7 @@ __all__ = [
     "build_report",
     "find_cjk_font",
     "load_results",
+    "plot_cost_breakdown",
     "plot_cost_vs_lead_time",
     "plot_county_map",
     "plot_daily",

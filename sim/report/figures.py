@@ -408,6 +408,94 @@ def plot_cost_vs_lead_time(
     return fig
 
 
+# --------------------------------------------------------------------------- cost breakdown
+
+COST_PARTS = ("cost_transport_cny", "cost_facilities_cny", "cost_fees_cny")
+"""The KPIs that add up to ``cost_total_cny``, in the order they are stacked."""
+
+_COST_COLOURS = {
+    "cost_transport_cny": "#0072B2",
+    "cost_facilities_cny": "#E69F00",
+    "cost_fees_cny": "#009E73",
+}
+
+
+def cost_per_parcel_parts(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean cost per parcel of each part (:data:`COST_PARTS`), one row per scenario.
+
+    Each part's mean over replications divided by the mean parcels in the cohort.
+    """
+    names = list(dict.fromkeys(table["scenario"]))
+    parcels = _rows(table, "parcels_generated", names)["mean"].to_numpy(float)
+    return pd.DataFrame(
+        {part: _rows(table, part, names)["mean"].to_numpy(float) / parcels for part in COST_PARTS},
+        index=pd.Index(names, name="scenario"),
+    )
+
+
+@_styled
+def plot_cost_breakdown(
+    table: pd.DataFrame, *, lang: str = "en", labels: Mapping[str, str] | None = None
+) -> Figure:
+    """Cost per parcel as stacked bars: transport, facilities, fees (subsidies below zero).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A long table (``comparison.csv``) with the cost parts and ``parcels_generated``.
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Text under each bar per scenario.
+
+    Returns
+    -------
+    Figure
+        One bar per scenario.
+    """
+    parts = cost_per_parcel_parts(table)
+    names = list(parts.index)
+    fig = _new_figure(max(5.0, 1.6 * len(names) + 3.0), 4.6)
+    ax = fig.add_subplot()
+    x = np.arange(len(names))
+    # Positive parts stack up from zero, negative ones (a subsidy bigger than a part's
+    # costs) down from it, so no part hides another.
+    up, down = np.zeros(len(names)), np.zeros(len(names))
+    for part in COST_PARTS:
+        values = np.nan_to_num(parts[part].to_numpy())
+        bottom = np.where(values >= 0, up, down)
+        ax.bar(
+            x,
+            values,
+            bottom=bottom,
+            width=0.6,
+            color=_COST_COLOURS[part],
+            label=kpi_label(part, lang),
+            gid=f"costs:{part}",
+        )
+        up, down = np.where(values >= 0, up + values, up), np.where(values < 0, down + values, down)
+    total = parts.sum(axis=1).to_numpy()
+    ax.scatter(x, total, marker="_", s=600, color="#000000", zorder=3, gid="costs:total")
+    for xi, value in zip(x, total, strict=True):
+        if np.isfinite(value):
+            ax.annotate(
+                _short_number(value),
+                xy=(xi, max(value, up[xi])),
+                xytext=(0, 4),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=9,
+            )
+    ax.axhline(0.0, color="#666666", linewidth=0.8)
+    ax.set_xticks(x, [_label(labels, n) for n in names])
+    ax.grid(axis="x", visible=False)
+    ax.set_ylabel(tr("fig_costs_axis", lang))
+    ax.set_title(tr("fig_costs_title", lang), loc="left")
+    fig.legend(loc="outside right upper")
+    return fig
+
+
 # --------------------------------------------------------------------------- map
 
 
@@ -1043,6 +1131,7 @@ FIGURES = {
     "lead_time_cdf": plot_lead_time_cdf,
     "headline_kpis": plot_headline_kpis,
     "cost_vs_lead_time": plot_cost_vs_lead_time,
+    "cost_breakdown": plot_cost_breakdown,
     "county_map": plot_county_map,
     "daily": plot_daily,
     "distance_bands": plot_distance_bands,

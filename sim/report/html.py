@@ -160,6 +160,13 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
                     plots.plot_cost_vs_lead_time(results.table, lang=lang, labels=labels),
                 )
             )
+        if set(plots.COST_PARTS) <= set(results.table["kpi"]):  # older results lack them
+            drawn.append(
+                (
+                    "cost_breakdown",
+                    plots.plot_cost_breakdown(results.table, lang=lang, labels=labels),
+                )
+            )
         if have_details:
             drawn.append(("county_map", plots.plot_county_map(details, lang=lang, labels=labels)))
             drawn.append(("daily", plots.plot_daily(details, lang=lang, labels=labels)))
@@ -179,6 +186,7 @@ _TITLES = {
     "lead_time_cdf": ("fig_cdf_title", "cap_cdf"),
     "headline_kpis": ("fig_bars_title", "cap_bars"),
     "cost_vs_lead_time": ("fig_tradeoff_title", "cap_tradeoff"),
+    "cost_breakdown": ("fig_costs_title", "cap_costs"),
     "county_map": ("fig_map_title", "cap_map"),
     "daily": ("fig_daily_title", "cap_daily"),
     "distance_bands": ("fig_bands_title", "cap_bands"),

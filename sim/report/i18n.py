@@ -325,6 +325,17 @@ TEXT = MappingProxyType(
             "zh": "成本与送达时长",
         },
         "fig_tradeoff_better": {"en": "better: lower left", "zh": "越靠左下越好"},
+        "fig_costs_title": {"en": "What a parcel costs", "zh": "单件成本构成"},
+        "fig_costs_axis": {"en": "CNY per parcel", "zh": "元/件"},
+        "cap_costs": {
+            "en": "Each scenario's cost per parcel split into transport (vehicles), "
+            "facilities (hub, stations, village points) and fees (bus operators, village "
+            "points); subsidies are negative and drawn below zero. Means over replications; "
+            "the black mark is the total.",
+            "zh": "各情景单件成本按运输（车辆）、场站（分拨中心、乡镇站点、村级服务点）和费用"
+            "（客运企业、村级服务点）拆分；补贴为负值，画在零线以下。为各次重复的均值；黑色标记为"
+            "总成本。",
+        },
         "cap_tradeoff": {
             "en": "Each scenario's cost per parcel (up) against the time within which 90% of "
             "parcels reach the village point (across), with 95% confidence intervals both "

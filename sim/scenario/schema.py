@@ -436,7 +436,9 @@ class Fleet(Strict):
 
     It runs from depots at ``from_level`` to the places at ``to_level`` below them
     (hub → station, hub → point or station → point). Routes are planned per fleet
-    and depot; every route runs at every departure time of its depot. ``departures``
+    and depot for an ordinary day; every route runs at every departure time of its
+    depot that has parcels to carry, with as many vehicles as the load needs (up to the
+    planned ones, or ``peak_vehicle_factor`` times as many on peak days). ``departures``
     is a list of clock times (every depot), a map of depot id to clock times, or a
     :class:`Connection` (``{after: trunk, slack_min: 60}``) resolved when the routes
     of the feeding fleet are planned.
@@ -455,6 +457,15 @@ class Fleet(Strict):
     cost_per_vehicle_day_cny: CostPerDay = 300.0
     co2_per_km_kg: Co2PerKm = 0.2
     counts_as_van: bool = Field(True, description="include in van_load_factor_mean")
+    peak_vehicle_factor: float = Field(
+        2.0,
+        ge=1.0,
+        le=10.0,
+        allow_inf_nan=False,
+        description="on peak days (inside a demand peak with factor above 1) a route may "
+        "send up to this many times its planned vehicles on a departure (rounded up); "
+        "1 adds none",
+    )
 
     @field_validator("to_level")
     @classmethod
@@ -611,6 +622,32 @@ class Points(Strict):
             if b.start < a.end:
                 raise ValueError("opening_hours must be in clock order and must not overlap")
         return self
+
+
+class Costs(Strict):
+    """What the network costs besides its vehicles: places, per-parcel fees, subsidies.
+
+    Facilities are paid per measured day: the hub, every township station where
+    parcels change vehicles (none in the direct model) and every village point.
+    Village points are also paid per parcel delivered to them. Subsidies are
+    negative costs: per parcel reaching the hub and per day. Bus operators' fees are
+    set on the bus lines (``buses``).
+    """
+
+    hub_cost_per_day_cny: CostPerDay = Field(0.0, description="the county hub's operating cost")
+    station_cost_per_day_cny: CostPerDay = Field(
+        0.0, description="each township station that parcels change vehicles at"
+    )
+    point_cost_per_day_cny: CostPerDay = Field(0.0, description="each village point")
+    point_fee_per_parcel_cny: CostPerKm = Field(
+        0.0, description="paid to the village point for each parcel delivered to it"
+    )
+    subsidy_per_parcel_cny: CostPerKm = Field(
+        0.0, description="received for each parcel reaching the hub (a negative cost)"
+    )
+    subsidy_per_day_cny: CostPerDay = Field(
+        0.0, description="received each day towards operations (a negative cost)"
+    )
 
 
 class PeakTrip(Strict):
@@ -800,6 +837,7 @@ class Scenario(Strict):
     points: Points = Points()
     buses: Buses = Buses()
     delivery: Delivery = Delivery()
+    costs: Costs = Costs()
 
     @model_validator(mode="after")
     def _carriers_fit_legs(self) -> Scenario:

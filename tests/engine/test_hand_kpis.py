@@ -51,6 +51,9 @@ PICKUP_H = 20.0
 VAN_CNY_KM, VAN_CNY_DAY, VAN_CO2_KM = 2.0, 100.0, 0.3
 BUS_FEE_PARCEL, BUS_FEE_LINE_DAY, BUS_CO2_KM, FULL_CARGO_SHARE = 0.5, 10.0, 0.9, 0.1
 SHIFT_H = 22.0 - 4.0  # one sorting shift 04:00-22:00
+# Places, fees and subsidies (per day or per parcel).
+HUB_DAY, STATION_DAY, POINT_DAY, POINT_FEE = 500.0, 50.0, 5.0, 0.2
+SUBSIDY_PARCEL, SUBSIDY_DAY = 0.03, 40.0
 BUS_LATE_MIN = 15.0
 
 
@@ -78,6 +81,8 @@ def hand_scenario(tmp_path) -> Scenario:
         "cost_per_km_cny": VAN_CNY_KM,
         "cost_per_vehicle_day_cny": VAN_CNY_DAY,
         "co2_per_km_kg": VAN_CO2_KM,
+        # No extra vans on the peak day: B's one van is full three days running.
+        "peak_vehicle_factor": 1,
     }
     return Scenario.model_validate(
         {
@@ -129,6 +134,14 @@ def hand_scenario(tmp_path) -> Scenario:
                 ],
             },
             "delivery": {"model": "bus", "fallback_after_h": 12},
+            "costs": {
+                "hub_cost_per_day_cny": HUB_DAY,
+                "station_cost_per_day_cny": STATION_DAY,
+                "point_cost_per_day_cny": POINT_DAY,
+                "point_fee_per_parcel_cny": POINT_FEE,
+                "subsidy_per_parcel_cny": SUBSIDY_PARCEL,
+                "subsidy_per_day_cny": SUBSIDY_DAY,
+            },
         }
     )
 
@@ -225,6 +238,10 @@ def test_every_kpi_by_hand(tmp_path):
     bus_km = sum(13.0 * bus_share(b) for b in bus_loads)
     van_cost = van_km * VAN_CNY_KM + 2 * VAN_CNY_DAY  # one vehicle, paid on 2 days
     bus_fee = BUS_FEE_PARCEL * (a1 + BUS_CAP) + 2 * BUS_FEE_LINE_DAY  # 2 line-days
+    # The bus passes S without parcels changing vehicles there: no station in use; two
+    # village points; two measured days.
+    facilities = (HUB_DAY + 0 * STATION_DAY + 2 * POINT_DAY - SUBSIDY_DAY) * 2
+    fees = bus_fee + POINT_FEE * delivered - SUBSIDY_PARCEL * generated
     # Sorting: 1 s a parcel, one 18 h shift a day, 2 measured days.
     sorted_h = (a1 + b1 + a2 + b2) / 3600
 
@@ -243,8 +260,11 @@ def test_every_kpi_by_hand(tmp_path):
         "on_time_48h_share": (a1 + BUS_CAP + b1 + VAN_CAP + overflow_a + VAN_CAP) / generated,
         "vehicle_km": van_km + bus_km,
         "vehicle_hours": 2 * VAN_HOURS + sum(bus_hours(b) * bus_share(b) for b in bus_loads),
-        "cost_total_cny": van_cost + bus_fee,
-        "cost_per_parcel_cny": (van_cost + bus_fee) / generated,
+        "cost_transport_cny": van_cost,
+        "cost_facilities_cny": facilities,
+        "cost_fees_cny": fees,
+        "cost_total_cny": van_cost + facilities + fees,
+        "cost_per_parcel_cny": (van_cost + facilities + fees) / generated,
         "co2_kg": van_km * VAN_CO2_KM + bus_km * BUS_CO2_KM,
         "sorting_utilization": sorted_h / (SHIFT_H * 2),
         "van_load_factor_mean": (b1 / VAN_CAP + VAN_CAP / VAN_CAP) / 2,
@@ -353,17 +373,21 @@ def test_fleet_costs_by_hand(tmp_path):
     parcels = run.parcels
     per_day = {(v, d): counts(parcels, v, d) for v in (A, B) for d in range(2)}
     # Planned: 50 a day x margin 1.2 = 60 per departure over 25-parcel vans: ceil(2.4) = 3
-    # vans run each village route together (75 parcels of room), every day.
-    vans = 3
-    assert all(c <= vans * TV_CAP for c in per_day.values())
+    # vans per village route (75 parcels of room). Each day a route sends only the vans
+    # its parcels need: ceil(count / 25).
+    planned = 3
+    assert all(c <= planned * TV_CAP for c in per_day.values())
+    vans = {key: math.ceil(c / TV_CAP) for key, c in per_day.items()}
+    assert set(vans.values()) != {planned}  # some day needs fewer than planned
     # Trunk H -> S -> H: 20 km, one truck; 6 min loading, 10 km at 50 km/h, 6 min at S,
     # 10 km back: 0.1 + 0.2 + 0.1 + 0.2 = 0.6 h. Two days.
     trunk_km, trunk_h = 2 * 20.0, 2 * (0.1 + 0.2 + 0.1 + 0.2)
     # Township vans S -> village -> S: 6 km each, 6 min at S, 3 km at 30 km/h, 6 min at
-    # the village, 3 km back: 0.4 h; two routes x 3 vans x 2 days.
-    tv_km, tv_h = 2 * 2 * vans * 6.0, 2 * 2 * vans * (0.1 + 0.1 + 0.1 + 0.1)
+    # the village, 3 km back: 0.4 h; per village and day, its vans.
+    van_trips = sum(vans.values())
+    tv_km, tv_h = van_trips * 6.0, van_trips * (0.1 + 0.1 + 0.1 + 0.1)
     trunk_cost = trunk_km * TRUNK_CNY_KM + 1 * 2 * TRUNK_CNY_DAY  # 1 truck x 2 days
-    tv_cost = tv_km * TV_CNY_KM + 2 * vans * 2 * TV_CNY_DAY  # 2 routes x 3 vans x 2 days
+    tv_cost = tv_km * TV_CNY_KM + van_trips * TV_CNY_DAY  # one departure a day: a van-day each
     generated = sum(per_day.values())
     k = run.kpis
     assert k["vehicle_km"] == pytest.approx(trunk_km + tv_km)
@@ -371,8 +395,8 @@ def test_fleet_costs_by_hand(tmp_path):
     assert k["cost_total_cny"] == pytest.approx(trunk_cost + tv_cost)
     assert k["cost_per_parcel_cny"] == pytest.approx((trunk_cost + tv_cost) / generated)
     assert k["co2_kg"] == pytest.approx(trunk_km * TRUNK_CO2_KM + tv_km * TV_CO2_KM)
-    # The trunk does not count as a van: township-van loads over 75 each.
-    loads = [per_day[v, d] / (vans * TV_CAP) for v in (A, B) for d in range(2)]
+    # The trunk does not count as a van: township-van loads over the vans that ran.
+    loads = [per_day[key] / (vans[key] * TV_CAP) for key in per_day]
     assert k["van_load_factor_mean"] == pytest.approx(sum(loads) / 4)
     # Home delivery: handed over on arrival, so door time equals lead time. Trunk leaves
     # 08:06, at S 08:18 + 6 min = 08:24, cross-dock 30 min (ready 08:54), township van

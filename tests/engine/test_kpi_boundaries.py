@@ -59,6 +59,7 @@ def boundary_scenario(tmp_path) -> Scenario:
                     "max_route_h": 2,
                     "cost_per_km_cny": CNY_KM,
                     "cost_per_vehicle_day_cny": CNY_DAY,
+                    "peak_vehicle_factor": 1,  # no extra vans on the peak day
                 }
             },
             # Planned for 30 / 2 departures = 15 <= 20: one van.

@@ -95,7 +95,12 @@ def fifo_van_scenario(tmp_path, perishable_share=0.0):
     base = tiny(
         tmp_path,
         "direct",
-        hub_van={"capacity_parcels": 50, "departures": ["09:00", "15:00"]},
+        # No extra vans on the peak day: every van leaves parcels behind.
+        hub_van={
+            "capacity_parcels": 50,
+            "departures": ["09:00", "15:00"],
+            "peak_vehicle_factor": 1,
+        },
     )
     return build(
         base,

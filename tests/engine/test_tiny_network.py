@@ -163,12 +163,17 @@ def test_perishables_board_first(tmp_path):
 def test_village_bigger_than_a_van_gets_several_vans(tmp_path):
     # ~50 parcels per departure x margin 1.2 = 60 planned; 25-parcel vans -> 3 run together.
     run = simulate(tiny(tmp_path, "via_township", township_van={"capacity_parcels": 25}), seed=3)
-    vans = run.trips.query("fleet == 'township_van'")
-    assert (vans["vehicles"] == 3).all() and (vans["capacity"] == 75).all()
-    # ~100 parcels per village exceed 75, so both departures run: two village
-    # routes of 6 km, each by three vans, twice; plus the 20 km trunk run.
+    vans = run.trips.query("fleet == 'township_van'").sort_values("depart_h")
+    # ~100 parcels per village exceed 75, so both departures run: at 09:00 three full
+    # vans, at 15:00 only the vans the rest needs, 25 parcels each.
     assert (vans["parcels"] > 0).all() and len(vans) == 4
-    assert run.kpis["vehicle_km"] == pytest.approx(20 + 2 * (3 * 6 + 3 * 6))
+    first, second = vans.iloc[:2], vans.iloc[2:]
+    assert (first["vehicles"] == 3).all() and (first["parcels"] == 75).all()
+    expected = [-(-n // 25) for n in second["parcels"]]
+    assert second["vehicles"].tolist() == expected and max(expected) < 3
+    assert (vans["capacity"] == 25 * vans["vehicles"]).all()
+    # Two village routes of 6 km and the 20 km trunk run.
+    assert run.kpis["vehicle_km"] == pytest.approx(20 + 6 * (6 + sum(expected)))
 
 
 def test_vans_running_together_handle_their_parcels_side_by_side(tmp_path):

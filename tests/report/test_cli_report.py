@@ -15,6 +15,7 @@ from tests.report.helpers import check_html
 SHORT = ["--set", "horizon.days=3", "--set", "horizon.warmup_days=1"]
 SHORT += ["--set", "routing.iterations=30"]
 FIGURES = [
+    "cost_breakdown",
     "cost_vs_lead_time",
     "county_map",
     "daily",
@@ -42,6 +43,7 @@ def test_compare_with_report_writes_the_report_beside_the_results(tmp_path, caps
         "lead_time_cdf",
         "headline_kpis",
         "cost_vs_lead_time",
+        "cost_breakdown",
         "county_map",
         "daily",
         "distance_bands",

@@ -185,6 +185,37 @@ def test_cost_against_lead_time_has_whiskers_both_ways():
     assert ax.get_xlim()[0] == 0.0 and ax.get_ylim()[0] == 0.0
 
 
+def cost_table() -> pd.DataFrame:
+    """Two scenarios' cost parts; b's subsidies outweigh its fees (a negative part)."""
+    means = {
+        "a": {"parcels_generated": 100, "cost_transport_cny": 150.0},
+        "b": {"parcels_generated": 200, "cost_transport_cny": 200.0},
+    }
+    means["a"] |= {"cost_facilities_cny": 50.0, "cost_fees_cny": 20.0}
+    means["b"] |= {"cost_facilities_cny": 100.0, "cost_fees_cny": -40.0}
+    rows = [
+        {"scenario": name, "kpi": kpi, "mean": m, "ci_low": m, "ci_high": m}
+        for name, kpis in means.items()
+        for kpi, m in kpis.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_the_cost_breakdown_stacks_the_parts_per_parcel_and_draws_subsidies_below_zero():
+    fig = sim.report.plot_cost_breakdown(cost_table())
+    ax = fig.axes[0]
+    bars = {
+        part: [(p.get_y(), p.get_height()) for p in ax.patches if p.get_gid() == f"costs:{part}"]
+        for part in ("cost_transport_cny", "cost_facilities_cny", "cost_fees_cny")
+    }
+    # a: 1.5 + 0.5 + 0.2 per parcel, stacked from 0; b: 1.0 + 0.5 up, -0.2 down from 0.
+    np.testing.assert_allclose(bars["cost_transport_cny"], [(0.0, 1.5), (0.0, 1.0)])
+    np.testing.assert_allclose(bars["cost_facilities_cny"], [(1.5, 0.5), (1.0, 0.5)])
+    np.testing.assert_allclose(bars["cost_fees_cny"], [(2.0, 0.2), (0.0, -0.2)])
+    total = next(c for c in ax.collections if c.get_gid() == "costs:total")
+    np.testing.assert_allclose(np.asarray(total.get_offsets())[:, 1], [2.2, 1.3])
+
+
 def test_the_map_colours_villages_by_their_mean_lead_time_and_draws_the_routes():
     details = Details(places=PLACES, services=SERVICES, villages=villages())
     fig = sim.report.plot_county_map({"a": details})
@@ -320,6 +351,7 @@ def all_figures(lang: str) -> list[Figure]:
         sim.report.plot_lead_time_cdf(both, lang=lang),
         sim.report.plot_headline_kpis(table, lang=lang),
         sim.report.plot_cost_vs_lead_time(table, lang=lang),
+        sim.report.plot_cost_breakdown(cost_table(), lang=lang),
         sim.report.plot_county_map(both, lang=lang),
         sim.report.plot_daily(both, lang=lang),
         sim.report.plot_distance_bands(both, lang=lang),

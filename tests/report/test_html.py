@@ -21,6 +21,7 @@ COMPARE_FIGURES = [
     "lead_time_cdf",
     "headline_kpis",
     "cost_vs_lead_time",
+    "cost_breakdown",
     "county_map",
     "daily",
     "distance_bands",
@@ -268,9 +269,11 @@ def test_a_folder_without_detail_tables_still_gives_a_report(compare_folder, tmp
     assert [i for i in page.ids if i.startswith("fig-")] == [
         "fig-headline_kpis",
         "fig-cost_vs_lead_time",
+        "fig-cost_breakdown",
     ]
     assert "are left out" in html and "sc_direct, sc_via" in html
     assert sorted(p.stem for p in written.figures.glob("*.png")) == [
+        "cost_breakdown",
         "cost_vs_lead_time",
         "headline_kpis",
     ]
@@ -293,6 +296,7 @@ def test_sweep_and_run_folders_give_reports(sweep_folder, compare_folder, tmp_pa
     assert [i for i in page.ids if i.startswith("fig-")] == [
         "fig-lead_time_cdf",
         "fig-headline_kpis",
+        "fig-cost_breakdown",
         "fig-county_map",
         "fig-daily",
         "fig-distance_bands",
