@@ -12,6 +12,7 @@ import simpy
 from sim.engine.demand import base_daily_parcels, expected_parcels, inbound_day
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
+from sim.engine.plan_cache import cached_plan
 from sim.engine.streams import Streams, draw_positive
 from sim.engine.trips import ParcelFlow, timetable
 from sim.network.geography import build_geography
@@ -55,7 +56,11 @@ _PLANNING_SECTIONS = {"network", "demand", "fleets", "routing", "buses", "delive
 @functools.lru_cache(maxsize=16)
 def _plan_from_json(sections: str) -> Plan:
     scenario = Scenario.model_validate_json(sections)
-    return build_plan(scenario, build_geography(scenario.network))
+    return cached_plan(
+        sections,
+        scenario.network,
+        lambda: build_plan(scenario, build_geography(scenario.network)),
+    )
 
 
 def plan_for(scenario: Scenario) -> Plan:
@@ -63,7 +68,8 @@ def plan_for(scenario: Scenario) -> Plan:
 
     Route planning is deterministic, so caching changes no result. The cache key is
     the planning sections alone, so scenarios that differ only in, say, seed or
-    horizon share one plan.
+    horizon share one plan. Plans are also kept on disk between processes
+    (:mod:`sim.engine.plan_cache`).
     """
     return _plan_from_json(scenario.model_dump_json(include=_PLANNING_SECTIONS))
 
