@@ -103,6 +103,21 @@ def _ancestor(geo: Geography, place: int, level: int) -> int:
     return place
 
 
+def _below(geo: Geography, places: np.ndarray, level: int) -> dict[int, np.ndarray]:
+    """The given places grouped by their ancestor at *level*, each group in the given order.
+
+    One pass over the places instead of one per ancestor (planning a province has
+    thousands of depots and tens of thousands of villages).
+    """
+    if not len(places):
+        return {}
+    ancestor = np.array([_ancestor(geo, int(p), level) for p in places], dtype=np.int64)
+    order = np.argsort(ancestor, kind="stable")  # stable: each group keeps the places' order
+    starts = np.flatnonzero(np.diff(ancestor[order], prepend=-2))
+    groups = np.split(places[order], starts[1:])
+    return {int(ancestor[order[start]]): group for start, group in zip(starts, groups, strict=True)}
+
+
 def _fleet_service(
     name: str, fleet_name: str, fleet: Fleet, stops: tuple[int, ...], km: list[float], vehicles: int
 ) -> Service:
@@ -137,13 +152,15 @@ def plan_fleet(
     clients = np.flatnonzero(geo.level == client_level)
     # A station's demand is that of all the villages below it.
     points = geo.points
-    client_of_point = np.array([_ancestor(geo, p, client_level) for p in points])
-    client_daily = {int(c): float(daily[points[client_of_point == c]].sum()) for c in clients}
+    villages_of = _below(geo, points, client_level)
+    empty = np.zeros(0, dtype=np.int64)
+    client_daily = {int(c): float(daily[villages_of.get(int(c), empty)].sum()) for c in clients}
+    clients_of = _below(geo, clients, depot_level)
     routing = scenario.routing
     services: list[Service] = []
     legs: dict[int, tuple[int, int, int]] = {}
     for depot in np.flatnonzero(geo.level == depot_level):
-        mine = [int(c) for c in clients if _ancestor(geo, int(c), depot_level) == depot]
+        mine = [int(c) for c in clients_of.get(int(depot), ())]
         if not mine:
             continue
         places = np.array([depot, *mine])
@@ -244,8 +261,9 @@ def corridor_lines(scenario: Scenario, geo: Geography) -> list[tuple[str, str, l
                 )
         stations = [by_id[name] for name in corridors.townships]
     lines = []
+    villages_of = _below(geo, geo.points, STATION)  # once, not one scan per station
     for station in stations:
-        villages = [int(p) for p in geo.points if geo.parent[p] == station]
+        villages = [int(p) for p in villages_of.get(int(station), ())]
         chain, at = [], int(station)
         while villages:
             nearest = villages[int(np.argmin(geo.road_km(at, np.array(villages))[0]))]
@@ -329,10 +347,27 @@ def plan_buses(scenario: Scenario, geo: Geography) -> list[Service]:
     return services
 
 
-def _bus_leg(services: list[Service], start: int, target: int) -> tuple[int, int, int] | None:
-    """The first bus service that stops at *start* and later at *target*."""
+def _buses_at(services: list[Service]) -> dict[int, list[int]]:
+    """The bus services stopping at each place, in service order."""
+    at: dict[int, list[int]] = {}
     for index, service in enumerate(services):
-        if service.is_bus and start in service.stops and target in service.stops:
+        if service.is_bus:
+            for place in dict.fromkeys(service.stops):
+                at.setdefault(place, []).append(index)
+    return at
+
+
+def _bus_leg(
+    services: list[Service], buses_at: dict[int, list[int]], start: int, target: int
+) -> tuple[int, int, int] | None:
+    """The first bus service that stops at *start* and later at *target*.
+
+    ``buses_at`` is :func:`_buses_at` of the services: only the lines through
+    *target* are looked at, not every service (thousands in a province).
+    """
+    for index in buses_at.get(target, ()):
+        service = services[index]
+        if start in service.stops:
             board, alight = service.stops.index(start), service.stops.index(target)
             if board < alight:
                 return index, board, alight
@@ -358,6 +393,7 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
         services.extend(plan_buses(scenario, geo))
 
     n_places, n_legs = len(geo.ids), len(path_legs)
+    buses_at = _buses_at(services)
     # Stop positions are small: int16 lets numpy radix-sort them when loading.
     arrays = {
         name: np.full((n_places, n_legs), -1, dtype=np.int32 if "service" in name else np.int16)
@@ -377,7 +413,7 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
             options = []
             for carrier in leg.by:
                 if carrier == BUS:
-                    found = _bus_leg(services, at, target)
+                    found = _bus_leg(services, buses_at, at, target)
                 else:
                     found = fleet_legs[carrier].get(target)
                 # A fleet route boards at its depot, which must be where the parcel is.
