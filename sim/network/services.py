@@ -164,11 +164,12 @@ def plan_fleet(
         if not mine:
             continue
         places = np.array([depot, *mine])
+        road_km = geo.road_km(places, places)
         planned = np.array([client_daily[c] for c in mine]) / len(fleet.departures)
         planned *= routing.planning_margin
         try:
             routes = plan_routes(
-                geo.road_km(places, places),
+                road_km,
                 planned,
                 capacity=fleet.capacity_parcels,
                 speed_kmh=fleet.speed_kmh,
@@ -188,7 +189,9 @@ def plan_fleet(
             # enough vehicles then run it together.
             vehicles = max(1, int(np.ceil(planned[route].sum() / fleet.capacity_parcels - 1e-9)))
             stops = (int(depot), *(mine[c] for c in route), int(depot))
-            km = [float(geo.road_km(a, b)[0, 0]) for a, b in zip(stops, stops[1:], strict=False)]
+            # Positions in ``places``: the depot is 0, client c is c + 1.
+            at = (0, *(c + 1 for c in route), 0)
+            km = [float(road_km[a, b]) for a, b in zip(at, at[1:], strict=False)]
             index = first_service + len(services)
             name = f"{fleet_name}:{geo.ids[depot]}#{len(services) + 1}"
             services.append(_fleet_service(name, fleet_name, fleet, stops, km, vehicles))
