@@ -13,7 +13,8 @@ Then the naive one-process-per-parcel model (``benchmarks/naive_model.py``) on t
 same county in a fresh process, so both are measured in one sitting on the same
 machine. Parcels are every parcel the run simulated (the ``parcels_arrived`` of
 ``details/daily.csv``, warm-up and drain included); bytes per parcel are the
-command's peak resident memory divided by them. Targets (issue 14): >= 40x the
+command's peak resident memory divided by them. CPU seconds are printed too: on a
+busy machine they vary less than wall time. Targets (issue 14): >= 40x the
 naive model, <= 120 bytes/parcel.
 """
 
@@ -66,6 +67,7 @@ def run_command(days: int, out: Path, cache: Path) -> dict:
     return {
         "parcels": parcels,
         "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "parcels_per_s": parcels / wall,
         "peak_bytes": peak,
         "bytes_per_parcel": peak / parcels,
@@ -87,9 +89,9 @@ def naive(days: int, cache: Path) -> dict:
 
 def report(name: str, r: dict) -> None:
     print(
-        f"{name:<26} {r['parcels']:>10,} parcels in {r['wall_s']:6.2f} s = "
-        f"{r['parcels_per_s']:>9,.0f} parcels/s; peak {r['peak_bytes'] / 2**20:,.0f} MiB "
-        f"= {r['bytes_per_parcel']:.0f} bytes/parcel"
+        f"{name:<26} {r['parcels']:>10,} parcels in {r['wall_s']:6.2f} s "
+        f"({r['cpu_s']:.2f} s CPU) = {r['parcels_per_s']:>9,.0f} parcels/s; "
+        f"peak {r['peak_bytes'] / 2**20:,.0f} MiB = {r['bytes_per_parcel']:.0f} bytes/parcel"
     )
 
 
@@ -107,10 +109,13 @@ def main() -> None:
         slow = naive(args.naive_days, scratch / "cache")
     print(
         f"naive model, {args.naive_days} days      {slow['parcels']:>10,} parcels in "
-        f"{slow['wall_s']:6.2f} s = {slow['parcels_per_s']:>9,.0f} parcels/s (event loop only)"
+        f"{slow['wall_s']:6.2f} s ({slow['cpu_s']:.2f} s CPU) = "
+        f"{slow['parcels_per_s']:>9,.0f} parcels/s (event loop only)"
     )
     for name, r in (("new plan", cold), ("cached plan", warm)):
-        print(f"whole command ({name}): {r['parcels_per_s'] / slow['parcels_per_s']:.1f}x naive")
+        by_wall = r["parcels_per_s"] / slow["parcels_per_s"]
+        by_cpu = (r["parcels"] / r["cpu_s"]) / (slow["parcels"] / slow["cpu_s"])
+        print(f"whole command ({name}): {by_wall:.1f}x naive ({by_cpu:.1f}x by CPU time)")
 
 
 if __name__ == "__main__":
