@@ -27,6 +27,19 @@ def small_scenario(**sections) -> Scenario:
     return Scenario.model_validate(base)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plan_cache_in_a_temporary_folder(tmp_path_factory):
+    """Route plans cached on disk go to pytest's temporary folder, never the home folder.
+
+    Set in the environment, so commands the tests start in subprocesses use it too.
+    One folder for the session: a test that damages entries uses its own folder.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RURALSIM_CACHE_DIR", str(tmp_path_factory.mktemp("ruralsim_cache")))
+        patch.delenv("RURALSIM_NO_PLAN_CACHE", raising=False)
+        yield
+
+
 @pytest.fixture
 def small() -> Scenario:
     return small_scenario()

@@ -65,7 +65,8 @@ def test_no_parcel_waits_half_a_day_at_a_station_on_ordinary_days():
     assert all(p.start_day >= horizon.days + horizon.drain_days for p in run.scenario.demand.peaks)
     parcels = run.parcels
     at_station = parcels["t_station"].notna()
-    assert at_station.sum() > 50_000
+    # Not vacuous: the villages' ~17,000 parcels a day pass a station on every day.
+    assert at_station.sum() > 30_000
     # Until the van brought it to the village (the ride included, so this bounds the
     # wait from above), or until the end for a parcel still waiting.
     left = parcels.loc[at_station, "t_at_point"].fillna(run.end_h)

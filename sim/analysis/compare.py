@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.analysis.directions import HIGHER, LOWER, direction, is_share, judge, unit
 from sim.analysis.stats import t_interval
@@ -98,6 +97,8 @@ def paired_difference(
     identical = bool(diff.size) and not diff.any()
     p_value = float("nan")
     if diff.size >= 2 and not identical:
+        from scipy import stats  # here, not at the top: ~0.7 s that most runs never need
+
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             # Constant non-zero differences give t = ±inf and p = 0, which is right.
             warnings.simplefilter("ignore", RuntimeWarning)

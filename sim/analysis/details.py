@@ -20,6 +20,7 @@ from sim.network.geography import LEVEL_NAMES
 from sim.scenario.schema import format_clock
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
+_DAILY_STAGES = ("t_hub", "t_left_hub", "t_station", "t_at_point")
 _LEVEL = {code: name for name, code in LEVEL_NAMES.items()}
 
 
@@ -60,6 +61,22 @@ def village_lead_times(run) -> pd.DataFrame:
     )
 
 
+def day_reached(times: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per stage time, the first day whose end it is not after (``ends.size`` if none).
+
+    A time exactly at a day's end counts for that day; NaN (stage not reached) and
+    times after the last day's end get ``ends.size``.
+    """
+    # Searching the few day ends for each time is linear in the parcels; sorting
+    # the times (the obvious way to count them per day) is not, and was 5x slower.
+    return np.searchsorted(ends, times, side="left")
+
+
+def reached_by(day: np.ndarray, n_days: int) -> np.ndarray:
+    """From :func:`day_reached`: how many reached the stage by the end of each day."""
+    return np.cumsum(np.bincount(day, minlength=n_days + 1)[:n_days])
+
+
 def daily_series(run) -> pd.DataFrame:
     """Per simulated day: arrivals, deliveries, end-of-day backlogs, sorting utilisation.
 
@@ -72,20 +89,13 @@ def daily_series(run) -> pd.DataFrame:
     ledger, scenario = run.ledger, run.scenario
     days = np.arange(int(round(run.end_h / 24.0)))
     ends = (days + 1) * 24.0
-
-    def reached_by(times: np.ndarray) -> np.ndarray:
-        """How many of these stage times fall before the end of each day."""
-        times = np.sort(times[~np.isnan(times)])
-        return np.searchsorted(times, ends, side="right")
-
-    t_station, t_at_point = ledger.column("t_station"), ledger.column("t_at_point")
-    t_hub = ledger.column("t_hub")
-    hub_in, hub_out = reached_by(t_hub), reached_by(ledger.column("t_left_hub"))
-    town = for_town(run)
-    town_in = reached_by(t_hub[town])
-    via_station = ~np.isnan(t_station)
-    station_in, station_out = reached_by(t_station), reached_by(t_at_point[via_station])
-    at_point = reached_by(t_at_point)
+    day = {stage: day_reached(ledger.column(stage), ends) for stage in _DAILY_STAGES}
+    hub_in, hub_out = reached_by(day["t_hub"], days.size), reached_by(day["t_left_hub"], days.size)
+    via_station = ~np.isnan(ledger.column("t_station"))
+    station_in = reached_by(day["t_station"], days.size)
+    station_out = reached_by(day["t_at_point"][via_station], days.size)
+    at_point = reached_by(day["t_at_point"], days.size)
+    town_in = reached_by(day["t_hub"][for_town(run)], days.size)
     busy = np.zeros(days.size)
     busy[: run.sorting_busy_h.size] = run.sorting_busy_h[: days.size]
     return pd.DataFrame(

@@ -10,6 +10,8 @@ imported inside ``run``, where an interrupt becomes exit status 130.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 
 from sim.cli import check, compare, kpis, report, run, sweep, validate, warmup
@@ -67,11 +69,28 @@ def _os_error(exc: OSError) -> str:
     return reason if exc.filename is None else f"{exc.filename}: {reason}"
 
 
+@contextlib.contextmanager
+def _plan_cache(use: bool):
+    """``--no-plan-cache``: set for the command (worker processes inherit it), then undone."""
+    name = "RURALSIM_NO_PLAN_CACHE"  # sim.engine.plan_cache.NO_CACHE_ENV, not imported here
+    before = os.environ.get(name)
+    if not use:
+        os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     errors = bad_input()
     try:
-        return COMMANDS[args.command].run(args)
+        with _plan_cache(not getattr(args, "no_plan_cache", False)):
+            return COMMANDS[args.command].run(args)
     except UsageError as exc:
         print(f"ruralsim {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

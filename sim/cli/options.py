@@ -95,7 +95,7 @@ def out_path(text: str) -> Path:
 
 
 def add_overrides(sub: argparse.ArgumentParser) -> None:
-    """``--set PATH=VALUE`` (repeatable)."""
+    """``--set PATH=VALUE`` (repeatable) and ``--no-plan-cache``: every command with scenarios."""
     sub.add_argument(
         "--set",
         dest="overrides",
@@ -103,6 +103,12 @@ def add_overrides(sub: argparse.ArgumentParser) -> None:
         default=[],
         metavar="PATH=VALUE",
         help="override a scenario field, e.g. --set hub.sorting.rate_per_h=4000 (repeatable)",
+    )
+    sub.add_argument(
+        "--no-plan-cache",
+        action="store_true",
+        help="plan the routes afresh, neither reading nor writing the plans cached on disk "
+        "(also: RURALSIM_NO_PLAN_CACHE=1)",
     )
 
 

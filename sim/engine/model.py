@@ -18,6 +18,7 @@ from sim.engine.demand import (
 )
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
+from sim.engine.plan_cache import cached_plan
 from sim.engine.points import PointShelves
 from sim.engine.streams import Streams, draw_positive
 from sim.engine.trips import ParcelFlow, timetable
@@ -68,7 +69,11 @@ _READY_TIME_SECTIONS = {"hub", "stations"}
 @functools.lru_cache(maxsize=16)
 def _plan_from_json(sections: str) -> Plan:
     scenario = Scenario.model_validate_json(sections)
-    return build_plan(scenario, build_geography(scenario.network))
+    return cached_plan(
+        sections,
+        scenario.network,
+        lambda: build_plan(scenario, build_geography(scenario.network)),
+    )
 
 
 def plan_for(scenario: Scenario) -> Plan:
@@ -77,7 +82,8 @@ def plan_for(scenario: Scenario) -> Plan:
     Route planning is deterministic, so caching changes no result. The cache key is
     the planning sections alone (with the hub and stations where the ``no_later``
     bus policy reads them), so scenarios that differ only in, say, seed or horizon
-    share one plan.
+    share one plan. Plans are also kept on disk between processes
+    (:mod:`sim.engine.plan_cache`).
     """
     sections = _PLANNING_SECTIONS
     legs = scenario.delivery.path_legs

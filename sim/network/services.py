@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.engine.demand import mean_daily_parcels
 from sim.network.bus_policy import Carrier, bus_first, leg_ends, no_later
-from sim.network.geography import LEVEL_NAMES, Geography
+from sim.network.geography import LEVEL_NAMES, STATION, Geography
 from sim.network.routing import RoutePlanningError, plan_routes
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import (
@@ -132,10 +132,26 @@ def vehicle_load_max(fleet: Fleet, km: list[float], clients: int) -> int:
     handling_h = fleet.handling_min_per_parcel / 60.0
     fixed_h = sum(km) / fleet.speed_kmh + (clients + 1) * fleet.stop_min / 60.0
     spare_h = fleet.max_route_h - fixed_h
-    if 2.0 * handling_h * fleet.capacity_parcels <= spare_h:
+    # Without handling time the load does not lengthen the route: a full vehicle fits.
+    if handling_h == 0.0 or 2.0 * handling_h * fleet.capacity_parcels <= spare_h:
         return fleet.capacity_parcels
     # A hair of slack so that float noise does not cost a parcel of an exact fit.
     return max(1, math.floor(spare_h / (2.0 * handling_h) + 1e-9))
+
+
+def _below(geo: Geography, places: np.ndarray, level: int) -> dict[int, np.ndarray]:
+    """The given places grouped by their ancestor at *level*, each group in the given order.
+
+    One pass over the places instead of one per ancestor (planning a province has
+    thousands of depots and tens of thousands of villages).
+    """
+    if not len(places):
+        return {}
+    ancestor = np.array([_ancestor(geo, int(p), level) for p in places], dtype=np.int64)
+    order = np.argsort(ancestor, kind="stable")  # stable: each group keeps the places' order
+    starts = np.flatnonzero(np.diff(ancestor[order], prepend=-2))
+    groups = np.split(places[order], starts[1:])
+    return {int(ancestor[order[start]]): group for start, group in zip(starts, groups, strict=True)}
 
 
 def _fleet_service(
@@ -299,11 +315,9 @@ def plan_fleet(
     if only is not None:
         clients = clients[only[clients]]
     load = _daily_load(geo, scenario, fleet_name, daily)
-    depots = {
-        int(depot): mine
-        for depot in np.flatnonzero(geo.level == depot_level)
-        if (mine := [int(c) for c in clients if _ancestor(geo, int(c), depot_level) == depot])
-    }
+    # One pass over the clients, not one per depot: a province has thousands of depots.
+    grouped = _below(geo, clients, depot_level)
+    depots = {int(depot): [int(c) for c in mine] for depot, mine in grouped.items()}
     timetables = depot_timetables(geo, fleet_name, fleet, list(depots), feeder)
     routing = scenario.routing
     services: list[Service] = []
@@ -352,11 +366,9 @@ def _daily_load(geo: Geography, scenario: Scenario, fleet_name: str, daily: np.n
     """
     fleet = scenario.fleets[fleet_name]
     level = LEVEL_NAMES[fleet.to_level]
-    points = geo.points
-    client_of_point = np.array([_ancestor(geo, int(p), level) for p in points])
     load = np.zeros(len(geo.ids))
-    for client in np.unique(client_of_point):
-        load[client] = float(daily[points[client_of_point == client]].sum())
+    for client, villages in _below(geo, geo.points, level).items():
+        load[client] = float(daily[villages].sum())
     return load
 
 
@@ -475,8 +487,9 @@ def corridor_lines(scenario: Scenario, geo: Geography) -> list[tuple[str, str, l
                 )
         stations = [by_id[name] for name in corridors.townships]
     lines = []
+    villages_of = _below(geo, geo.points, STATION)  # once, not one scan per station
     for station in stations:
-        villages = [int(p) for p in geo.points if geo.parent[p] == station]
+        villages = [int(p) for p in villages_of.get(int(station), ())]
         chain, at = [], int(station)
         while villages:
             nearest = villages[int(np.argmin(geo.road_km(at, np.array(villages))[0]))]

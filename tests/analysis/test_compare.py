@@ -38,6 +38,17 @@ def test_t_interval_of_a_known_sample_matches_the_textbook_formula():
     assert half == pytest.approx(2.364624 * sample.std(ddof=1) / np.sqrt(8), rel=1e-6)
 
 
+@pytest.mark.parametrize("level", [0.5, 0.9, 0.95, 0.99, 0.999])
+@pytest.mark.parametrize("n", [2, 3, 8, 30, 1000])
+def test_t_interval_uses_exactly_the_scipy_stats_t_quantile(n, level):
+    # t_interval takes the quantile from scipy.special (cheap to import); it must be
+    # the very number scipy.stats.t gives, to the last bit.
+    sample = np.random.default_rng(n).normal(3.0, 2.0, n)
+    mean, low, high = t_interval(sample, level)
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * sample.std(ddof=1) / np.sqrt(n)
+    assert (low, high) == (mean - half, mean + half)
+
+
 def test_t_interval_covers_the_true_mean_95_percent_of_the_time():
     # Small samples from a known normal: a z interval would cover only ~91.8%.
     rng = np.random.default_rng(20261129)

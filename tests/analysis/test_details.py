@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -89,3 +91,77 @@ def test_without_peaks_every_day_is_ordinary():
     assert table.loc["ordinary", "on_time_24h_share"] == pytest.approx(
         run.kpis["on_time_24h_share"]
     )
+
+
+class _Columns:
+    """Just enough of a ledger for daily_series: stage columns by name."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self._columns = columns
+
+    def column(self, name: str) -> np.ndarray:
+        return self._columns[name]
+
+
+def _daily_counts_by_sorting(run) -> dict[str, np.ndarray]:
+    # The plain way: sort each stage's times and count those not after each day's end.
+    ledger = run.ledger
+    ends = (np.arange(int(round(run.end_h / 24.0))) + 1) * 24.0
+
+    def reached_by(times):
+        return np.searchsorted(np.sort(times[~np.isnan(times)]), ends, side="right")
+
+    t_station, t_at_point = ledger.column("t_station"), ledger.column("t_at_point")
+    hub_in, at_point = reached_by(ledger.column("t_hub")), reached_by(t_at_point)
+    town_in = reached_by(ledger.column("t_hub")[ledger.column("destination") == 0])
+    station_in = reached_by(t_station)
+    return {
+        "parcels_arrived": np.diff(hub_in - town_in, prepend=0),
+        "urban_parcels_arrived": np.diff(town_in, prepend=0),
+        "parcels_delivered": np.diff(at_point, prepend=0),
+        "backlog_hub_end": hub_in - reached_by(ledger.column("t_left_hub")),
+        "backlog_stations_end": station_in - reached_by(t_at_point[~np.isnan(t_station)]),
+    }
+
+
+def _random_stage_times(rng, n: int, days: int) -> dict[str, np.ndarray]:
+    """Stage times in order, each stage missing (NaN) for some parcels from there on.
+
+    Some times fall exactly on a day's end or one float step either side of it, some
+    after the run's end, and some parcels never pass a station.
+    """
+    t_hub = rng.uniform(-2.0, days * 24.0 + 30.0, n)
+    on_edge = rng.random(n) < 0.2
+    edge = rng.integers(0, days + 2, n) * 24.0
+    t_hub[on_edge] = np.nextafter(edge, edge + rng.integers(-1, 2, n))[on_edge]
+    left = t_hub + rng.exponential(3.0, n)
+    station = np.where(rng.random(n) < 0.7, left + rng.exponential(4.0, n), np.nan)
+    point = np.where(np.isnan(station), left, station) + rng.exponential(5.0, n)
+    stages = {"t_hub": t_hub, "t_left_hub": left, "t_station": station, "t_at_point": point}
+    # Some parcels are the county town's (destination 0, the hub): sorted, not delivered.
+    stages["destination"] = rng.integers(0, 3, n)
+    unfinished = rng.integers(1, 5, n)  # the first stage not reached (4: none)
+    for rank, name in enumerate(["t_left_hub", "t_station", "t_at_point"], start=1):
+        stages[name][unfinished <= rank] = np.nan
+    town = stages["destination"] == 0
+    stages["t_station"][town] = stages["t_at_point"][town] = np.nan
+    return stages
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_daily_series_counts_equal_those_of_sorting_every_stage(seed):
+    rng = np.random.default_rng(seed)
+    days = int(rng.integers(1, 9))
+    n = int(rng.choice([0, 1, 7, 500, 5000]))
+    run = SimpleNamespace(
+        ledger=_Columns(_random_stage_times(rng, n, days)),
+        scenario=small_scenario(),
+        end_h=days * 24.0 + float(rng.uniform(-0.4, 0.4)),  # rounded to whole days
+        sorting_busy_h=rng.uniform(0.0, 5.0, days + 1),
+    )
+    daily = daily_series(run)
+    expected = _daily_counts_by_sorting(run)
+    assert list(daily["day"]) == list(range(days))
+    for name, counts in expected.items():
+        assert daily[name].dtype == counts.dtype, name
+        np.testing.assert_array_equal(daily[name].to_numpy(), counts, err_msg=name)

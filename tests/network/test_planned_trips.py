@@ -158,3 +158,34 @@ def test_no_plan_found_names_the_depot_and_what_to_raise(tmp_path, monkeypatch):
         )
     assert info.value.yaml_path == "fleets.hub_van.max_route_h"
     assert "from HUB" in info.value.message and "routing.iterations" in info.value.message
+
+
+def test_places_grouped_by_ancestor_as_a_scan_of_every_place_finds_them(tmp_path):
+    # Planning groups clients by depot in one pass; a station with no villages (T3)
+    # and places listed out of order must come out as a plain scan finds them.
+    from sim.network.geography import POINT, STATION, read_geography_csv
+    from sim.network.services import _below
+
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text(
+        "id,level,parent,x_km,y_km,population\n"
+        "H,hub,,0,0,0\n"
+        "T1,station,H,5,0,0\n"
+        "A,point,T2,1,1,10\n"
+        "T2,station,H,0,5,0\n"
+        "B,point,T1,2,1,10\n"
+        "T3,station,H,-5,0,0\n"
+        "C,point,T2,1,2,10\n"
+        "D,point,T1,3,1,10\n"
+    )
+    geo = read_geography_csv(nodes, 1.0)
+    for places, level in ((geo.points, STATION), (geo.stations, 0), (geo.points, POINT)):
+        expected = {}
+        for p in places:
+            at = int(p)
+            while geo.level[at] != level:
+                at = int(geo.parent[at])
+            expected.setdefault(at, []).append(int(p))
+        grouped = {k: [int(p) for p in v] for k, v in _below(geo, places, level).items()}
+        assert grouped == expected
+    assert _below(geo, geo.points[:0], STATION) == {}
