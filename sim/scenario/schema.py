@@ -121,9 +121,15 @@ ScenarioName = Annotated[
 
 
 class Strict(BaseModel):
-    """Base for every scenario section: frozen, unknown keys are errors."""
+    """Base for every scenario section: frozen, unknown keys are errors.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    A string literal under a field is its description (``use_attribute_docstrings``):
+    the scenario reference in docs/ and the JSON schema show it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, use_attribute_docstrings=True
+    )
 
 
 def _ascending(times: tuple[float, ...], what: str) -> tuple[float, ...]:
@@ -136,7 +142,9 @@ class Distribution(Strict):
     """A positive random quantity given by its mean and coefficient of variation."""
 
     kind: Literal["deterministic", "exponential", "lognormal"] = "deterministic"
+    """shape: deterministic (always the mean), exponential or lognormal"""
     mean: float = Field(1.0, gt=0, le=10_000, allow_inf_nan=False)
+    """the mean, in the unit of the field holding it (pickup_delay_h: hours; delay_min: minutes)"""
     cv: CV = Field(
         0.0, description="coefficient of variation; used by lognormal only (exponential has 1)"
     )
@@ -146,7 +154,9 @@ class Horizon(Strict):
     """How long to simulate and which days count."""
 
     days: int = Field(14, ge=1, le=3660)
+    """days on which parcels arrive, warm-up included; day 0 is a Monday"""
     warmup_days: int = Field(2, ge=0, le=3660)
+    """first days left out of the KPIs while queues fill up (`ruralsim warmup` suggests a value)"""
     drain_days: int = Field(
         2,
         ge=0,
@@ -171,21 +181,26 @@ class Population(Strict):
         2900.0, gt=0, le=1_000_000, allow_inf_nan=False, description="residents per village"
     )
     cv: CV = 0.6
+    """coefficient of variation of village sizes"""
 
 
 class Network(Strict):
     """County geography: synthetic (seeded) or read from a CSV file."""
 
     source: Literal["synthetic", "csv"] = "synthetic"
+    """synthetic: a seeded made-up county of the size given here; csv: places read from csv_path"""
     csv_path: Path | None = Field(None, description="CSV file, relative to the scenario file")
     seed: int = Field(
         2023, ge=0, le=2**63 - 1, description="seed of the synthetic geography (fixed county)"
     )
     area_km2: float = Field(2650.0, gt=0, le=1_000_000, allow_inf_nan=False)
+    """county area; synthetic only (Leiyang: 2,649 km²)"""
     townships: int = Field(24, ge=1, le=500)
+    """number of townships, each with one station; synthetic only (Leiyang: 24)"""
     villages_per_township: tuple[
         Annotated[int, Field(ge=1, le=1000)], Annotated[int, Field(ge=1, le=1000)]
     ] = (12, 20)
+    """[fewest, most] villages per township, drawn uniformly; synthetic only"""
     cluster_spread_km: float = Field(
         4.0,
         gt=0,
@@ -194,7 +209,9 @@ class Network(Strict):
         description="std. deviation of village positions around their township",
     )
     circuity: float = Field(1.3, ge=1.0, le=3.0, allow_inf_nan=False)
+    """road distance over straight-line distance (1.2-1.35 flat, ~1.45 mountainous)"""
     population: Population = Population()
+    """residents per village; synthetic only (a CSV gives each place's population)"""
 
     @model_validator(mode="after")
     def _check(self) -> Network:
@@ -213,15 +230,20 @@ class Wave(Strict):
     """A line-haul arrival wave at the hub."""
 
     time: ClockTime
+    """when this wave's line-haul trucks start unloading at the hub"""
     share: Share
+    """share of the day's inbound parcels that come with this wave (the shares add up to 1)"""
 
 
 class Peak(Strict):
     """A period of higher demand (e.g. Double 11)."""
 
     start_day: Day
+    """first day of the peak, counted from the first simulated day (day 0, a Monday)"""
     days: int = Field(ge=1, le=3660)
+    """length of the peak in days"""
     factor: PeakFactor
+    """multiplies each peak day's demand (Double 11: 1.5-1.9); overlapping peaks multiply"""
 
 
 class Demand(Strict):
@@ -249,10 +271,15 @@ class Demand(Strict):
         "parcels_per_capita_day gives the village parcels, the urban ones come on top",
     )
     waves: tuple[Wave, ...] = (Wave(time="05:30", share=0.6), Wave(time="12:00", share=0.4))
+    """line-haul arrival waves in clock order; used with arrivals: waves"""
     wave_unload_min: Minutes = 45.0
+    """a wave's parcels reach the hub spread evenly over this time after the wave's time"""
     weekday_factors: tuple[Factor, ...] = (1.0,) * 7
+    """demand multiplier of each weekday, Monday to Sunday"""
     peaks: tuple[Peak, ...] = ()
+    """periods of higher demand, such as Double 11"""
     perishable_share: Share = 0.0
+    """share of parcels that are fresh food, loaded first when a vehicle has no room for all"""
 
     @field_validator("weekday_factors")
     @classmethod
@@ -285,15 +312,20 @@ class Inspection(Strict):
     """Security inspection at receipt (X-ray line plus manual open-box checks)."""
 
     rate_per_h: RatePerHour = 12000.0
+    """parcels the X-ray line screens per hour; it runs around the clock"""
     open_box_share: Share = 0.02
+    """share of parcels also opened for a manual check"""
     open_box_min: Minutes = 5.0
+    """extra time an opened parcel spends in the manual check"""
 
 
 class Shift(Strict):
     """A daily working window."""
 
     start: ClockTime
+    """when the window opens"""
     end: ClockTime
+    """when the window closes, later on the same day"""
 
     @model_validator(mode="after")
     def _order(self) -> Shift:
@@ -306,9 +338,13 @@ class Sorting(Strict):
     """The automated sorting line: one FIFO server working inside shifts."""
 
     rate_per_h: RatePerHour = 8000.0
+    """parcels the sorting line handles per hour (an automated county sorter: ~8,000)"""
     service: Literal["deterministic", "exponential", "lognormal"] = "deterministic"
+    """how the time per parcel varies around its mean of 1 / rate_per_h"""
     cv: CV = 0.3
+    """coefficient of variation of the time per parcel; used by lognormal only"""
     shifts: tuple[Shift, ...] = (Shift(start="00:00", end="24:00"),)
+    """daily windows in which the line works, in clock order; parcels wait outside them"""
 
     @model_validator(mode="after")
     def _shifts(self) -> Sorting:
@@ -324,7 +360,9 @@ class Hub(Strict):
     """The county public delivery distribution centre."""
 
     inspection: Inspection = Inspection()
+    """security inspection of every parcel on arrival"""
     sorting: Sorting = Sorting()
+    """the automated sorting line"""
 
 
 LEVELS = ("hub", "station", "point")
@@ -448,14 +486,23 @@ class Fleet(Strict):
     from_level: Literal["hub", "station"] = Field(description="where its routes start")
     to_level: Literal["station", "point"] = Field(description="where it delivers: below from_level")
     capacity_parcels: VehicleCapacity
+    """parcels one vehicle carries"""
     speed_kmh: SpeedKmh
+    """average road speed, stops not included"""
     departures: Departures
+    """when routes leave their depot: clock times, clock times per depot, or a connection"""
     max_route_h: TripHours = 6.0
+    """longest a route may take, driving, stops and handling included"""
     stop_min: Minutes = 5.0
+    """time at each stop (and at the depot to load), besides handling parcels"""
     handling_min_per_parcel: Minutes = 0.1
+    """time to load or to unload one parcel (each parcel is handled twice)"""
     cost_per_km_cny: CostPerKm = 1.0
+    """fuel, wear and tolls per km driven"""
     cost_per_vehicle_day_cny: CostPerDay = 300.0
+    """driver and vehicle per day a vehicle is sent out"""
     co2_per_km_kg: Co2PerKm = 0.2
+    """emissions per km driven"""
     counts_as_van: bool = Field(True, description="include in van_load_factor_mean")
     peak_vehicle_factor: float = Field(
         2.0,
@@ -580,6 +627,7 @@ class Routing(Strict):
     """Route planning with PyVRP: seeded and iteration-limited, hence deterministic."""
 
     iterations: int = Field(500, ge=1, le=1_000_000)
+    """PyVRP search iterations per route plan: more may find shorter routes, but plans slower"""
     # PyVRP's random number generator takes an unsigned 32-bit seed.
     seed: int = Field(0, ge=0, le=2**32 - 1, description="PyVRP's seed (0 to 4294967295)")
     planning_margin: float = Field(
@@ -594,13 +642,16 @@ class Stations(Strict):
     """Township stations ("many stations in one")."""
 
     crossdock_min: Minutes = 30.0
+    """from a parcel's arrival at the station to being ready for the village run"""
 
 
 class Points(Strict):
     """Village delivery service points."""
 
     home_delivery_share: Share = 0.3
+    """share of parcels brought to the door instead of collected at the point"""
     pickup_delay_h: Distribution = Distribution(kind="lognormal", mean=10.0, cv=1.0)
+    """time from a parcel reaching the point to the villager collecting it"""
     opening_hours: tuple[Shift, ...] = Field(
         (),
         description="daily windows in which villagers can collect parcels; a villager "
@@ -654,8 +705,11 @@ class PeakTrip(Strict):
     """A timetabled bus trip full of passengers, with less room for parcels."""
 
     direction: Literal["out", "back"] = "out"
+    """out (first stop to last) or back"""
     departure: ClockTime
+    """the trip's departure time: one of that direction's departures"""
     capacity_parcels: CargoSpace
+    """cargo space on this trip, at most the line's capacity_parcels"""
 
 
 class BusTimetable(Strict):
@@ -664,8 +718,11 @@ class BusTimetable(Strict):
     departures_out: tuple[ClockTime, ...] = Field(
         ("07:00", "10:00", "13:00", "16:00"), min_length=1
     )
+    """departure times from the first stop (for corridors, the hub)"""
     departures_back: tuple[ClockTime, ...] = ("08:30", "11:30", "14:30", "17:30")
+    """departure times from the last stop back to the first; may be empty"""
     speed_kmh: SpeedKmh = 35.0
+    """average speed between stops; the dwell at stops comes on top"""
     running_min: PositiveMinutes | None = Field(
         None, description="end-to-end running time; overrides speed_kmh when given"
     )
@@ -678,7 +735,9 @@ class BusTimetable(Strict):
         (), description="trips with less cargo space (at most capacity_parcels)"
     )
     fee_per_parcel_cny: CostPerKm = 0.0
+    """paid to the bus operator per parcel carried"""
     fee_per_line_day_cny: CostPerDay = 10.0
+    """paid to the bus operator per line and day (reports: ~10 CNY)"""
     delay_min: Distribution | None = Field(
         None, description="lateness of each trip's departure; none when absent"
     )
@@ -688,6 +747,7 @@ class BusTimetable(Strict):
         "full over the whole line; scales with parcel-km carried",
     )
     co2_per_km_kg: Co2PerKm = 0.9
+    """the whole bus's CO2 per km; parcels are charged a part of it (full_cargo_share)"""
 
     @model_validator(mode="after")
     def _timetable(self) -> BusTimetable:
@@ -714,7 +774,9 @@ class BusLine(BusTimetable):
     """A bus line written out by hand: its stops are place ids of the network."""
 
     name: str = Field(min_length=1, max_length=100)
+    """the line's name, unique among the lines"""
     stops: tuple[str, ...] = Field(min_length=2)
+    """place ids in the order the outbound trips visit them (back trips: in reverse)"""
 
     @model_validator(mode="after")
     def _distinct(self) -> BusLine:
@@ -727,6 +789,7 @@ class Corridors(BusTimetable):
     """Bus lines generated from the network: hub -> station -> a chain of its villages."""
 
     townships: Literal["all"] | tuple[str, ...] = "all"
+    """all, or the station ids of the townships that get lines"""
     villages_per_line: int = Field(
         8, ge=1, le=100, description="a township with more villages gets several lines"
     )
@@ -749,7 +812,9 @@ class Buses(Strict):
         "serves it (docs/buses.md)",
     )
     lines: tuple[BusLine, ...] = ()
+    """bus lines written out by hand"""
     corridors: Corridors | None = None
+    """bus lines generated from the network; none when absent"""
 
     @model_validator(mode="after")
     def _names(self) -> Buses:
@@ -766,7 +831,9 @@ class Leg(Strict):
     """
 
     to: Literal["station", "point"]
+    """where the leg ends: the township station or the village point"""
     by: tuple[CarrierName, ...] = Field(min_length=1)
+    """who may carry it, in order of preference: fleet names, or bus for the bus lines"""
 
 
 # Named delivery models: the legs a parcel rides from the hub to its village.
@@ -799,8 +866,11 @@ class Delivery(Strict):
     model: Literal[
         "direct", "via_township", "bus", "bus_then_township_van", "trunk_then_bus", "custom"
     ] = "via_township"
+    """a named delivery model, or custom to give the legs yourself"""
     legs: Annotated[tuple[Leg, ...], Field(min_length=1)] | None = None
+    """the legs of every parcel's path, from the hub down; only with model: custom"""
     fallback_after_h: WaitHours = 4.0
+    """how long a parcel waits for its carrier before the next carrier in by may take it"""
 
     @model_validator(mode="after")
     def _legs(self) -> Delivery:
@@ -825,19 +895,33 @@ class Scenario(Strict):
     """A complete, validated scenario."""
 
     name: ScenarioName = "scenario"
+    """names the scenario in tables and its results folder"""
     description: str = ""
+    """free text for the reader, shown in the report"""
     seed: int = Field(1, ge=0, le=2**63 - 1)
+    """seed of the random numbers: same seed, same results; each replication derives its own"""
     horizon: Horizon = Horizon()
+    """how long to simulate and which days count"""
     network: Network = Network()
+    """the county's places and road distances"""
     demand: Demand = Demand()
+    """inbound parcels arriving at the county hub"""
     hub: Hub = Hub()
+    """inspection and sorting at the county hub"""
     fleets: Fleets = Fleets.model_validate({})
+    """vehicle fleets by name: the built-in ones and any a scenario adds"""
     routing: Routing = Routing()
+    """how vehicle routes are planned"""
     stations: Stations = Stations()
+    """township stations"""
     points: Points = Points()
+    """village service points"""
     buses: Buses = Buses()
+    """passenger buses that carry parcels"""
     delivery: Delivery = Delivery()
+    """which delivery model to run"""
     costs: Costs = Costs()
+    """operating costs of the hub, stations and points, fees and subsidies"""
 
     @model_validator(mode="after")
     def _carriers_fit_legs(self) -> Scenario:
