@@ -241,6 +241,116 @@ def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     return rows
 
 
+class _PlacesCsv:
+    """The rows of a places CSV, and how to name a problem in one of them."""
+
+    def __init__(self, path: Path) -> None:
+        self.where = str(path)
+        self.rows = _read_rows(path)
+        self.lines: dict[str, int] = {}
+
+    def problem(self, line: int, column: str, message: str) -> ScenarioError:
+        return ScenarioError(self.where, f"line {line}, column {column}", message)
+
+    def number(self, row: dict, key: str, low: float, high: float) -> float:
+        """The number in ``row[key]``, refused unless from *low* to *high*."""
+        line, text = self.lines[row["id"]], row[key]
+        allowed = f"a number from {_plain(low)} to {_plain(high)}"
+        if not text:
+            raise self.problem(line, key, f"empty; needs {allowed}")
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:  # also refuses NaN and text
+            raise self.problem(line, key, f"must be {allowed}, got {short_repr(text)}")
+        return value
+
+    def check_columns(self) -> bool:
+        """Whether places are given in km (else in lon, lat); refuses missing columns."""
+        if not self.rows:
+            raise ScenarioError(self.where, "", "the CSV file has no rows")
+        columns = set(self.rows[0][1])
+        planar = {"x_km", "y_km"} <= columns
+        if not planar and not {"lon", "lat"} <= columns:
+            raise ScenarioError(self.where, "line 1", "needs columns x_km, y_km or lon, lat")
+        missing = {"id", "level", "parent", "population"} - columns
+        if missing:
+            raise ScenarioError(
+                self.where, "line 1", f"missing columns: {', '.join(sorted(missing))}"
+            )
+        return planar
+
+    def check_ids_and_levels(self) -> None:
+        """Every id present and unique, every level hub, station or point."""
+        for line, row in self.rows:
+            if not row["id"]:
+                raise self.problem(line, "id", "empty; every place needs an id")
+            if row["id"] in self.lines:
+                earlier = self.lines[row["id"]]
+                raise self.problem(
+                    line, "id", f"duplicate id {short_repr(row['id'])} (also on line {earlier})"
+                )
+            self.lines[row["id"]] = line
+            if row["level"] not in LEVEL_NAMES:
+                level = short_repr(row["level"])
+                raise self.problem(line, "level", f"must be hub, station or point, got {level}")
+
+    def ordered(self) -> list[dict]:
+        """The rows in a geography's order: the hub, then the stations, then the points."""
+        hubs = [row for _, row in self.rows if row["level"] == "hub"]
+        if len(hubs) != 1:
+            found = f"found {len(hubs)}"
+            if hubs:
+                found += f", on lines {', '.join(str(self.lines[row['id']]) for row in hubs)}"
+            raise ScenarioError(self.where, "", f"needs exactly one row with level hub, {found}")
+        ordered = hubs + [row for _, row in self.rows if row["level"] == "station"]
+        return ordered + [row for _, row in self.rows if row["level"] == "point"]
+
+    def parents(self, ordered: list[dict]) -> np.ndarray:
+        """Each place's parent position: a point's is a station, a station's the hub."""
+        index = {row["id"]: i for i, row in enumerate(ordered)}
+        parent = np.full(len(ordered), -1, dtype=np.int32)
+        for i, row in enumerate(ordered[1:], start=1):
+            want = STATION if row["level"] == "point" else HUB
+            parent_id = row["parent"] or (ordered[0]["id"] if want == HUB else "")
+            j = index.get(parent_id, -1)
+            if j < 0 or LEVEL_NAMES[ordered[j]["level"]] != want:
+                kind = "a station" if want == STATION else "the hub"
+                raise self.problem(
+                    self.lines[row["id"]],
+                    "parent",
+                    f"place {short_repr(row['id'])} needs {kind} as parent, "
+                    f"got {short_repr(row['parent'])}",
+                )
+            parent[i] = j
+        return parent
+
+    def coordinates(self, ordered: list[dict], planar: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in km; lon, lat are projected around the hub (the first row)."""
+
+        def column(key: str) -> np.ndarray:
+            low, high = _COORDINATE_RANGES[key]
+            return np.array([self.number(r, key, low, high) for r in ordered])
+
+        if planar:
+            return column("x_km"), column("y_km")
+        lon, lat = np.radians(column("lon")), np.radians(column("lat"))
+        xs = (lon - lon[0]) * math.cos(lat[0]) * _EARTH_RADIUS_KM
+        return xs, (lat - lat[0]) * _EARTH_RADIUS_KM
+
+    def check_levels_present(self) -> None:
+        """At least one station and one village point."""
+        for needed in ("station", "point"):
+            if not any(row["level"] == needed for _, row in self.rows):
+                raise ScenarioError(
+                    self.where,
+                    "",
+                    f"has no row with level {needed}; a county needs the hub, at least one "
+                    "station and at least one village point",
+                )
+
+
 def read_geography_csv(path: Path, circuity: float) -> Geography:
     """Read places from a CSV file.
 
@@ -255,101 +365,22 @@ def read_geography_csv(path: Path, circuity: float) -> Geography:
     ScenarioError
         Naming the file, the line and column, the value and what is allowed.
     """
-    where = str(path)
-    rows = _read_rows(path)
-    if not rows:
-        raise ScenarioError(where, "", "the CSV file has no rows")
-    columns = set(rows[0][1])
-    planar = {"x_km", "y_km"} <= columns
-    if not planar and not {"lon", "lat"} <= columns:
-        raise ScenarioError(where, "line 1", "needs columns x_km, y_km or lon, lat")
-    missing = {"id", "level", "parent", "population"} - columns
-    if missing:
-        raise ScenarioError(where, "line 1", f"missing columns: {', '.join(sorted(missing))}")
-
-    def problem(line: int, column: str, message: str) -> ScenarioError:
-        return ScenarioError(where, f"line {line}, column {column}", message)
-
-    def number(line: int, row: dict, key: str, low: float, high: float) -> float:
-        text = row[key]
-        allowed = f"a number from {_plain(low)} to {_plain(high)}"
-        if not text:
-            raise problem(line, key, f"empty; needs {allowed}")
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not low <= value <= high:  # also refuses NaN and text
-            raise problem(line, key, f"must be {allowed}, got {short_repr(text)}")
-        return value
-
-    lines: dict[str, int] = {}
-    for line, row in rows:
-        if not row["id"]:
-            raise problem(line, "id", "empty; every place needs an id")
-        if row["id"] in lines:
-            raise problem(
-                line,
-                "id",
-                f"duplicate id {short_repr(row['id'])} (also on line {lines[row['id']]})",
-            )
-        lines[row["id"]] = line
-        if row["level"] not in LEVEL_NAMES:
-            raise problem(
-                line, "level", f"must be hub, station or point, got {short_repr(row['level'])}"
-            )
-    hubs = [row for _, row in rows if row["level"] == "hub"]
-    if len(hubs) != 1:
-        found = f"found {len(hubs)}"
-        if hubs:
-            found += f", on lines {', '.join(str(lines[row['id']]) for row in hubs)}"
-        raise ScenarioError(where, "", f"needs exactly one row with level hub, {found}")
-    ordered = hubs + [row for _, row in rows if row["level"] == "station"]
-    ordered += [row for _, row in rows if row["level"] == "point"]
-    index = {row["id"]: i for i, row in enumerate(ordered)}
-    parent = np.full(len(ordered), -1, dtype=np.int32)
-    for i, row in enumerate(ordered[1:], start=1):
-        want = STATION if row["level"] == "point" else HUB
-        parent_id = row["parent"] or (ordered[0]["id"] if want == HUB else "")
-        j = index.get(parent_id, -1)
-        if j < 0 or LEVEL_NAMES[ordered[j]["level"]] != want:
-            kind = "a station" if want == STATION else "the hub"
-            raise problem(
-                lines[row["id"]],
-                "parent",
-                f"place {short_repr(row['id'])} needs {kind} as parent, "
-                f"got {short_repr(row['parent'])}",
-            )
-        parent[i] = j
-
-    def column(key: str) -> np.ndarray:
-        low, high = _COORDINATE_RANGES[key]
-        return np.array([number(lines[r["id"]], r, key, low, high) for r in ordered])
-
-    if planar:
-        xs, ys = column("x_km"), column("y_km")
-    else:
-        lon, lat = np.radians(column("lon")), np.radians(column("lat"))
-        xs = (lon - lon[0]) * math.cos(lat[0]) * _EARTH_RADIUS_KM
-        ys = (lat - lat[0]) * _EARTH_RADIUS_KM
+    places = _PlacesCsv(path)
+    planar = places.check_columns()
+    places.check_ids_and_levels()
+    ordered = places.ordered()
+    parent = places.parents(ordered)
+    xs, ys = places.coordinates(ordered, planar)
     level = np.array([LEVEL_NAMES[r["level"]] for r in ordered], dtype=np.int8)
     # Only villages have residents; the hub's and stations' cells may stay empty.
     population = np.array(
         [
-            number(lines[r["id"]], r, "population", 0, MAX_POPULATION) if kind == POINT else 0.0
+            places.number(r, "population", 0, MAX_POPULATION) if kind == POINT else 0.0
             for r, kind in zip(ordered, level, strict=True)
         ]
     )
     # Last: a row's own problem (a point without a station) says more than this.
-    for needed in ("station", "point"):
-        if not any(row["level"] == needed for _, row in rows):
-            raise ScenarioError(
-                where,
-                "",
-                f"has no row with level {needed}; a county needs the hub, at least one "
-                "station and at least one village point",
-            )
-
+    places.check_levels_present()
     return Geography(
         ids=tuple(r["id"] for r in ordered),
         level=level,
