@@ -113,7 +113,7 @@ def test_bounds_are_readable_from_the_json_schema():
 def test_demand_too_large_for_memory_is_refused_before_any_run(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     code, _, err = cli(["run", BASE, "--set", "demand.parcels_per_capita_day=10"], capsys)
-    assert_refused(code, err, str(BASE), "demand:", "parcels over 14 days", "GiB", "limit")
+    assert_refused(code, err, str(BASE), "demand:", "parcels over 30 days", "GiB", "limit")
     assert list(tmp_path.iterdir()) == []
 
 
