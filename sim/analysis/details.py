@@ -62,14 +62,15 @@ def village_lead_times(run) -> pd.DataFrame:
 
 
 def day_reached(times: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Per stage time, the first day whose end it is not after (``ends.size`` if none).
+    """Per stage time, the day it falls in: the first day that ends after it.
 
-    A time exactly at a day's end counts for that day; NaN (stage not reached) and
-    times after the last day's end get ``ends.size``.
+    A time exactly at a day's end is the next day's start and counts for the next day,
+    as the KPI cohort counts a hub arrival at 24 d h in day d; NaN (stage not reached)
+    and times at or after the last day's end get ``ends.size``.
     """
     # Searching the few day ends for each time is linear in the parcels; sorting
     # the times (the obvious way to count them per day) is not, and was 5x slower.
-    return np.searchsorted(ends, times, side="left")
+    return np.searchsorted(ends, times, side="right")
 
 
 def reached_by(day: np.ndarray, n_days: int) -> np.ndarray:

@@ -104,12 +104,12 @@ class _Columns:
 
 
 def _daily_counts_by_sorting(run) -> dict[str, np.ndarray]:
-    # The plain way: sort each stage's times and count those not after each day's end.
+    # The plain way: sort each stage's times and count those before each day's end.
     ledger = run.ledger
     ends = (np.arange(int(round(run.end_h / 24.0))) + 1) * 24.0
 
-    def reached_by(times):
-        return np.searchsorted(np.sort(times[~np.isnan(times)]), ends, side="right")
+    def reached_by(times):  # strictly before the day's end: midnight is the next day
+        return np.searchsorted(np.sort(times[~np.isnan(times)]), ends, side="left")
 
     t_station, t_at_point = ledger.column("t_station"), ledger.column("t_at_point")
     hub_in, at_point = reached_by(ledger.column("t_hub")), reached_by(t_at_point)
