@@ -376,8 +376,46 @@ def verdicts(table: pd.DataFrame, kpis: Sequence[str], level: float = 0.95) -> l
     return lines
 
 
+def format_value(kpi: str, value: float, *, difference: bool = False) -> str:
+    """A KPI value (or a difference, signed) as every table in the terminal writes it.
+
+    About three significant figures with thousands separators (:func:`format_number`),
+    then the unit: shares in % (differences in pp, percentage points), hours ``h``,
+    ``km``, ``CNY``, ``kg``, ``min``; parcel counts bare; NaN as ``n/a``.
+    """
+    if value != value:
+        return "n/a"
+    sign = "+" if difference and value > 0 else ""
+    if is_share(kpi):
+        return f"{sign}{format_number(value * 100.0)}{' pp' if difference else '%'}"
+    the_unit = unit(kpi)
+    return f"{sign}{format_number(value)}{' ' + the_unit if the_unit else ''}"
+
+
+def _difference_text(kpi: str, row) -> str | None:
+    """A difference line's text; None when identical in every replication or undefined."""
+    diff, low, high = row["diff"], row["diff_ci_low"], row["diff_ci_high"]
+    if diff != diff or diff == low == high == 0.0:
+        return None
+    shown = format_value(kpi, diff, difference=True)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return f"{shown} (no interval: one replication)"
+    if low == high:  # every replication gave the same difference
+        return f"{shown} in every replication"
+    scale = 100.0 if is_share(kpi) else 1.0
+    the_unit = "pp" if is_share(kpi) else unit(kpi)
+    ends = format_interval(low * scale, high * scale)
+    ends = tuple(e if e.startswith("-") or e == "0" else f"+{e}" for e in ends)
+    return f"{shown} (95% CI {ends[0]} to {ends[1]}{' ' + the_unit if the_unit else ''})"
+
+
 def format_comparison(table: pd.DataFrame, kpis: Sequence[str] | None = None) -> str:
-    """The comparison as a text table: each scenario's mean, then each difference.
+    """The comparison as a text table that fits 100 columns for up to 5 scenarios.
+
+    Scenarios are numbered ``[1]``, ``[2]`` … in a legend (``[1]`` is the reference);
+    each KPI is a row of their means, followed by one line per scenario that differs
+    from the reference: the mean paired difference with its 95% CI and p-value. KPIs
+    with no difference line are identical to the reference in every replication.
 
     Parameters
     ----------
@@ -389,31 +427,32 @@ def format_comparison(table: pd.DataFrame, kpis: Sequence[str] | None = None) ->
     Returns
     -------
     str
-        One line per KPI: the means, then for each non-reference scenario the
-        difference to the reference with its 95% CI and p-value.
+        The legend, a header and the rows (see :func:`format_value` for the numbers).
     """
     names = list(dict.fromkeys(table["scenario"]))
     kpis = list(kpis) if kpis is not None else list(dict.fromkeys(table["kpi"]))
     by = {name: table[table["scenario"] == name].set_index("kpi") for name in names}
-    width = max(12, *(len(n) for n in names))
-    header = [f"{'KPI':<26}", *(f"{n:>{width}}" for n in names)]
-    header += [f"{f'{n} - {names[0]} (95% CI)':>40} {'p':>8}" for n in names[1:]]
-    lines = [" ".join(header)]
+    tags = [f"[{number}]" for number in range(1, len(names) + 1)]
+    lines = [
+        f"{tag} {name}" + (" (reference)" if i == 0 else "")
+        for i, (tag, name) in enumerate(zip(tags, names, strict=True))
+    ]
+    lines.append(" ".join([f"{'KPI':<25}", *(f"{tag:>14}" for tag in tags)]))
     for kpi in kpis:
-        cells = [f"{kpi:<26}"]
-        cells += [f"{format_number(by[n].loc[kpi, 'mean']):>{width}}" for n in names]
-        for name in names[1:]:
+        cells = [f"{format_value(kpi, by[n].loc[kpi, 'mean']):>14}" for n in names]
+        lines.append(" ".join([f"{kpi:<25}", *cells]))
+        for tag, name in zip(tags[1:], names[1:], strict=True):
             row = by[name].loc[kpi]
-            if row["diff"] == row["diff_ci_low"] == row["diff_ci_high"] == 0.0:
-                text = "identical"
-            elif np.isfinite(row["diff_ci_low"]):
-                text = (
-                    f"{row['diff']:+.4g} ({row['diff_ci_low']:+.4g} to {row['diff_ci_high']:+.4g})"
-                )
-            else:
-                text = "n/a" if row["diff"] != row["diff"] else f"{row['diff']:+.4g}"
-            p_value = row["p_value"]
-            p_cell = p_value_text(p_value, missing="").replace("< ", "<")  # compact column
-            cells.append(f"{text:>40} {p_cell:>8}")
-        lines.append(" ".join(cells))
+            text = _difference_text(kpi, row)
+            if text is None:
+                continue
+            p_value = p_value_text(row["p_value"], missing="")
+            p_part = (
+                f", p {p_value}"
+                if p_value.startswith("<")
+                else (f", p = {p_value}" if p_value else "")
+            )
+            lines.append(f"  {tag} - [1]: {text}{p_part}")
+    if len(names) > 1:
+        lines.append("(no difference line: the same in every replication, or undefined)")
     return "\n".join(lines)

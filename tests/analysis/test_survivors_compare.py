@@ -200,32 +200,60 @@ def comparison_by_hand() -> pd.DataFrame:
     return pd.DataFrame([dict(zip(columns, row, strict=True)) for row in rows])
 
 
-def _line(kpi, means, differences):
-    """The documented layout: KPI in 26 columns, each mean right-aligned in 12 (no name is
-    longer), each difference right-aligned in 40 and its p-value in 8, one space between."""
-    cells = [kpi.ljust(26), *(mean.rjust(12) for mean in means)]
-    cells += [f"{text.rjust(40)} {p.rjust(8)}" for text, p in differences]
-    return " ".join(cells)
+def _row(kpi, means):
+    """The documented layout: KPI in 25 columns, each mean right-aligned in 14."""
+    return " ".join([kpi.ljust(25), *(mean.rjust(14) for mean in means)])
 
 
 def test_format_comparison_layout_by_hand():
     expected = [
-        _line("KPI", ["a", "b", "c"], [("b - a (95% CI)", "p"), ("c - a (95% CI)", "p")]),
-        # 10 -> "10.0", 8 -> "8.00" (3 figures); -2 with its interval in 4 figures;
-        # p below 0.001 without the space; c's single difference without an interval
-        _line(
-            "lead_time_mean_h",
-            ["10.0", "8.00", "12.5"],
-            [("-2 (-3 to -1)", "<0.001"), ("+2.5", "")],
-        ),
-        _line("cost_total_cny", ["2,000", "2,000", "n/a"], [("identical", ""), ("n/a", "")]),
+        "[1] a (reference)",
+        "[2] b",
+        "[3] c",
+        _row("KPI", ["[1]", "[2]", "[3]"]),
+        # 10 -> "10.0 h", 8 -> "8.00 h" (3 figures, then the unit)
+        _row("lead_time_mean_h", ["10.0 h", "8.00 h", "12.5 h"]),
+        # the interval's ends in 3 figures, signed; the unit once; p below 0.001
+        "  [2] - [1]: -2.00 h (95% CI -3.00 to -1.00 h), p < 0.001",
+        # c's single replication: a difference without an interval
+        "  [3] - [1]: +2.50 h (no interval: one replication)",
+        # b's cost is identical in every replication, c's undefined: no lines
+        _row("cost_total_cny", ["2,000 CNY", "2,000 CNY", "n/a"]),
+        "(no difference line: the same in every replication, or undefined)",
     ]
     assert format_comparison(comparison_by_hand()).split("\n") == expected
 
 
 def test_format_comparison_shows_the_kpis_asked_for():
     lines = format_comparison(comparison_by_hand(), ["cost_total_cny"]).split("\n")
-    assert len(lines) == 2 and lines[1].startswith("cost_total_cny ")
+    assert len(lines) == 6 and lines[4].startswith("cost_total_cny ")
+
+
+def test_shares_are_percent_and_their_differences_percentage_points():
+    nan = math.nan
+    rows = [
+        ("a", "on_time_24h_share", 0.9, nan, nan, nan, nan),
+        ("b", "on_time_24h_share", 0.8, -0.1, -0.15, -0.05, 0.02),
+        ("c", "on_time_24h_share", 0.85, -0.05, -0.05, -0.05, nan),
+    ]
+    columns = ["scenario", "kpi", "mean", "diff", "diff_ci_low", "diff_ci_high", "p_value"]
+    table = pd.DataFrame([dict(zip(columns, row, strict=True)) for row in rows])
+    lines = format_comparison(table).split("\n")
+    assert lines[4] == _row("on_time_24h_share", ["90.0%", "80.0%", "85.0%"])
+    assert lines[5] == "  [2] - [1]: -10.0 pp (95% CI -15.0 to -5.00 pp), p = 0.020"
+    # a zero-width interval is one number
+    assert lines[6] == "  [3] - [1]: -5.00 pp in every replication"
+
+
+def test_every_line_fits_100_columns_for_five_scenarios():
+    names = [f"scenario_name_{i}" for i in range(5)]
+    rows = []
+    for i, name in enumerate(names):
+        diff = (math.nan,) * 3 if i == 0 else (-12345.678, -23456.7, -1234.5)
+        rows.append((name, "cost_total_cny", 1234567.891, *diff, 0.0001 if i else math.nan))
+    columns = ["scenario", "kpi", "mean", "diff", "diff_ci_low", "diff_ci_high", "p_value"]
+    table = pd.DataFrame([dict(zip(columns, row, strict=True)) for row in rows])
+    assert max(len(line) for line in format_comparison(table).split("\n")) <= 100
 
 
 def test_paired_difference_warns_about_nothing():
