@@ -13,7 +13,7 @@ NOTEBOOKS = REPO / "notebooks"
 
 
 @pytest.mark.parametrize("name", ["01_quickstart.ipynb", "02_direct_vs_township.ipynb"])
-def test_notebook_executes(name, monkeypatch):
+def test_notebook_executes(name, monkeypatch, tmp_path):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert all(not cell.outputs and cell.execution_count is None for cell in code), (
@@ -22,6 +22,8 @@ def test_notebook_executes(name, monkeypatch):
     before = sorted(NOTEBOOKS.iterdir())
     # The kernel imports this checkout's sim, however the package was installed.
     monkeypatch.setenv("PYTHONPATH", str(REPO))
+    # Notebook 02 leaves its results and report for the reader: here, in tmp_path.
+    monkeypatch.setenv("RURALSIM_NOTEBOOK_OUT", str(tmp_path / "out"))
     client = nbclient.NotebookClient(
         notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": NOTEBOOKS}}
     )
@@ -44,3 +46,6 @@ def test_notebook_executes(name, monkeypatch):
         assert len(images) == 6  # CDF, headline bars, cost vs time, map, daily, distance bands
         assert "95% CI" in outputs and "95% 置信区间" in outputs  # summaries, English and Chinese
         assert "report.html" in outputs
+        # Left where the reader can open it, with its figures.
+        assert (tmp_path / "out" / "main" / "report.html").is_file()
+        assert any((tmp_path / "out" / "main" / "report_figures").glob("*.png"))
