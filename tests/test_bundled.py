@@ -10,7 +10,7 @@ import pytest
 from sim import load_scenario, simulate
 from sim.network.geography import build_geography
 from sim.network.services import expected_daily_parcels
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, cli
 
 # Four days from a Monday: the peak (from day 9) is not among them.
 SHORT = ["horizon.days=4", "horizon.warmup_days=1", "routing.iterations=50"]
@@ -81,3 +81,17 @@ def test_models_differ_only_in_services_and_paths():
     for key in ("name", "description", "delivery"):
         d.pop(key), v.pop(key)
     assert d == v
+
+
+def test_the_example_csv_county_runs_on_its_own_places(capsys):
+    scenario = load_scenario(SCENARIOS / "example_county.yaml", SHORT)
+    run = simulate(scenario, seed=1)
+    ids = run.plan.geography.ids
+    assert ids[0] == "HUB" and "DONGHU-01" in ids and len(ids) == 16
+    assert run.kpis["parcels_delivered"] > 0
+    # validate shows no knob of a synthetic county for a county read from a CSV
+    code, out, _ = cli(["validate", SCENARIOS / "example_county.yaml"], capsys)
+    assert code == 0 and "csv_path:" in out
+    network = out.split("\nnetwork:\n", 1)[1].split("\ndemand:", 1)[0]
+    assert "townships" not in network and "area_km2" not in network
+    assert "shape a synthetic county only" in out

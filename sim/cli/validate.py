@@ -45,8 +45,16 @@ def run(args) -> int:
     import yaml
 
     scenario = load(args)
-    sys.stdout.write(
-        yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
-    )
-    sys.stdout.write(timetable_comment(scenario))
+    resolved = scenario.model_dump(mode="json")
+    hidden = ""
+    if scenario.network.source == "csv":
+        # A CSV county's places come from its file; the synthetic county's knobs do nothing.
+        for name in scenario.network.SYNTHETIC_ONLY:
+            resolved["network"].pop(name, None)
+        hidden = (
+            f"# network: {', '.join(scenario.network.SYNTHETIC_ONLY)} shape a synthetic "
+            "county only; not shown for a CSV county\n"
+        )
+    sys.stdout.write(yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True))
+    sys.stdout.write(hidden + timetable_comment(scenario))
     return EXIT_OK

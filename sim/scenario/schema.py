@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import ItemsView, Iterator
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -186,6 +186,16 @@ class Population(Strict):
 
 class Network(Strict):
     """County geography: synthetic (seeded) or read from a CSV file."""
+
+    SYNTHETIC_ONLY: ClassVar[tuple[str, ...]] = (
+        "seed",
+        "area_km2",
+        "townships",
+        "villages_per_township",
+        "cluster_spread_km",
+        "population",
+    )
+    """Fields that shape a synthetic county only; a CSV county ignores them."""
 
     source: Literal["synthetic", "csv"] = "synthetic"
     """synthetic: a seeded made-up county of the size given here; csv: places read from csv_path"""
