@@ -392,6 +392,20 @@ def format_value(kpi: str, value: float, *, difference: bool = False) -> str:
     return f"{sign}{format_number(value)}{' ' + the_unit if the_unit else ''}"
 
 
+def format_estimate(kpi: str, mean: float, half_width: float) -> str:
+    """A mean with the half-width of its interval: ``4.63 ±0.034 h``, ``87.7 ±1.2%``.
+
+    A missing or zero half-width (one replication, or the same value in every one)
+    gives the mean alone, as :func:`format_value` writes it.
+    """
+    # Float noise (1e-13 of a mean of thousands) is no interval either.
+    if half_width != half_width or mean != mean or half_width <= 1e-9 * abs(mean):
+        return format_value(kpi, mean)
+    scale, suffix = (100.0, "%") if is_share(kpi) else (1.0, unit(kpi))
+    suffix = suffix if suffix in ("", "%") else f" {suffix}"
+    return f"{format_number(mean * scale)} ±{format_number(half_width * scale, 2)}{suffix}"
+
+
 def _difference_text(kpi: str, row) -> str | None:
     """A difference line's text; None when identical in every replication or undefined."""
     diff, low, high = row["diff"], row["diff_ci_low"], row["diff_ci_high"]

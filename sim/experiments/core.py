@@ -22,7 +22,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import comparison_table, format_comparison, verdicts
+from sim.analysis.compare import (
+    comparison_table,
+    format_comparison,
+    format_estimate,
+    verdicts,
+)
 from sim.analysis.directions import HEADLINE_KPIS
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.precision import DEFAULT_BATCH, SequentialResult, sequential_replications
@@ -626,27 +631,38 @@ class SweepResult:
     reused: int = 0
     out: Path | None = None
 
-    def report(self) -> str:
-        """The sweep for the terminal: one line per point, focus KPIs as mean ± half-width."""
-        paths = list(self.points.columns)
+    def report(self, per_block: int = 4) -> str:
+        """The sweep for the terminal, fitting 100 columns.
+
+        A legend of the points, then each focus KPI's mean ± half-width of its 95%
+        interval per point, *per_block* points side by side.
+        """
         lines = [
             f"sweep: {len(self.points)} points, {self.replications} replications each, "
             f"seed {self.seed}, common random numbers"
         ]
         if self.sequential is not None:
             lines.append(self.sequential.summary())
+        lines.append("")
+        for name, point in self.points.iterrows():
+            values = ", ".join(f"{path}={value}" for path, value in point.items())
+            lines.append(f"{name:<6}{values}")
         wide = self.table.assign(half=(self.table["ci_high"] - self.table["ci_low"]) / 2)
-        header = [f"{'point':<6}", *(f"{p:>24}" for p in paths), *(f"{k:>24}" for k in self.focus)]
-        lines += ["", " ".join(header)]
-        for number, (name, point) in enumerate(self.points.iterrows()):
-            rows = wide.iloc[number * len(KPI_NAMES) : (number + 1) * len(KPI_NAMES)]
-            rows = rows.set_index("kpi")
-            cells = [f"{name:<6}", *(f"{str(point[p]):>24}" for p in paths)]
+        names = list(self.points.index)
+        by_point = {
+            name: wide.iloc[k * len(KPI_NAMES) : (k + 1) * len(KPI_NAMES)].set_index("kpi")
+            for k, name in enumerate(names)
+        }
+        for first in range(0, len(names), per_block):
+            block = names[first : first + per_block]
+            lines += ["", " ".join([f"{'KPI':<25}", *(f"{name:>18}" for name in block)])]
             for kpi in self.focus:
-                mean, half = rows.loc[kpi, "mean"], rows.loc[kpi, "half"]
-                text = f"{mean:.4g}" + ("" if half != half else f" ± {half:.2g}")
-                cells.append(f"{text:>24}")
-            lines.append(" ".join(cells))
+                cells = [
+                    format_estimate(kpi, by_point[n].loc[kpi, "mean"], by_point[n].loc[kpi, "half"])
+                    for n in block
+                ]
+                lines.append(" ".join([f"{kpi:<25}", *(f"{cell:>18}" for cell in cells)]))
+        lines.append("(mean ± half-width of its 95% confidence interval over the replications)")
         return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from sim.analysis.compare import (
     classify,
     comparison_table,
     format_comparison,
+    format_estimate,
     format_interval,
     format_number,
     p_value_text,
@@ -261,3 +262,13 @@ def test_paired_difference_warns_about_nothing():
         warnings.simplefilter("error")
         for reference, other in [([], []), ([1.0], [2.0]), ([1.0, 2.0], [1.0, 2.0])]:
             assert np.isnan(paired_difference(reference, other).p_value)
+
+
+def test_an_estimate_is_a_mean_and_a_half_width_with_one_unit():
+    assert format_estimate("lead_time_mean_h", 4.6257, 0.0341) == "4.63 ±0.034 h"
+    assert format_estimate("on_time_24h_share", 0.8771, 0.0123) == "87.7 ±1.2%"
+    assert format_estimate("parcels_generated", 9621.7, 227.7) == "9,622 ±228"
+    # no interval, the same value in every replication, or float noise: the mean alone
+    assert format_estimate("co2_kg", 1710.6, math.nan) == "1,711 kg"
+    assert format_estimate("co2_kg", 1710.6, 0.0) == "1,711 kg"
+    assert format_estimate("co2_kg", 1710.6, 6.8e-13) == "1,711 kg"

@@ -275,3 +275,19 @@ def test_warmup_suggests_whole_batches():
     assert "suggested horizon.warmup_days" in result.report()
     with pytest.raises(ExperimentError, match="at least 20"):
         warmup(small_scenario(), days=19)
+
+
+def test_the_sweep_report_fits_100_columns_and_explains_its_plus_minus():
+    result = sweep(
+        small_scenario(),
+        {"hub.sorting.rate_per_h": [300, 1000, 3000, 8000, 20000]},
+        replications=2,
+        seed=2,
+    )
+    lines = result.report().splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert lines[-1] == "(mean ± half-width of its 95% confidence interval over the replications)"
+    # five points: a block of four and a block of one, each headed by its points
+    headers = [line.split() for line in lines if line.startswith("KPI ")]
+    assert headers == [["KPI", "p000", "p001", "p002", "p003"], ["KPI", "p004"]]
+    assert "p002  hub.sorting.rate_per_h=3000" in lines
