@@ -43,7 +43,7 @@ def test_run_writes_manifest_and_kpis(tmp_path, capsys):
         scenario, manifest["overrides"]
     )
     printed = capsys.readouterr().out
-    assert "lead_time_p90_h" in printed and "95% CI" in printed
+    assert "lead_time_p90_h" in printed and "95% confidence interval" in printed
     assert sorted(p.name for p in out.parent.iterdir()) == ["via"]  # no temporary leftovers
     # The report's tables: every replication's, with the planned network once.
     percentiles = pd.read_csv(out / "details" / "lead_time_percentiles.csv")

@@ -345,11 +345,13 @@ class RunResult:
         """The KPI means and intervals for the terminal."""
         lines = [
             f"{self.name}: {self.replications} replication(s), seed {self.seed}",
-            f"{'KPI':<24} {'mean':>14} {'95% CI':>29}",
+            f"{'KPI':<24} {'mean':>22}",
         ]
         for row in self.table.itertuples():
-            ci = "" if row.ci_low != row.ci_low else f"[{row.ci_low:,.4g}, {row.ci_high:,.4g}]"
-            lines.append(f"{row.kpi:<24} {row.mean:>14,.4g} {ci:>29}")
+            half = (row.ci_high - row.ci_low) / 2
+            lines.append(f"{row.kpi:<24} {format_estimate(row.kpi, row.mean, half):>22}")
+        if self.replications > 1:
+            lines.append("(mean ± half-width of its 95% confidence interval over the replications)")
         return "\n".join(lines)
 
 
@@ -655,13 +657,13 @@ class SweepResult:
         }
         for first in range(0, len(names), per_block):
             block = names[first : first + per_block]
-            lines += ["", " ".join([f"{'KPI':<25}", *(f"{name:>18}" for name in block)])]
+            lines += ["", " ".join([f"{'KPI':<24}", *(f"{name:>18}" for name in block)])]
             for kpi in self.focus:
                 cells = [
                     format_estimate(kpi, by_point[n].loc[kpi, "mean"], by_point[n].loc[kpi, "half"])
                     for n in block
                 ]
-                lines.append(" ".join([f"{kpi:<25}", *(f"{cell:>18}" for cell in cells)]))
+                lines.append(" ".join([f"{kpi:<24}", *(f"{cell:>18}" for cell in cells)]))
         lines.append("(mean ± half-width of its 95% confidence interval over the replications)")
         return "\n".join(lines)
 
