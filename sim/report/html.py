@@ -368,32 +368,20 @@ def _title(results: Results, lang: str) -> str:
     return tr("title_run", lang, name=results.names[0])
 
 
-def build_report(results: Results, lang: str = "en", figures_folder: str = "figures") -> Report:
-    """Draw the figures and write the page (nothing is saved).
+def _font_warning(lang: str) -> tuple[list[str], list[str]]:
+    """Warnings for the user and notes for the page when Chinese labels have no font."""
+    if lang != "zh" or fonts.find_cjk_font() is not None:
+        return [], []
+    warning = (
+        "no Chinese (CJK) font is installed, so the Chinese labels in the figures may "
+        f"show as empty boxes. Install one and make the report again: {INSTALL_HINT}"
+    )
+    note = f'<p class="warning" id="font-warning">{escape(tr("font_missing", lang))}</p>'
+    return [warning], [note]
 
-    Parameters
-    ----------
-    results : Results
-        From :func:`sim.report.load_results`.
-    lang : str
-        ``"en"`` or ``"zh"``.
-    figures_folder : str
-        Name of the folder the figure files go to, for the page's note.
 
-    Returns
-    -------
-    Report
-        The page, its figures and any warnings.
-    """
-    check_language(lang)
-    warnings, notes = [], []
-    if lang == "zh" and fonts.find_cjk_font() is None:
-        warnings.append(
-            "no Chinese (CJK) font is installed, so the Chinese labels in the figures may "
-            f"show as empty boxes. Install one and make the report again: {INSTALL_HINT}"
-        )
-        notes.append(f'<p class="warning" id="font-warning">{escape(tr("font_missing", lang))}</p>')
-    drawn, figure_notes = _figures(results, lang)
+def _rendered_figures(drawn: list[tuple[str, Figure]], lang: str) -> list[RenderedFigure]:
+    """Each drawn figure as PNG and SVG with its title and caption; the figures are freed."""
     rendered = []
     try:
         for name, fig in drawn:
@@ -405,10 +393,11 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
     finally:
         for _, fig in drawn:
             fig.clear()
-    summary = summarize_results(results, lang)
-    title = _title(results, lang)
-    date = str(results.manifest.get("started_at", ""))[:10]
-    subtitle = tr("subtitle", lang, version=results.manifest.get("package_version", ""), date=date)
+    return rendered
+
+
+def _figures_html(rendered: list[RenderedFigure]) -> str:
+    """The figures inline, as base64 PNG with their captions."""
     figure_html = []
     for figure in rendered:
         data = base64.b64encode(figure.png).decode("ascii")
@@ -416,10 +405,16 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
             f'<figure id="fig-{figure.name}"><img src="data:image/png;base64,{data}" '
             f'alt="{escape(figure.title)}"><figcaption>{escape(figure.caption)}</figcaption></figure>'
         )
-    figure_notes_html = "".join(f'<p class="note">{escape(n)}</p>' for n in figure_notes)
-    files_note = escape(tr("figure_files", lang, folder=figures_folder))
+    return "".join(figure_html)
+
+
+def _page(results: Results, lang: str, parts: dict[str, str]) -> str:
+    """The whole HTML page around its already rendered parts."""
+    title = _title(results, lang)
+    date = str(results.manifest.get("started_at", ""))[:10]
+    subtitle = tr("subtitle", lang, version=results.manifest.get("package_version", ""), date=date)
     html_lang = "zh-CN" if lang == "zh" else "en"
-    page = f"""<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
@@ -436,10 +431,10 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
 <p class="subtitle">{escape(subtitle)}</p>
 {_scenario_list(results)}
 </header>
-{"".join(notes)}
+{parts["notes"]}
 <section id="summary">
 <h2>{escape(tr("summary", lang))}</h2>
-{_summary_html(summary)}
+{parts["summary"]}
 </section>
 <section id="kpis">
 <h2>{escape(tr("kpi_table", lang))}</h2>
@@ -447,9 +442,9 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
 </section>
 <section id="figures">
 <h2>{escape(tr("figures", lang))}</h2>
-{figure_notes_html}
-{"".join(figure_html)}
-<p class="note">{files_note}</p>
+{parts["figure_notes"]}
+{parts["figures"]}
+<p class="note">{parts["files_note"]}</p>
 </section>
 <section id="notes">
 <h2>{escape(tr("notes", lang))}</h2>
@@ -468,7 +463,38 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
 </body>
 </html>
 """
-    return Report(page, rendered, warnings)
+
+
+def build_report(results: Results, lang: str = "en", figures_folder: str = "figures") -> Report:
+    """Draw the figures and write the page (nothing is saved).
+
+    Parameters
+    ----------
+    results : Results
+        From :func:`sim.report.load_results`.
+    lang : str
+        ``"en"`` or ``"zh"``.
+    figures_folder : str
+        Name of the folder the figure files go to, for the page's note.
+
+    Returns
+    -------
+    Report
+        The page, its figures and any warnings.
+    """
+    check_language(lang)
+    warnings, notes = _font_warning(lang)
+    drawn, figure_notes = _figures(results, lang)
+    rendered = _rendered_figures(drawn, lang)
+    summary = summarize_results(results, lang)
+    parts = {
+        "notes": "".join(notes),
+        "summary": _summary_html(summary),
+        "figure_notes": "".join(f'<p class="note">{escape(n)}</p>' for n in figure_notes),
+        "figures": _figures_html(rendered),
+        "files_note": escape(tr("figure_files", lang, folder=figures_folder)),
+    }
+    return Report(_page(results, lang, parts), rendered, warnings)
 
 
 _REPORT_NAMES = {"en": "report.html", "zh": "report_zh.html"}
