@@ -866,12 +866,64 @@ def _mark_unmeasured(axes, measured: pd.Series, lang: str) -> None:
         )
 
 
+PEAK_COLOUR = "#E69F00"
+"""Shading of demand-peak days in the daily figure."""
+
+
+def _peak_spans(
+    peaks: Mapping[str, Sequence[tuple[int, int, float]]], first_day: float, end_day: float
+) -> list[tuple[float, float, float, list[str]]]:
+    """Distinct peaks as (start, end, factor, scenarios with it), clipped to the days shown."""
+    spans: dict[tuple[float, float, float], list[str]] = {}
+    for name, periods in peaks.items():
+        for start_day, days, factor in periods:
+            start, end = max(float(start_day), first_day), min(float(start_day + days), end_day)
+            if start < end:
+                spans.setdefault((start, end, float(factor)), []).append(name)
+    return [(start, end, factor, names) for (start, end, factor), names in spans.items()]
+
+
+def _mark_peaks(axes, peaks, scenarios: Sequence[str], days: np.ndarray, labels, lang) -> None:
+    """Shade demand-peak days on every panel and say above the top one what they are.
+
+    A peak that not every one of ``scenarios`` has names the scenarios that have it.
+    """
+    spans = _peak_spans(peaks, float(days[0]), float(days[-1] + 1))
+    for start, end, factor, names in spans:
+        for ax in axes:
+            ax.axvspan(
+                start,
+                end,
+                color=PEAK_COLOUR,
+                alpha=0.15,
+                linewidth=0,
+                zorder=0,
+                gid=f"peak:{start:g}-{end:g}",
+            )
+        text = tr("fig_daily_peak", lang, factor=f"{factor:g}")
+        if set(names) != set(scenarios):
+            who = tr("list_sep", lang).join(_label(labels, name) for name in names)
+            text = tr("fig_daily_peak_of", lang, peak=text, names=who)
+        axes[0].text(
+            (start + end) / 2,
+            1.02,
+            text,
+            transform=axes[0].get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#8A5A00",
+            gid="peak-label",
+        )
+
+
 @_styled
 def plot_daily(
     details: Mapping[str, Details],
     *,
     lang: str = "en",
     labels: Mapping[str, str] | None = None,
+    peaks: Mapping[str, Sequence[tuple[int, int, float]]] | None = None,
 ) -> Figure:
     """Day by day: parcels, backlog at the hub and stations, sorting-line utilisation.
 
@@ -883,12 +935,15 @@ def plot_daily(
         ``"en"`` or ``"zh"``.
     labels : mapping, optional
         Legend text per scenario.
+    peaks : mapping, optional
+        Scenario -> its demand peaks as ``(start_day, days, factor)``
+        (:meth:`sim.results.reader.Results.peaks`); each is shaded.
 
     Returns
     -------
     Figure
         Three panels sharing the day axis; days that are not measured (warm-up,
-        drain) are shaded.
+        drain) are shaded grey, demand peaks orange and labelled with their factor.
     """
     names = list(details)
     palette = colours(names)
@@ -901,6 +956,9 @@ def plot_daily(
     _plot_utilisation(util, series, palette, labels, lang)
     first = series[names[0]]
     _mark_unmeasured(axes, first["measured"], lang)
+    days = first.index.to_numpy()
+    if peaks:
+        _mark_peaks(axes, peaks, names, days, labels, lang)
     for ax in axes:
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(_THOUSANDS)
@@ -908,7 +966,6 @@ def plot_daily(
     parcels.set_ylabel(tr("fig_daily_parcels", lang))
     backlog.set_ylabel(tr("fig_daily_backlog", lang))
     util.set_ylabel(tr("fig_daily_util", lang))
-    days = first.index.to_numpy()
     util.set_xlim(float(days[0]), float(days[-1] + 1))
     util.set_xticks(days + 0.5, [str(int(d)) for d in days])
     util.set_xlabel(tr("fig_daily_x", lang))

@@ -29,16 +29,19 @@ from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
 from sim.report.summary import (
+    DAY_KIND_COLUMNS,
     Summary,
     classify,
+    day_kind_means,
     display_unit,
     is_percent,
     scale,
     summarize_results,
     unit_suffix,
+    with_peaks,
 )
 from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
-from sim.results.reader import Results, ResultsError, load_results
+from sim.results.reader import DAY_KINDS, Results, ResultsError, load_results
 
 SWEEP_DETAIL_LIMIT = 8
 """Largest sweep whose points get a lead-time distribution figure."""
@@ -169,7 +172,10 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
             )
         if have_details:
             drawn.append(("county_map", plots.plot_county_map(details, lang=lang, labels=labels)))
-            drawn.append(("daily", plots.plot_daily(details, lang=lang, labels=labels)))
+            peaks = {name: results.peaks(name) for name in details}
+            drawn.append(
+                ("daily", plots.plot_daily(details, lang=lang, labels=labels, peaks=peaks))
+            )
             drawn.append(
                 ("distance_bands", plots.plot_distance_bands(details, lang=lang, labels=labels))
             )
@@ -297,6 +303,48 @@ def _kpi_table(results: Results, lang: str) -> str:
     )
 
 
+def _day_kind_cell(kind_means: pd.Series, column: str) -> str:
+    value = kind_means[column]
+    if not np.isfinite(value):
+        return "<td></td>"
+    if column == "days":  # the same in every replication
+        text = str(int(value))
+    else:
+        text = format_number(value * scale(column)) + ("%" if is_percent(column) else "")
+    return f'<td><data value="{float(value)!r}" data-column="{column}">{escape(text)}</data></td>'
+
+
+def _day_kinds_table(results: Results, lang: str) -> str:
+    """Ordinary and peak days apart, per scenario with peak days ("" if none has)."""
+    names = with_peaks(results)
+    if not names:
+        return ""
+    head = [tr("col_scenario", lang), tr("col_day_kind", lang), tr("col_days", lang)]
+    head_html = "".join(f"<th>{escape(h)}</th>" for h in head)
+    head_html += f"<th>{escape(tr('col_parcels_per_replication', lang))}</th>"
+    head_html += "".join(f"<th>{_kpi_header(c, lang)}</th>" for c in DAY_KIND_COLUMNS[2:])
+    rows = []
+    for name in names:
+        means = day_kind_means(results.details[name].day_kinds)
+        for kind in DAY_KINDS:
+            cells = [escape(results.label(name)), escape(tr(f"day_kind_{kind}", lang))]
+            cells_html = "".join(f"<td>{c}</td>" for c in cells)
+            cells_html += "".join(_day_kind_cell(means.loc[kind], c) for c in DAY_KIND_COLUMNS)
+            rows.append(f'<tr data-scenario="{escape(name)}" data-kind="{kind}">{cells_html}</tr>')
+    n = results.replications if results.replications is not None else "?"
+    notes = [tr("day_kinds_note", lang, n=n)]
+    others = [results.label(name) for name in results.names if name not in names]
+    if others:
+        notes.append(tr("day_kinds_none", lang, names=tr("list_sep", lang).join(others)))
+    notes_html = "".join(f'<p class="note">{escape(note)}</p>' for note in notes)
+    return (
+        f'<section id="day-kinds">\n<h2>{escape(tr("day_kinds_title", lang))}</h2>\n'
+        f'<div class="table-wrap"><table id="day-kinds-table"><thead><tr>{head_html}</tr>'
+        f"</thead><tbody>\n{chr(10).join(rows)}\n</tbody></table></div>{notes_html}\n"
+        "</section>\n"
+    )
+
+
 def _scenario_list(results: Results) -> str:
     items = []
     for name in results.names:
@@ -313,6 +361,7 @@ def _summary_html(summary: Summary) -> str:
     if summary.lines:
         items = "".join(f"<li>{line.html()}</li>" for line in summary.lines)
         parts.append(f'<ul class="findings">{items}</ul>')
+    parts += [f'<p class="peak-days">{p.html()}</p>' for p in summary.peaks]
     parts += [f"<p>{p.html()}</p>" for p in summary.certainty]
     return "\n".join(parts)
 
@@ -440,7 +489,7 @@ def _page(results: Results, lang: str, parts: dict[str, str]) -> str:
 <h2>{escape(tr("kpi_table", lang))}</h2>
 {_kpi_table(results, lang)}
 </section>
-<section id="figures">
+{_day_kinds_table(results, lang)}<section id="figures">
 <h2>{escape(tr("figures", lang))}</h2>
 {parts["figure_notes"]}
 {parts["figures"]}

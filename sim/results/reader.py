@@ -226,6 +226,24 @@ class Results:
         row = self.sweep.iloc[self.names.index(name) * per_point]
         return {path: row[path] for path in self.varied}
 
+    def peaks(self, name: str) -> list[tuple[int, int, float]]:
+        """A scenario's demand peaks, ``(start_day, days, factor)``, from its resolved scenario.
+
+        A peak of factor 1 is left out: its days are ordinary ones (as in
+        ``day_kinds.csv``); so is anything in the manifest that is not a peak.
+        """
+        scenario = self.scenarios.get(name)
+        demand = scenario.get("demand") if isinstance(scenario, dict) else None
+        periods = demand.get("peaks") if isinstance(demand, dict) else None
+        found = []
+        for peak in periods if isinstance(periods, list) else []:
+            if not isinstance(peak, dict):
+                continue
+            start, days, factor = (peak.get(k) for k in ("start_day", "days", "factor"))
+            if _is_whole(start) and _is_whole(days, 1) and _is_number(factor) and factor != 1:
+                found.append((start, days, float(factor)))
+        return found
+
     def label(self, name: str) -> str:
         """How a name is shown in figures: a sweep point with its values."""
         values = self.point_values(name)
@@ -517,6 +535,10 @@ def _read_kpis(path: Path, replications: int) -> pd.DataFrame:
 
 def _is_whole(value, least: int = 0) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _status(manifest: dict, path: Path, what: str) -> None:
