@@ -40,14 +40,15 @@ COLUMNS = (
 )
 
 
-@pytest.fixture(scope="module")
-def peak_report(peak_compare_folder, tmp_path_factory):
-    written = write_report(peak_compare_folder, tmp_path_factory.mktemp("peak") / "r.html")
-    return written, written.html.read_text(encoding="utf-8")
+def page_parts(folder) -> str:
+    """The summary and the ordinary/peak section as the page has them (no figures drawn)."""
+    results = load_results(folder)
+    summary = html_module._summary_html(summarize_results(results))
+    return f'<section id="summary">{summary}</section>{html_module._day_kinds_table(results, "en")}'
 
 
-def test_the_table_shows_each_kind_of_day_as_day_kinds_csv_says(peak_compare_folder, peak_report):
-    _, html = peak_report
+def test_the_table_shows_each_kind_of_day_as_day_kinds_csv_says(peak_compare_folder):
+    html = page_parts(peak_compare_folder)
     page = check_html(html)
     assert page.errors == [] and "day-kinds" in page.ids
     rows = [e for e in page.find("tr", inside="section#day-kinds") if "data-kind" in e.attrs]
@@ -72,9 +73,8 @@ def test_the_table_shows_each_kind_of_day_as_day_kinds_csv_says(peak_compare_fol
     assert "No peak days were measured for sc_direct" in text_outside(html, set(), set())
 
 
-def test_the_summary_says_how_much_longer_peak_days_took(peak_compare_folder, peak_report):
-    _, html = peak_report
-    page = check_html(html)
+def test_the_summary_says_how_much_longer_peak_days_took(peak_compare_folder):
+    page = check_html(page_parts(peak_compare_folder))
     (sentence,) = [p for p in page.find("p", inside="section#summary") if "peak day" in p.text]
     assert "1 peak day(s)" in sentence.text and "1 ordinary day(s)" in sentence.text
     assert "mean of 3 replications" in sentence.text
@@ -104,8 +104,13 @@ def test_the_summary_says_how_much_longer_peak_days_took(peak_compare_folder, pe
     assert low <= expected["day_kinds:diff"] <= high
 
 
-def test_the_report_marks_the_peak_in_the_daily_figure(peak_compare_folder, peak_report):
-    written, _ = peak_report
+def test_the_report_has_the_section_and_marks_the_peak_in_the_daily_figure(
+    peak_compare_folder, tmp_path
+):
+    written = write_report(peak_compare_folder, tmp_path / "r.html")
+    page = check_html(written.html.read_text(encoding="utf-8"))
+    assert page.errors == []
+    assert page.ids.index("kpis") < page.ids.index("day-kinds") < page.ids.index("figures")
     results = load_results(peak_compare_folder)
     assert results.peaks("sc_peak") == [(PEAK["start_day"], PEAK["days"], PEAK["factor"])]
     assert results.peaks("sc_direct") == []
