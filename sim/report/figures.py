@@ -528,118 +528,93 @@ def _map_grid(fig: Figure, panels: int, columns: int):
     return axes[:panels], (axes[panels] if len(axes) > panels else None)
 
 
-@_styled
-def plot_county_map(
-    details: Mapping[str, Details],
-    *,
-    lang: str = "en",
-    labels: Mapping[str, str] | None = None,
-) -> Figure:
-    """The county per scenario: hub, stations, routes, villages coloured by mean lead time.
-
-    Parameters
-    ----------
-    details : mapping of str to Details
-        Scenario -> tables; ``places`` (``id, level, x_km, y_km``), ``services``
-        (``fleet, stops``: place ids separated by spaces) and ``villages`` are used.
-    lang : str
-        ``"en"`` or ``"zh"``.
-    labels : mapping, optional
-        Panel titles per scenario.
-
-    Returns
-    -------
-    Figure
-        One panel per scenario; one colour scale for all (so colours compare).
-    """
-    names = list(details)
-    columns = min(len(names), 2)
-    rows = math.ceil(len(names) / columns)
-    fig = _new_figure(5.4 * columns + 1.2, 5.3 * rows + 1.0)
-    axes, spare = _map_grid(fig, len(names), columns)
-    means = {name: village_means(details[name].villages) for name in names}
+def _shared_norm(means: Mapping[str, pd.DataFrame]) -> Normalize:
+    """One colour scale over every scenario's village means (so colours compare)."""
     values = np.concatenate([m["lead_time_mean_h"].to_numpy(dtype=float) for m in means.values()])
     finite = values[np.isfinite(values)]
     vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     if vmax <= vmin:
         vmin, vmax = vmin - 0.5, vmax + 0.5
-    norm = Normalize(vmin=vmin, vmax=vmax)
-    fleets_drawn: list[str] = []
-    for ax, name in zip(axes, names, strict=True):
-        places = details[name].places.set_index("id")
-        xy = places[["x_km", "y_km"]]
-        for service in details[name].services.itertuples():
-            stops = [s for s in str(service.stops).split() if s in xy.index]
-            if len(stops) < 2:
-                continue
-            fleet = str(service.fleet)
-            path = xy.loc[stops].to_numpy(dtype=float)
-            ax.plot(
-                path[:, 0],
-                path[:, 1],
-                color=FLEET_COLOURS.get(fleet, "#8C8C8C"),
-                linewidth=1.4 if fleet == "bus" else 0.8,
-                alpha=0.7 if fleet == "bus" else 0.45,
-                zorder=1,
-                solid_capstyle="round",
-            )
-            if fleet not in fleets_drawn:
-                fleets_drawn.append(fleet)
-        village = means[name]
-        lead = village["lead_time_mean_h"].to_numpy(dtype=float)
-        delivered = np.isfinite(lead)
-        ax.scatter(
-            village["x_km"][~delivered],
-            village["y_km"][~delivered],
-            s=22,
-            color="#BBBBBB",
-            edgecolors="#555555",
-            linewidths=0.4,
-            zorder=3,
+    return Normalize(vmin=vmin, vmax=vmax)
+
+
+def _draw_routes(ax, xy: pd.DataFrame, services: pd.DataFrame, fleets_drawn: list[str]) -> None:
+    """Each service's stops joined by a line in its fleet's colour; note the fleets drawn."""
+    for service in services.itertuples():
+        stops = [s for s in str(service.stops).split() if s in xy.index]
+        if len(stops) < 2:
+            continue
+        fleet = str(service.fleet)
+        path = xy.loc[stops].to_numpy(dtype=float)
+        ax.plot(
+            path[:, 0],
+            path[:, 1],
+            color=FLEET_COLOURS.get(fleet, "#8C8C8C"),
+            linewidth=1.4 if fleet == "bus" else 0.8,
+            alpha=0.7 if fleet == "bus" else 0.45,
+            zorder=1,
+            solid_capstyle="round",
         )
-        ax.scatter(
-            village["x_km"][delivered],
-            village["y_km"][delivered],
-            c=lead[delivered],
-            cmap=LEAD_TIME_CMAP,
-            norm=norm,
-            s=26,
-            edgecolors="#444444",
-            linewidths=0.4,
-            zorder=3,
-            gid=f"villages:{name}",
-        )
-        stations = places[places["level"] == "station"]
-        ax.scatter(
-            stations["x_km"],
-            stations["y_km"],
-            marker="s",
-            s=42,
-            color="#1F3A5F",
-            edgecolors="white",
-            linewidths=0.6,
-            zorder=4,
-        )
-        hub = places[places["level"] == "hub"]
-        ax.scatter(
-            hub["x_km"],
-            hub["y_km"],
-            marker="*",
-            s=320,
-            color="black",
-            edgecolors="white",
-            linewidths=0.8,
-            zorder=5,
-        )
-        ax.set_aspect("equal", adjustable="datalim")
-        ax.set_title(_label(labels, name))
-        ax.set_xlabel(tr("fig_map_x", lang))
-        ax.set_ylabel(tr("fig_map_y", lang))
-        ax.grid(alpha=0.15)
-    mappable = mpl.cm.ScalarMappable(norm=norm, cmap=LEAD_TIME_CMAP)
-    bar = fig.colorbar(mappable, ax=axes, shrink=0.85, pad=0.02, aspect=30)
-    bar.set_label(tr("fig_map_colour", lang))
-    handles = [
+        if fleet not in fleets_drawn:
+            fleets_drawn.append(fleet)
+
+
+def _draw_villages(ax, village: pd.DataFrame, norm: Normalize, name: str) -> None:
+    """Villages coloured by mean lead time; grey where nothing was delivered."""
+    lead = village["lead_time_mean_h"].to_numpy(dtype=float)
+    delivered = np.isfinite(lead)
+    ax.scatter(
+        village["x_km"][~delivered],
+        village["y_km"][~delivered],
+        s=22,
+        color="#BBBBBB",
+        edgecolors="#555555",
+        linewidths=0.4,
+        zorder=3,
+    )
+    ax.scatter(
+        village["x_km"][delivered],
+        village["y_km"][delivered],
+        c=lead[delivered],
+        cmap=LEAD_TIME_CMAP,
+        norm=norm,
+        s=26,
+        edgecolors="#444444",
+        linewidths=0.4,
+        zorder=3,
+        gid=f"villages:{name}",
+    )
+
+
+def _draw_depots(ax, places: pd.DataFrame) -> None:
+    """Township stations as squares, the county hub as a star."""
+    stations = places[places["level"] == "station"]
+    ax.scatter(
+        stations["x_km"],
+        stations["y_km"],
+        marker="s",
+        s=42,
+        color="#1F3A5F",
+        edgecolors="white",
+        linewidths=0.6,
+        zorder=4,
+    )
+    hub = places[places["level"] == "hub"]
+    ax.scatter(
+        hub["x_km"],
+        hub["y_km"],
+        marker="*",
+        s=320,
+        color="black",
+        edgecolors="white",
+        linewidths=0.8,
+        zorder=5,
+    )
+
+
+def _map_legend_handles(fleets_drawn: Sequence[str], lang: str) -> list[Line2D]:
+    """Legend entries: hub, station, village point, then each fleet drawn."""
+    return [
         Line2D(
             [],
             [],
@@ -680,6 +655,54 @@ def plot_county_map(
             for fleet in fleets_drawn
         ),
     ]
+
+
+@_styled
+def plot_county_map(
+    details: Mapping[str, Details],
+    *,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+) -> Figure:
+    """The county per scenario: hub, stations, routes, villages coloured by mean lead time.
+
+    Parameters
+    ----------
+    details : mapping of str to Details
+        Scenario -> tables; ``places`` (``id, level, x_km, y_km``), ``services``
+        (``fleet, stops``: place ids separated by spaces) and ``villages`` are used.
+    lang : str
+        ``"en"`` or ``"zh"``.
+    labels : mapping, optional
+        Panel titles per scenario.
+
+    Returns
+    -------
+    Figure
+        One panel per scenario; one colour scale for all (so colours compare).
+    """
+    names = list(details)
+    columns = min(len(names), 2)
+    rows = math.ceil(len(names) / columns)
+    fig = _new_figure(5.4 * columns + 1.2, 5.3 * rows + 1.0)
+    axes, spare = _map_grid(fig, len(names), columns)
+    means = {name: village_means(details[name].villages) for name in names}
+    norm = _shared_norm(means)
+    fleets_drawn: list[str] = []
+    for ax, name in zip(axes, names, strict=True):
+        places = details[name].places.set_index("id")
+        _draw_routes(ax, places[["x_km", "y_km"]], details[name].services, fleets_drawn)
+        _draw_villages(ax, means[name], norm, name)
+        _draw_depots(ax, places)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_title(_label(labels, name))
+        ax.set_xlabel(tr("fig_map_x", lang))
+        ax.set_ylabel(tr("fig_map_y", lang))
+        ax.grid(alpha=0.15)
+    mappable = mpl.cm.ScalarMappable(norm=norm, cmap=LEAD_TIME_CMAP)
+    bar = fig.colorbar(mappable, ax=axes, shrink=0.85, pad=0.02, aspect=30)
+    bar.set_label(tr("fig_map_colour", lang))
+    handles = _map_legend_handles(fleets_drawn, lang)
     if spare is not None:
         spare.axis("off")
         spare.legend(handles=handles, loc="center", fontsize=10)
@@ -721,12 +744,186 @@ def _unmeasured_spans(measured: pd.Series) -> list[tuple[float, float, str]]:
     return spans
 
 
+def _same(series: Mapping[str, pd.DataFrame], column: str) -> bool:
+    """Whether every scenario's daily series has the same values in ``column``."""
+    first = next(iter(series.values()))
+    return all(
+        s[column].shape == first[column].shape
+        and np.allclose(s[column], first[column], equal_nan=True)
+        for s in series.values()
+    )
+
+
+def _centres(frame: pd.DataFrame) -> np.ndarray:
+    """The middle of each day (days are drawn from d to d + 1)."""
+    return frame.index.to_numpy(dtype=float) + 0.5
+
+
+def _plot_parcels(ax, series, palette, labels, lang: str) -> None:
+    """Parcels arriving (once if every scenario has the same) and delivered, per day."""
+    first = next(iter(series.values()))
+    same_arrivals = _same(series, "parcels_arrived")
+    if same_arrivals:
+        ax.plot(
+            _centres(first),
+            first["parcels_arrived"],
+            color="#222222",
+            linewidth=1.6,
+            linestyle="--",
+            label=tr("fig_daily_all", lang, what=tr("fig_daily_arrived", lang)),
+        )
+    for name, s in series.items():
+        who = _label(labels, name)
+        if not same_arrivals:
+            ax.plot(
+                _centres(s),
+                s["parcels_arrived"],
+                color=palette[name],
+                linestyle="--",
+                label=f"{who}: {tr('fig_daily_arrived', lang)}",
+            )
+        ax.plot(
+            _centres(s),
+            s["parcels_delivered"],
+            color=palette[name],
+            linewidth=2.0,
+            marker="o",
+            markersize=3,
+            label=tr("fig_daily_delivered", lang, name=who),
+            gid=f"delivered:{name}",
+        )
+
+
+def _plot_backlogs(ax, series, palette, labels, lang: str) -> None:
+    """End-of-day backlog at the hub, and at the stations where there ever is one."""
+    for name, s in series.items():
+        who = _label(labels, name)
+        ax.plot(
+            _centres(s),
+            s["backlog_hub_end"],
+            color=palette[name],
+            linewidth=2.0,
+            marker="o",
+            markersize=3,
+            label=tr("fig_daily_hub", lang, name=who),
+        )
+        if (s["backlog_stations_end"] > 0).any():
+            ax.plot(
+                _centres(s),
+                s["backlog_stations_end"],
+                color=palette[name],
+                linewidth=1.6,
+                linestyle=":",
+                marker="s",
+                markersize=3,
+                label=tr("fig_daily_stations", lang, name=who),
+            )
+
+
+def _plot_utilisation(ax, series, palette, labels, lang: str) -> None:
+    """Sorting-line utilisation in %, once if every scenario has the same."""
+    if _same(series, "sorting_utilization"):
+        first = next(iter(series.values()))
+        ax.plot(
+            _centres(first),
+            first["sorting_utilization"] * 100.0,
+            color="#222222",
+            linewidth=2.0,
+            marker="o",
+            markersize=3,
+            label=tr("fig_daily_same", lang),
+        )
+        return
+    for name, s in series.items():
+        ax.plot(
+            _centres(s),
+            s["sorting_utilization"] * 100.0,
+            color=palette[name],
+            linewidth=2.0,
+            marker="o",
+            markersize=3,
+            label=_label(labels, name),
+        )
+
+
+def _mark_unmeasured(axes, measured: pd.Series, lang: str) -> None:
+    """Shade the warm-up and drain days on every panel and name them above the top one."""
+    spans = _unmeasured_spans(measured)
+    for ax in axes:
+        for start, end, _ in spans:
+            ax.axvspan(start, end, color="#000000", alpha=0.07, linewidth=0, zorder=0)
+    top = axes[0]
+    for start, end, kind in spans:
+        top.text(
+            (start + end) / 2,
+            1.02,
+            tr("fig_daily_warmup" if kind == "warmup" else "fig_daily_drain", lang),
+            transform=top.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#555555",
+        )
+
+
+PEAK_COLOUR = "#E69F00"
+"""Shading of demand-peak days in the daily figure."""
+
+
+def _peak_spans(
+    peaks: Mapping[str, Sequence[tuple[int, int, float]]], first_day: float, end_day: float
+) -> list[tuple[float, float, float, list[str]]]:
+    """Distinct peaks as (start, end, factor, scenarios with it), clipped to the days shown."""
+    spans: dict[tuple[float, float, float], list[str]] = {}
+    for name, periods in peaks.items():
+        for start_day, days, factor in periods:
+            start, end = max(float(start_day), first_day), min(float(start_day + days), end_day)
+            if start < end:
+                spans.setdefault((start, end, float(factor)), []).append(name)
+    return [(start, end, factor, names) for (start, end, factor), names in spans.items()]
+
+
+def _mark_peaks(axes, peaks, scenarios: Sequence[str], days: np.ndarray, labels, lang) -> None:
+    """Shade demand-peak days on every panel and say above the top one what they are.
+
+    A peak that not every one of ``scenarios`` has names the scenarios that have it.
+    """
+    spans = _peak_spans(peaks, float(days[0]), float(days[-1] + 1))
+    for start, end, factor, names in spans:
+        for ax in axes:
+            ax.axvspan(
+                start,
+                end,
+                color=PEAK_COLOUR,
+                alpha=0.15,
+                linewidth=0,
+                zorder=0,
+                gid=f"peak:{start:g}-{end:g}",
+            )
+        text = tr("fig_daily_peak", lang, factor=f"{factor:g}")
+        if set(names) != set(scenarios):
+            who = tr("list_sep", lang).join(_label(labels, name) for name in names)
+            text = tr("fig_daily_peak_of", lang, peak=text, names=who)
+        axes[0].text(
+            (start + end) / 2,
+            1.02,
+            text,
+            transform=axes[0].get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="#8A5A00",
+            gid="peak-label",
+        )
+
+
 @_styled
 def plot_daily(
     details: Mapping[str, Details],
     *,
     lang: str = "en",
     labels: Mapping[str, str] | None = None,
+    peaks: Mapping[str, Sequence[tuple[int, int, float]]] | None = None,
 ) -> Figure:
     """Day by day: parcels, backlog at the hub and stations, sorting-line utilisation.
 
@@ -738,124 +935,37 @@ def plot_daily(
         ``"en"`` or ``"zh"``.
     labels : mapping, optional
         Legend text per scenario.
+    peaks : mapping, optional
+        Scenario -> its demand peaks as ``(start_day, days, factor)``
+        (:meth:`sim.results.reader.Results.peaks`); each is shaded.
 
     Returns
     -------
     Figure
         Three panels sharing the day axis; days that are not measured (warm-up,
-        drain) are shaded.
+        drain) are shaded grey, demand peaks orange and labelled with their factor.
     """
     names = list(details)
     palette = colours(names)
     series = {name: daily_means(details[name].daily) for name in names}
     fig = _new_figure(10.0, 8.2)
     axes = fig.subplots(3, 1, sharex=True)
-    first = series[names[0]]
-    x = first.index.to_numpy(dtype=float) + 0.5
-
-    def same(column: str) -> bool:
-        return all(
-            series[n][column].shape == first[column].shape
-            and np.allclose(series[n][column], first[column], equal_nan=True)
-            for n in names
-        )
-
     parcels, backlog, util = axes
-    if same("parcels_arrived"):
-        parcels.plot(
-            x,
-            first["parcels_arrived"],
-            color="#222222",
-            linewidth=1.6,
-            linestyle="--",
-            label=tr("fig_daily_all", lang, what=tr("fig_daily_arrived", lang)),
-        )
-    for name in names:
-        s = series[name]
-        xs = s.index.to_numpy(dtype=float) + 0.5
-        who = _label(labels, name)
-        if not same("parcels_arrived"):
-            parcels.plot(
-                xs,
-                s["parcels_arrived"],
-                color=palette[name],
-                linestyle="--",
-                label=f"{who}: {tr('fig_daily_arrived', lang)}",
-            )
-        parcels.plot(
-            xs,
-            s["parcels_delivered"],
-            color=palette[name],
-            linewidth=2.0,
-            marker="o",
-            markersize=3,
-            label=tr("fig_daily_delivered", lang, name=who),
-            gid=f"delivered:{name}",
-        )
-        backlog.plot(
-            xs,
-            s["backlog_hub_end"],
-            color=palette[name],
-            linewidth=2.0,
-            marker="o",
-            markersize=3,
-            label=tr("fig_daily_hub", lang, name=who),
-        )
-        if (s["backlog_stations_end"] > 0).any():
-            backlog.plot(
-                xs,
-                s["backlog_stations_end"],
-                color=palette[name],
-                linewidth=1.6,
-                linestyle=":",
-                marker="s",
-                markersize=3,
-                label=tr("fig_daily_stations", lang, name=who),
-            )
-    if same("sorting_utilization"):
-        util.plot(
-            x,
-            first["sorting_utilization"] * 100.0,
-            color="#222222",
-            linewidth=2.0,
-            marker="o",
-            markersize=3,
-            label=tr("fig_daily_same", lang),
-        )
-    else:
-        for name in names:
-            s = series[name]
-            util.plot(
-                s.index.to_numpy(dtype=float) + 0.5,
-                s["sorting_utilization"] * 100.0,
-                color=palette[name],
-                linewidth=2.0,
-                marker="o",
-                markersize=3,
-                label=_label(labels, name),
-            )
-    spans = _unmeasured_spans(first["measured"])
+    _plot_parcels(parcels, series, palette, labels, lang)
+    _plot_backlogs(backlog, series, palette, labels, lang)
+    _plot_utilisation(util, series, palette, labels, lang)
+    first = series[names[0]]
+    _mark_unmeasured(axes, first["measured"], lang)
+    days = first.index.to_numpy()
+    if peaks:
+        _mark_peaks(axes, peaks, names, days, labels, lang)
     for ax in axes:
-        for start, end, _ in spans:
-            ax.axvspan(start, end, color="#000000", alpha=0.07, linewidth=0, zorder=0)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_formatter(_THOUSANDS)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    for start, end, kind in spans:
-        parcels.text(
-            (start + end) / 2,
-            1.02,
-            tr("fig_daily_warmup" if kind == "warmup" else "fig_daily_drain", lang),
-            transform=parcels.get_xaxis_transform(),
-            ha="center",
-            va="bottom",
-            fontsize=8,
-            color="#555555",
-        )
     parcels.set_ylabel(tr("fig_daily_parcels", lang))
     backlog.set_ylabel(tr("fig_daily_backlog", lang))
     util.set_ylabel(tr("fig_daily_util", lang))
-    days = first.index.to_numpy()
     util.set_xlim(float(days[0]), float(days[-1] + 1))
     util.set_xticks(days + 0.5, [str(int(d)) for d in days])
     util.set_xlabel(tr("fig_daily_x", lang))

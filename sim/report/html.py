@@ -29,16 +29,19 @@ from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
 from sim.report.summary import (
+    DAY_KIND_COLUMNS,
     Summary,
     classify,
+    day_kind_means,
     display_unit,
     is_percent,
     scale,
     summarize_results,
     unit_suffix,
+    with_peaks,
 )
 from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
-from sim.results.reader import Results, ResultsError, load_results
+from sim.results.reader import DAY_KINDS, Results, ResultsError, load_results
 
 SWEEP_DETAIL_LIMIT = 8
 """Largest sweep whose points get a lead-time distribution figure."""
@@ -169,7 +172,10 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
             )
         if have_details:
             drawn.append(("county_map", plots.plot_county_map(details, lang=lang, labels=labels)))
-            drawn.append(("daily", plots.plot_daily(details, lang=lang, labels=labels)))
+            peaks = {name: results.peaks(name) for name in details}
+            drawn.append(
+                ("daily", plots.plot_daily(details, lang=lang, labels=labels, peaks=peaks))
+            )
             drawn.append(
                 ("distance_bands", plots.plot_distance_bands(details, lang=lang, labels=labels))
             )
@@ -297,6 +303,48 @@ def _kpi_table(results: Results, lang: str) -> str:
     )
 
 
+def _day_kind_cell(kind_means: pd.Series, column: str) -> str:
+    value = kind_means[column]
+    if not np.isfinite(value):
+        return "<td></td>"
+    if column == "days":  # the same in every replication
+        text = str(int(value))
+    else:
+        text = format_number(value * scale(column)) + ("%" if is_percent(column) else "")
+    return f'<td><data value="{float(value)!r}" data-column="{column}">{escape(text)}</data></td>'
+
+
+def _day_kinds_table(results: Results, lang: str) -> str:
+    """Ordinary and peak days apart, per scenario with peak days ("" if none has)."""
+    names = with_peaks(results)
+    if not names:
+        return ""
+    head = [tr("col_scenario", lang), tr("col_day_kind", lang), tr("col_days", lang)]
+    head_html = "".join(f"<th>{escape(h)}</th>" for h in head)
+    head_html += f"<th>{escape(tr('col_parcels_per_replication', lang))}</th>"
+    head_html += "".join(f"<th>{_kpi_header(c, lang)}</th>" for c in DAY_KIND_COLUMNS[2:])
+    rows = []
+    for name in names:
+        means = day_kind_means(results.details[name].day_kinds)
+        for kind in DAY_KINDS:
+            cells = [escape(results.label(name)), escape(tr(f"day_kind_{kind}", lang))]
+            cells_html = "".join(f"<td>{c}</td>" for c in cells)
+            cells_html += "".join(_day_kind_cell(means.loc[kind], c) for c in DAY_KIND_COLUMNS)
+            rows.append(f'<tr data-scenario="{escape(name)}" data-kind="{kind}">{cells_html}</tr>')
+    n = results.replications if results.replications is not None else "?"
+    notes = [tr("day_kinds_note", lang, n=n)]
+    others = [results.label(name) for name in results.names if name not in names]
+    if others:
+        notes.append(tr("day_kinds_none", lang, names=tr("list_sep", lang).join(others)))
+    notes_html = "".join(f'<p class="note">{escape(note)}</p>' for note in notes)
+    return (
+        f'<section id="day-kinds">\n<h2>{escape(tr("day_kinds_title", lang))}</h2>\n'
+        f'<div class="table-wrap"><table id="day-kinds-table"><thead><tr>{head_html}</tr>'
+        f"</thead><tbody>\n{chr(10).join(rows)}\n</tbody></table></div>{notes_html}\n"
+        "</section>\n"
+    )
+
+
 def _scenario_list(results: Results) -> str:
     items = []
     for name in results.names:
@@ -313,6 +361,7 @@ def _summary_html(summary: Summary) -> str:
     if summary.lines:
         items = "".join(f"<li>{line.html()}</li>" for line in summary.lines)
         parts.append(f'<ul class="findings">{items}</ul>')
+    parts += [f'<p class="peak-days">{p.html()}</p>' for p in summary.peaks]
     parts += [f"<p>{p.html()}</p>" for p in summary.certainty]
     return "\n".join(parts)
 
@@ -368,32 +417,20 @@ def _title(results: Results, lang: str) -> str:
     return tr("title_run", lang, name=results.names[0])
 
 
-def build_report(results: Results, lang: str = "en", figures_folder: str = "figures") -> Report:
-    """Draw the figures and write the page (nothing is saved).
+def _font_warning(lang: str) -> tuple[list[str], list[str]]:
+    """Warnings for the user and notes for the page when Chinese labels have no font."""
+    if lang != "zh" or fonts.find_cjk_font() is not None:
+        return [], []
+    warning = (
+        "no Chinese (CJK) font is installed, so the Chinese labels in the figures may "
+        f"show as empty boxes. Install one and make the report again: {INSTALL_HINT}"
+    )
+    note = f'<p class="warning" id="font-warning">{escape(tr("font_missing", lang))}</p>'
+    return [warning], [note]
 
-    Parameters
-    ----------
-    results : Results
-        From :func:`sim.report.load_results`.
-    lang : str
-        ``"en"`` or ``"zh"``.
-    figures_folder : str
-        Name of the folder the figure files go to, for the page's note.
 
-    Returns
-    -------
-    Report
-        The page, its figures and any warnings.
-    """
-    check_language(lang)
-    warnings, notes = [], []
-    if lang == "zh" and fonts.find_cjk_font() is None:
-        warnings.append(
-            "no Chinese (CJK) font is installed, so the Chinese labels in the figures may "
-            f"show as empty boxes. Install one and make the report again: {INSTALL_HINT}"
-        )
-        notes.append(f'<p class="warning" id="font-warning">{escape(tr("font_missing", lang))}</p>')
-    drawn, figure_notes = _figures(results, lang)
+def _rendered_figures(drawn: list[tuple[str, Figure]], lang: str) -> list[RenderedFigure]:
+    """Each drawn figure as PNG and SVG with its title and caption; the figures are freed."""
     rendered = []
     try:
         for name, fig in drawn:
@@ -405,10 +442,11 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
     finally:
         for _, fig in drawn:
             fig.clear()
-    summary = summarize_results(results, lang)
-    title = _title(results, lang)
-    date = str(results.manifest.get("started_at", ""))[:10]
-    subtitle = tr("subtitle", lang, version=results.manifest.get("package_version", ""), date=date)
+    return rendered
+
+
+def _figures_html(rendered: list[RenderedFigure]) -> str:
+    """The figures inline, as base64 PNG with their captions."""
     figure_html = []
     for figure in rendered:
         data = base64.b64encode(figure.png).decode("ascii")
@@ -416,10 +454,16 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
             f'<figure id="fig-{figure.name}"><img src="data:image/png;base64,{data}" '
             f'alt="{escape(figure.title)}"><figcaption>{escape(figure.caption)}</figcaption></figure>'
         )
-    figure_notes_html = "".join(f'<p class="note">{escape(n)}</p>' for n in figure_notes)
-    files_note = escape(tr("figure_files", lang, folder=figures_folder))
+    return "".join(figure_html)
+
+
+def _page(results: Results, lang: str, parts: dict[str, str]) -> str:
+    """The whole HTML page around its already rendered parts."""
+    title = _title(results, lang)
+    date = str(results.manifest.get("started_at", ""))[:10]
+    subtitle = tr("subtitle", lang, version=results.manifest.get("package_version", ""), date=date)
     html_lang = "zh-CN" if lang == "zh" else "en"
-    page = f"""<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
@@ -436,20 +480,20 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
 <p class="subtitle">{escape(subtitle)}</p>
 {_scenario_list(results)}
 </header>
-{"".join(notes)}
+{parts["notes"]}
 <section id="summary">
 <h2>{escape(tr("summary", lang))}</h2>
-{_summary_html(summary)}
+{parts["summary"]}
 </section>
 <section id="kpis">
 <h2>{escape(tr("kpi_table", lang))}</h2>
 {_kpi_table(results, lang)}
 </section>
-<section id="figures">
+{_day_kinds_table(results, lang)}<section id="figures">
 <h2>{escape(tr("figures", lang))}</h2>
-{figure_notes_html}
-{"".join(figure_html)}
-<p class="note">{files_note}</p>
+{parts["figure_notes"]}
+{parts["figures"]}
+<p class="note">{parts["files_note"]}</p>
 </section>
 <section id="notes">
 <h2>{escape(tr("notes", lang))}</h2>
@@ -468,7 +512,38 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
 </body>
 </html>
 """
-    return Report(page, rendered, warnings)
+
+
+def build_report(results: Results, lang: str = "en", figures_folder: str = "figures") -> Report:
+    """Draw the figures and write the page (nothing is saved).
+
+    Parameters
+    ----------
+    results : Results
+        From :func:`sim.report.load_results`.
+    lang : str
+        ``"en"`` or ``"zh"``.
+    figures_folder : str
+        Name of the folder the figure files go to, for the page's note.
+
+    Returns
+    -------
+    Report
+        The page, its figures and any warnings.
+    """
+    check_language(lang)
+    warnings, notes = _font_warning(lang)
+    drawn, figure_notes = _figures(results, lang)
+    rendered = _rendered_figures(drawn, lang)
+    summary = summarize_results(results, lang)
+    parts = {
+        "notes": "".join(notes),
+        "summary": _summary_html(summary),
+        "figure_notes": "".join(f'<p class="note">{escape(n)}</p>' for n in figure_notes),
+        "figures": _figures_html(rendered),
+        "files_note": escape(tr("figure_files", lang, folder=figures_folder)),
+    }
+    return Report(_page(results, lang, parts), rendered, warnings)
 
 
 _REPORT_NAMES = {"en": "report.html", "zh": "report_zh.html"}

@@ -95,6 +95,27 @@ TEXT = MappingProxyType(
             "zh": "{name} − {reference}（95% 置信区间）",
         },
         "col_p": {"en": "p-value", "zh": "p 值"},
+        "day_kinds_title": {"en": "Ordinary and peak days", "zh": "平常日与高峰日"},
+        "col_scenario": {"en": "Scenario", "zh": "情景"},
+        "col_day_kind": {"en": "Kind of day", "zh": "日期类型"},
+        "col_days": {"en": "Days measured", "zh": "统计天数"},
+        "col_parcels_per_replication": {
+            "en": "Parcels (per replication)",
+            "zh": "包裹数（每次重复）",
+        },
+        "day_kind_ordinary": {"en": "ordinary", "zh": "平常日"},
+        "day_kind_peak": {"en": "peak", "zh": "高峰日"},
+        "day_kinds_note": {
+            "en": "Means of {n} replications. Peak days are the measured days covered by the "
+            "scenario's demand peaks, the other measured days are ordinary (warm-up and the "
+            "last days are left out); a parcel counts for the day it reached the hub.",
+            "zh": "{n} 次重复模拟的均值。高峰日为情景需求高峰覆盖的统计日，其余统计日为平常日"
+            "（预热期和最后几天不计入）；包裹按到达分拨中心的日期归类。",
+        },
+        "day_kinds_none": {
+            "en": "No peak days were measured for {names}.",
+            "zh": "{names} 没有统计到高峰日。",
+        },
         "table_note_compare": {
             "en": "Means over replications with 95% confidence intervals; differences are "
             "paired by replication (the same parcels in every scenario) and taken against "
@@ -231,6 +252,33 @@ TEXT = MappingProxyType(
         "verdict_unknown": {
             "en": "cannot tell ({name} vs {reference} needs at least 2 paired replications)",
             "zh": "无法判断 {name} 与 {reference} 的差异（至少需要 2 次配对重复）",
+        },
+        "peak_slower": {
+            "en": "On the {peak_days} peak day(s) measured, parcels of {name} took "
+            "{m_peak}{unit} on average against {m_ordinary}{unit} on the {ordinary_days} "
+            "ordinary day(s): {d}{unit} ({relative}) longer{ci}; mean of {n} replications.",
+            "zh": "在统计的 {peak_days} 个高峰日，{name} 的包裹平均用时 {m_peak}{unit}，"
+            "{ordinary_days} 个平常日为 {m_ordinary}{unit}：高峰日长 {d}{unit}（{relative}）"
+            "{ci}；{n} 次重复模拟的均值。",
+        },
+        "peak_faster": {
+            "en": "On the {peak_days} peak day(s) measured, parcels of {name} took "
+            "{m_peak}{unit} on average against {m_ordinary}{unit} on the {ordinary_days} "
+            "ordinary day(s): {d}{unit} ({relative}) less{ci}; mean of {n} replications.",
+            "zh": "在统计的 {peak_days} 个高峰日，{name} 的包裹平均用时 {m_peak}{unit}，"
+            "{ordinary_days} 个平常日为 {m_ordinary}{unit}：高峰日短 {d}{unit}（{relative}）"
+            "{ci}；{n} 次重复模拟的均值。",
+        },
+        "peak_same": {
+            "en": "On the {peak_days} peak day(s) measured, parcels of {name} took "
+            "{m_peak}{unit} on average, as long as on the {ordinary_days} ordinary day(s); "
+            "mean of {n} replications.",
+            "zh": "在统计的 {peak_days} 个高峰日，{name} 的包裹平均用时 {m_peak}{unit}，与 "
+            "{ordinary_days} 个平常日相同；{n} 次重复模拟的均值。",
+        },
+        "peak_ci": {
+            "en": " (95% CI of the difference {lo}–{hi}{unit})",
+            "zh": "，差值 95% 置信区间 {lo}–{hi}{unit}",
         },
         "better": {"en": " (better)", "zh": "（更优）"},
         "worse": {"en": " (worse)", "zh": "（更差）"},
@@ -376,6 +424,8 @@ TEXT = MappingProxyType(
         "fig_daily_all": {"en": "{what}, every scenario", "zh": "{what}（各情景相同）"},
         "fig_daily_warmup": {"en": "warm-up", "zh": "预热期"},
         "fig_daily_drain": {"en": "no new parcels", "zh": "无新包裹"},
+        "fig_daily_peak": {"en": "demand peak ×{factor}", "zh": "需求高峰 ×{factor}"},
+        "fig_daily_peak_of": {"en": "{peak} ({names})", "zh": "{peak}（{names}）"},
         "cap_daily": {
             "en": "Mean over replications, per day: parcels arriving at the hub and delivered "
             "to village points; parcels still waiting at the hub and at township stations at "

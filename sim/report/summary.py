@@ -25,8 +25,9 @@ import pandas as pd
 from sim.analysis import kpi_table
 from sim.analysis.compare import classify, format_interval, format_number, p_value_text
 from sim.analysis.directions import HEADLINE_KPIS, is_share, unit
+from sim.analysis.stats import t_interval
 from sim.report.i18n import TEXT, kpi_label, tr, unit_text
-from sim.results.reader import Results
+from sim.results.reader import DAY_KINDS, Results
 
 
 def is_percent(kpi: str) -> bool:
@@ -85,7 +86,9 @@ class Num:
         The exact value in the results table (or the relative change).
     scenario, kpi, field : str
         Where it comes from: the row (scenario, KPI) and column of the long table
-        (``mean``, ``ci_low``, ``diff`` …, or ``relative`` for diff / |reference mean|).
+        (``mean``, ``ci_low``, ``diff`` …, or ``relative`` for diff / |reference mean|);
+        or, with a field starting ``day_kinds:``, the scenario's ``details/day_kinds.csv``
+        (see :func:`peak_phrase`).
     scale : float
         Shown value = value × scale (× -1 when ``magnitude`` and the value is negative).
     magnitude : bool
@@ -249,12 +252,17 @@ def _p_part(f: Finding) -> list:
     return ["p = ", _num(p, f.scenario, f.kpi, "p_value", text)]
 
 
+def percent_change(change: float) -> str:
+    """A relative change as shown: ``+4.2%`` below 10%, ``+21%`` from there."""
+    return f"{change:+.1%}" if abs(change) < 0.1 else f"{change:+.0%}"
+
+
 def _relative(f: Finding, lang: str) -> list:
     mean = f.reference_mean
     if not (np.isfinite(mean) and mean != 0 and not is_share(f.kpi)):
         return []
     change = f.row["diff"] / abs(mean)
-    text = f"{change:+.1%}" if abs(change) < 0.1 else f"{change:+.0%}"
+    text = percent_change(change)
     separator = "; " if lang == "en" else "；"
     return [_num(change, f.scenario, f.kpi, "relative", text), separator]
 
@@ -388,14 +396,65 @@ class Summary:
     lines: list = field(default_factory=list)
     certainty: list = field(default_factory=list)
     lang: str = "en"
+    peaks: list = field(default_factory=list)
+    """One phrase per scenario with measured peak days: how much slower they were."""
 
     def plain(self) -> str:
         """The summary as plain text (for a notebook or a terminal)."""
         space = "" if self.lang == "zh" else " "
         blocks = [space.join(p.plain() for p in self.lead)]
         blocks += [f"- {line.plain()}" for line in self.lines]
+        blocks += [p.plain() for p in self.peaks]
         blocks += [space.join(p.plain() for p in self.certainty)]
         return "\n".join(b for b in blocks if b)
+
+
+def _compare_summary(summary: Summary, results: Results, kpis: list[str], how: dict) -> None:
+    """A comparison: who is the reference, who is faster, a line per KPI, how sure."""
+    lang, table = summary.lang, results.table
+    others = [Name(name) for name in results.names[1:]]
+    summary.lead.append(
+        Phrase(
+            "reference_is",
+            lang,
+            {"reference": Name(results.reference), "others": Joined(tuple(others), lang)},
+        )
+    )
+    summary.lead += [_speed(results, name, lang) for name in results.names[1:]]
+    for kpi in kpis:
+        values = Joined(tuple(value_phrase(table, n_, kpi, lang) for n_ in results.names), lang)
+        verdicts = Joined(
+            tuple(
+                verdict_phrase(finding(table, kpi, name, results.reference), lang)
+                for name in results.names[1:]
+            ),
+            lang,
+        )
+        summary.lines.append(
+            Phrase(
+                "kpi_line",
+                lang,
+                {"label": kpi_label(kpi, lang), "values": values, "verdicts": verdicts},
+            )
+        )
+    summary.certainty.append(Phrase("certainty_compare", lang, how))
+
+
+def _run_summary(summary: Summary, results: Results, kpis: list[str], how: dict) -> None:
+    """A run: a line per KPI with its mean and interval, how sure."""
+    lang, name = summary.lang, results.reference
+    for kpi in kpis:
+        summary.lines.append(
+            Phrase(
+                "run_line",
+                lang,
+                {
+                    "label": kpi_label(kpi, lang),
+                    "value": value_phrase(results.table, name, kpi, lang, named=False),
+                },
+            )
+        )
+    summary.certainty.append(Phrase("certainty_run", lang, how))
 
 
 def summarize_results(results: Results, lang: str = "en") -> Summary:
@@ -411,72 +470,26 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
     Returns
     -------
     Summary
-        Sentences whose numbers all come from ``results.table``.
+        Sentences whose numbers all come from ``results.table`` (those on peak days
+        from the scenarios' ``details/day_kinds.csv``).
     """
     summary = Summary(lang=lang)
-    table = results.table
     kpis = summary_kpis(results)
     days, warmup = _horizon(results)
     n = results.replications if results.replications is not None else "?"
+    how = {"n": str(n), "days": str(days), "warmup": str(warmup), "seed": str(results.seed)}
     if results.kind == "compare":
-        others = [Name(name) for name in results.names[1:]]
-        summary.lead.append(
-            Phrase(
-                "reference_is",
-                lang,
-                {"reference": Name(results.reference), "others": Joined(tuple(others), lang)},
-            )
-        )
-        summary.lead += [_speed(results, name, lang) for name in results.names[1:]]
-        for kpi in kpis:
-            values = Joined(tuple(value_phrase(table, n_, kpi, lang) for n_ in results.names), lang)
-            verdicts = Joined(
-                tuple(
-                    verdict_phrase(finding(table, kpi, name, results.reference), lang)
-                    for name in results.names[1:]
-                ),
-                lang,
-            )
-            summary.lines.append(
-                Phrase(
-                    "kpi_line",
-                    lang,
-                    {"label": kpi_label(kpi, lang), "values": values, "verdicts": verdicts},
-                )
-            )
-        summary.certainty.append(
-            Phrase(
-                "certainty_compare",
-                lang,
-                {"n": str(n), "days": str(days), "warmup": str(warmup), "seed": str(results.seed)},
-            )
-        )
+        _compare_summary(summary, results, kpis, how)
     elif results.kind == "run":
-        name = results.reference
-        for kpi in kpis:
-            summary.lines.append(
-                Phrase(
-                    "run_line",
-                    lang,
-                    {
-                        "label": kpi_label(kpi, lang),
-                        "value": value_phrase(table, name, kpi, lang, named=False),
-                    },
-                )
-            )
-        summary.certainty.append(
-            Phrase(
-                "certainty_run",
-                lang,
-                {"n": str(n), "days": str(days), "warmup": str(warmup), "seed": str(results.seed)},
-            )
-        )
+        _run_summary(summary, results, kpis, how)
     else:
         for kpi in kpis:
             summary.lines.append(_sweep_line(results, kpi, lang))
         summary.certainty.append(
             Phrase("certainty_sweep", lang, {"n": str(n), "seed": str(results.seed)})
         )
+    phrases = (peak_phrase(results, name, lang) for name in with_peaks(results))
+    summary.peaks = [phrase for phrase in phrases if phrase is not None]
     return summary
 
 
@@ -504,3 +517,92 @@ def _sweep_line(results: Results, kpi: str, lang: str) -> Phrase:
             "high": value_phrase(results.table, high, kpi, lang, named=False),
         },
     )
+
+
+# --------------------------------------------------------------------------- peak days
+
+
+DAY_KIND_COLUMNS = (
+    "days",
+    "parcels",
+    "lead_time_mean_h",
+    "lead_time_p90_h",
+    "on_time_24h_share",
+    "door_time_mean_h",
+)
+"""Columns of ``day_kinds.csv`` the report shows for ordinary and peak days."""
+
+
+def day_kind_means(day_kinds: pd.DataFrame) -> pd.DataFrame:
+    """Per kind of day (index: ordinary, peak): each column's mean over replications.
+
+    ``days`` is the same in every replication. A replication that delivered no parcel
+    of a kind has no times for it and is left out of those means (NaN if none has).
+    """
+    return day_kinds.groupby("kind", sort=False)[list(DAY_KIND_COLUMNS)].mean().reindex(DAY_KINDS)
+
+
+def with_peaks(results: Results) -> list[str]:
+    """The names whose detail tables measured at least one peak day, in order."""
+    found = []
+    for name in results.names:
+        details = results.details.get(name)
+        kinds = details.day_kinds if details is not None else None
+        if kinds is not None and (kinds.loc[kinds["kind"] == "peak", "days"] > 0).any():
+            found.append(name)
+    return found
+
+
+def _per_replication(day_kinds: pd.DataFrame, kind: str, column: str) -> pd.Series:
+    rows = day_kinds[day_kinds["kind"] == kind]
+    return rows.set_index("replication")[column]
+
+
+def peak_phrase(results: Results, name: str, lang: str) -> Phrase | None:
+    """How much longer (or shorter) a scenario's parcels took on peak days than ordinary ones.
+
+    The difference is paired replication by replication (peak mean minus ordinary
+    mean, both measured in the same replication), with its t interval; None when
+    there are no ordinary days or no parcel was delivered on one kind of day.
+    """
+    kinds = results.details[name].day_kinds
+    means = day_kind_means(kinds)
+    peak, ordinary = (_per_replication(kinds, k, "lead_time_mean_h") for k in ("peak", "ordinary"))
+    d, low, high = t_interval((peak - ordinary).to_numpy(dtype=float))
+    if means.loc["ordinary", "days"] == 0 or not np.isfinite(d):
+        return None
+    unit_h = unit_suffix("h", lang)
+
+    def number(value: float, what: str, text: str | None = None, **extra) -> Num:
+        shown = format_number(abs(value) if extra.get("magnitude") else value)
+        return Num(
+            text or shown, float(value), name, "lead_time_mean_h", f"day_kinds:{what}", **extra
+        )
+
+    fields = {
+        "name": Name(name),
+        "peak_days": str(int(means.loc["peak", "days"])),
+        "ordinary_days": str(int(means.loc["ordinary", "days"])),
+        "n": str(int(kinds["replication"].nunique())),
+        "m_peak": number(means.loc["peak", "lead_time_mean_h"], "peak"),
+        "m_ordinary": number(means.loc["ordinary", "lead_time_mean_h"], "ordinary"),
+        "unit": unit_h,
+        "ci": "",
+    }
+    if d == 0:
+        return Phrase("peak_same", lang, fields)
+    relative = d / abs(means.loc["ordinary", "lead_time_mean_h"])
+    fields["d"] = number(d, "diff", magnitude=True)
+    fields["relative"] = number(relative, "relative", percent_change(relative))
+    if np.isfinite(low) and np.isfinite(high):
+        lo, hi = format_interval(low, high)
+        fields["ci"] = Phrase(
+            "peak_ci",
+            lang,
+            {
+                "lo": number(low, "diff_ci_low", lo),
+                "hi": number(high, "diff_ci_high", hi),
+                "unit": unit_h,
+            },
+        )
+    return Phrase("peak_slower" if d > 0 else "peak_faster", lang, fields)

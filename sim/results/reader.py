@@ -42,8 +42,11 @@ DETAIL_FILES = {
     "daily": "daily.csv",
     "places": "places.csv",
     "services": "services.csv",
+    "day_kinds": "day_kinds.csv",
 }
 """The detail tables of one scenario, in ``<scenario>/details/``."""
+_OPTIONAL_FILES = ("day_kinds",)
+"""Detail tables an older ruralsim did not write: a folder without them still loads."""
 
 _DETAIL_COLUMNS = {
     "percentiles": ("replication", "quantile", "lead_time_h"),
@@ -69,6 +72,17 @@ _DETAIL_COLUMNS = {
     ),
     "places": ("id", "level", "x_km", "y_km"),
     "services": ("service", "fleet", "stops"),
+    "day_kinds": (
+        "replication",
+        "kind",
+        "days",
+        "parcels",
+        "delivered",
+        "lead_time_mean_h",
+        "lead_time_p90_h",
+        "on_time_24h_share",
+        "door_time_mean_h",
+    ),
 }
 _NUMERIC = {
     "percentiles": ("replication", "quantile", "lead_time_h"),
@@ -84,12 +98,20 @@ _NUMERIC = {
     ),
     "places": ("x_km", "y_km"),
     "services": (),
+    "day_kinds": ("replication", "days", "parcels", "delivered"),
 }
-_OPTIONAL_VALUES = {"villages": ("lead_time_mean_h",), "percentiles": ("lead_time_h",)}
-"""Detail columns that may be empty (a village, or a replication, with no parcel delivered).
-Every other column named above must have a value in every row."""
-_PER_REPLICATION = ("percentiles", "villages", "daily")
+_OPTIONAL_VALUES = {
+    "villages": ("lead_time_mean_h",),
+    "percentiles": ("lead_time_h",),
+    "day_kinds": ("lead_time_mean_h", "lead_time_p90_h", "on_time_24h_share", "door_time_mean_h"),
+}
+"""Detail columns that may be empty (a village, a replication or a kind of day with no
+parcel delivered). Every other column named above must have a value in every row."""
+_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds")
 """Detail tables with a row set per replication (the same rows in each)."""
+DAY_KINDS = ("ordinary", "peak")
+"""The kinds of day in ``day_kinds.csv``, as :data:`sim.analysis.details.DAY_KINDS` (a test
+checks they agree; importing that module would load the simulation into every report)."""
 
 
 # Numbers read back exactly as written: pandas 3 does so by default, pandas 2 when asked.
@@ -120,6 +142,11 @@ class Details:
         ``id, level (hub/station/point), x_km, y_km``.
     services : DataFrame or None
         ``service, fleet, stops`` (place ids separated by spaces).
+    day_kinds : DataFrame or None
+        Per replication one ``ordinary`` and one ``peak`` row (``kind``): ``days``
+        measured, ``parcels``, ``delivered``, ``lead_time_mean_h``, ``lead_time_p90_h``,
+        ``on_time_24h_share``, ``door_time_mean_h`` (empty where none was delivered).
+        None for results of an older ruralsim.
     """
 
     percentiles: pd.DataFrame | None = None
@@ -127,6 +154,7 @@ class Details:
     daily: pd.DataFrame | None = None
     places: pd.DataFrame | None = None
     services: pd.DataFrame | None = None
+    day_kinds: pd.DataFrame | None = None
 
 
 @dataclass
@@ -197,6 +225,24 @@ class Results:
         per_point = len(self.sweep) // len(self.names)
         row = self.sweep.iloc[self.names.index(name) * per_point]
         return {path: row[path] for path in self.varied}
+
+    def peaks(self, name: str) -> list[tuple[int, int, float]]:
+        """A scenario's demand peaks, ``(start_day, days, factor)``, from its resolved scenario.
+
+        A peak of factor 1 is left out: its days are ordinary ones (as in
+        ``day_kinds.csv``); so is anything in the manifest that is not a peak.
+        """
+        scenario = self.scenarios.get(name)
+        demand = scenario.get("demand") if isinstance(scenario, dict) else None
+        periods = demand.get("peaks") if isinstance(demand, dict) else None
+        found = []
+        for peak in periods if isinstance(periods, list) else []:
+            if not isinstance(peak, dict):
+                continue
+            start, days, factor = (peak.get(k) for k in ("start_day", "days", "factor"))
+            if _is_whole(start) and _is_whole(days, 1) and _is_number(factor) and factor != 1:
+                found.append((start, days, float(factor)))
+        return found
 
     def label(self, name: str) -> str:
         """How a name is shown in figures: a sweep point with its values."""
@@ -322,7 +368,7 @@ def _whole_numbers(path: Path, frame: pd.DataFrame, column: str) -> None:
     if bad.any():
         row = int(bad.nonzero()[0][0])
         raise ResultsError(
-            f"{path}: column {column} holds {values[row]!r} in data row {row + 1}, "
+            f"{path}: column {column} holds {float(values[row])!r} in data row {row + 1}, "
             "not a whole number"
         )
     frame[column] = values.astype(np.int64)
@@ -387,6 +433,8 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
         required = [c for c in _DETAIL_COLUMNS[key] if c not in optional]
         numeric = (*_NUMERIC[key], *optional)
         path = where / name
+        if key in _OPTIONAL_FILES and not path.exists():
+            continue
         frame = read_csv(path, _DETAIL_COLUMNS[key], numeric, required)
         if frame.empty:
             raise ResultsError(f"{path} has no rows")
@@ -400,7 +448,38 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
         raise ResultsError(f"{path}: column measured is not True/False")
     daily["measured"] = measured == "true"
     _check_network(where, tables)
+    if "day_kinds" in tables:
+        _check_day_kinds(where, tables["day_kinds"], daily)
     return Details(**tables)
+
+
+def _check_day_kinds(where: Path, day_kinds: pd.DataFrame, daily: pd.DataFrame) -> None:
+    """Check each replication has one ordinary and one peak row over the measured days."""
+    path = where / DETAIL_FILES["day_kinds"]
+    for column in ("days", "parcels", "delivered"):
+        _whole_numbers(path, day_kinds, column)
+        negative = day_kinds[column].to_numpy() < 0
+        if negative.any():
+            row = int(negative.nonzero()[0][0]) + 1
+            raise ResultsError(f"{path}: column {column} is negative in data row {row}")
+    day_kinds["kind"] = day_kinds["kind"].astype(str)
+    for replication, rows in day_kinds.groupby("replication", sort=True):
+        if sorted(rows["kind"]) != sorted(DAY_KINDS):
+            raise ResultsError(
+                f"{path}: replication {replication} has the kinds {', '.join(rows['kind'])}, "
+                f"not one row each of {' and '.join(DAY_KINDS)}; is it damaged?"
+            )
+    over = (day_kinds["delivered"] > day_kinds["parcels"]).to_numpy()
+    if over.any():
+        row = int(over.nonzero()[0][0]) + 1
+        raise ResultsError(f"{path}: data row {row} has more parcels delivered than parcels")
+    measured = daily[daily["measured"]].groupby("replication").size()
+    counted = day_kinds.groupby("replication")["days"].sum()
+    if not counted.reindex(measured.index, fill_value=0).equals(measured):
+        raise ResultsError(
+            f"{path}: the ordinary and peak days do not add up to the measured days of "
+            f"{where / DETAIL_FILES['daily']}; one of them is damaged"
+        )
 
 
 def _check_network(where: Path, tables: dict[str, pd.DataFrame]) -> None:
@@ -456,6 +535,10 @@ def _read_kpis(path: Path, replications: int) -> pd.DataFrame:
 
 def _is_whole(value, least: int = 0) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _status(manifest: dict, path: Path, what: str) -> None:

@@ -34,3 +34,21 @@ def sweep_folder(tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "sweep"
     sweep(via(), {"hub.sorting.rate_per_h": [20, 60, 8000]}, replications=2, seed=2, out=out)
     return out
+
+
+PEAK = {"start_day": 2, "days": 1, "factor": 3.0}
+"""Day 2 of 3 (day 0 is warm-up): one peak day and one ordinary day measured."""
+
+
+@pytest.fixture(scope="session")
+def peak_compare_folder(tmp_path_factory):
+    """A finished comparison of direct (no peak) and via-township with a peak (3 replications)."""
+    out = tmp_path_factory.mktemp("report") / "peak"
+    peak = small_scenario(
+        name="sc_peak",
+        delivery={"model": "via_township"},
+        demand={"parcels_per_capita_day": 0.01, "peaks": [PEAK]},
+        description="Trunk, then township vans; demand triples on day 2.",
+    )
+    compare([direct(), peak], replications=3, seed=2, out=out)
+    return out

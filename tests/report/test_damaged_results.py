@@ -96,6 +96,16 @@ COMPARE = [
     ("sc_via/details/services.csv", header_only, "services.csv has no rows"),
     ("sc_via/details/lead_time_percentiles.csv", lambda p: p.write_bytes(b"\xff\xfe\x00"), "UTF-8"),
     ("sc_via/details/lead_time_percentiles.csv", lambda p: p.write_text("a\x00b\n"), "binary"),
+    ("sc_via/details/day_kinds.csv", drop_last_row, "replication 2 has 1 rows, replication 0 2"),
+    ("sc_via/details/day_kinds.csv", set_cell("kind", "holiday"), "not one row each of ordinary"),
+    ("sc_via/details/day_kinds.csv", set_cell("kind", ""), "column kind is empty in data row 1"),
+    ("sc_via/details/day_kinds.csv", set_cell("days", "5"), "do not add up to the measured days"),
+    ("sc_via/details/day_kinds.csv", set_cell("parcels", "2.5"), "holds 2.5 in data row 1, not a"),
+    ("sc_via/details/day_kinds.csv", set_cell("parcels", "-1"), "parcels is negative in data row"),
+    ("sc_via/details/day_kinds.csv", set_cell("delivered", "99999"), "more parcels delivered"),
+    ("sc_via/details/day_kinds.csv", set_cell("lead_time_mean_h", "inf"), "holds 'inf' in data"),
+    ("sc_via/details/day_kinds.csv", short_row, "line 3 has"),
+    ("sc_via/details/day_kinds.csv", folder_instead, "is a folder, not a CSV file"),
     ("manifest.json", edit_manifest(replications="three"), "field 'replications' is 'three'"),
     ("manifest.json", edit_manifest(replications=99), "manifest.json says 99 replication"),
     ("manifest.json", edit_manifest(replications=True), "field 'replications' is True"),
@@ -177,3 +187,28 @@ def test_a_text_nan_in_a_name_column_is_a_name(compare_folder, tmp_path):
     results = load_results(folder)
     assert "NA" in set(results.details["sc_via"].villages["village"])
     assert results.replications == old
+
+
+def test_results_without_day_kinds_still_load_and_make_a_report(compare_folder, tmp_path):
+    """day_kinds.csv is newer than the other detail tables: an older folder has none."""
+    from sim.report.html import _day_kinds_table
+    from sim.report.summary import summarize_results
+    from sim.results.reader import load_results
+
+    folder = tmp_path / "old"
+    shutil.copytree(compare_folder, folder)
+    for path in folder.glob("*/details/day_kinds.csv"):
+        path.unlink()
+    results = load_results(folder)
+    assert all(details.day_kinds is None for details in results.details.values())
+    assert results.details["sc_via"].daily is not None
+    assert _day_kinds_table(results, "en") == "" and summarize_results(results).peaks == []
+    good = load_results(compare_folder).details["sc_via"].day_kinds
+    assert list(good["kind"]) == ["ordinary", "peak"] * 3  # read when it is there
+
+
+def test_the_reader_knows_the_kinds_of_day_the_analysis_writes():
+    from sim.analysis.details import DAY_KINDS as WRITTEN
+    from sim.results.reader import DAY_KINDS as READ
+
+    assert READ == WRITTEN

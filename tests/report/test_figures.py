@@ -270,6 +270,39 @@ def test_daily_series_average_replications_and_shade_unmeasured_days():
     np.testing.assert_allclose(utilisation.lines[0].get_ydata(), 25.0)
 
 
+def peak_bands(fig: Figure) -> list[list[tuple[float, float]]]:
+    """Per panel, the (start, end) days of the patches marked as peaks."""
+    return [
+        [
+            (p.get_x(), p.get_x() + p.get_width())
+            for p in ax.patches
+            if isinstance(p, Rectangle) and str(p.get_gid()).startswith("peak:")
+        ]
+        for ax in fig.axes
+    ]
+
+
+def test_the_daily_figure_shades_the_peak_days_on_every_panel_and_names_the_factor():
+    both = {"a": Details(daily=daily()), "b": Details(daily=daily())}
+    fig = sim.report.plot_daily(both, peaks={"a": [(1, 2, 1.8)], "b": [(1, 2, 1.8)]})
+    assert peak_bands(fig) == [[(1.0, 3.0)]] * 3  # days 1 and 2: from day 1 to the end of day 2
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "peak-label"]
+    assert labels == ["demand peak ×1.8"]  # every scenario has it: no names
+    # A peak of one scenario says whose; one running past the last day is cut at it.
+    fig = sim.report.plot_daily(both, peaks={"a": [], "b": [(3, 5, 2.0)]}, lang="zh")
+    assert peak_bands(fig) == [[(3.0, 4.0)]] * 3
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "peak-label"] == [
+        "需求高峰 ×2（b）"
+    ]
+
+
+def test_the_daily_figure_has_no_peak_band_without_peaks():
+    for peaks in (None, {"a": []}, {"a": [(7, 2, 3.0)]}):  # the last: after the days shown
+        fig = sim.report.plot_daily({"a": Details(daily=daily())}, peaks=peaks)
+        assert peak_bands(fig) == [[], [], []]
+        assert not [t for t in fig.axes[0].texts if t.get_gid() == "peak-label"]
+
+
 def test_distance_bands_are_means_over_replications_with_t_intervals():
     fig = sim.report.plot_distance_bands({"a": Details(villages=villages())}, band_km=10.0)
     ax = fig.axes[0]
