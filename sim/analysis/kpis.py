@@ -121,9 +121,15 @@ def compute_kpis(run: Run) -> dict:
     dict
         KPI name -> value, in ``KPI_NAMES`` order.
     """
-    scenario, ledger, trips, services = run.scenario, run.ledger, run.trips, run.services
-    horizon, end_h = scenario.horizon, run.end_h
-    start, stop = horizon.warmup_days * 24.0, horizon.days * 24.0
+    parcels = _parcel_kpis(run)
+    vehicles = _vehicle_kpis(run)
+    every = {**parcels, **vehicles, **_cost_kpis(run, parcels, vehicles), **_hub_kpis(run)}
+    return {name: every[name] for name in KPI_NAMES}
+
+
+def _parcel_kpis(run: Run) -> dict:
+    """What happened to the measured parcels: counts, lead and door times, flags."""
+    ledger, end_h = run.ledger, run.end_h
     t_hub = ledger.column("t_hub")
     at_point = ledger.column("t_at_point")
     picked = ledger.column("t_picked_up")
@@ -141,33 +147,6 @@ def compute_kpis(run: Run) -> dict:
     def cohort_with(flag: int) -> int:
         return int(np.count_nonzero(measured_parcels & ((flags & flag) != 0)))
 
-    measured = trips[(trips["depart_h"] >= start) & (trips["depart_h"] < stop)]
-    service = measured["service"].to_numpy()
-
-    def rate(column: str) -> np.ndarray:
-        """A service parameter, per measured trip."""
-        return services[column].to_numpy()[service]
-
-    is_bus = (rate("fleet") == BUS).astype(bool)
-    fleet, bus = measured[~is_bus], measured[is_bus]
-    transport = fleet_costs(fleet, services)
-    bus_share = bus_parcel_share(bus, services)
-    bus_fee = bus_fees(bus, services)
-    hours = (measured["end_h"] - measured["depart_h"] - measured["late_h"]).to_numpy()
-    km = measured["km"].to_numpy()
-    vans = measured[rate("counts_as_van").astype(bool)]
-    measured_days = horizon.days - horizon.warmup_days
-    busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
-    facilities = facility_costs(scenario.costs, run.plan, measured_days)
-    fees = (
-        bus_fee
-        + scenario.costs.point_fee_per_parcel_cny * n_delivered
-        - scenario.costs.subsidy_per_parcel_cny * generated
-    )
-    cost_total = transport + facilities + fees
-    urban = arrived_in_measured_days(run) & for_town(run)
-    urban_sorted = (ledger.column("t_sorted") - t_hub)[urban]
-
     return {
         "parcels_generated": generated,
         "parcels_delivered": n_delivered,
@@ -180,33 +159,82 @@ def compute_kpis(run: Run) -> dict:
         "door_time_mean_h": _mean(door),
         "on_time_24h_share": float((lead <= 24.0).sum() / generated) if generated else np.nan,
         "on_time_48h_share": float((lead <= 48.0).sum() / generated) if generated else np.nan,
+        "point_overflow_parcels": cohort_with(OVER_STORAGE),
+        "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
+        "bus_overflow_parcels": cohort_with(LEFT_BEHIND),
+        "bus_fallback_parcels": cohort_with(FELL_BACK),
+    }
+
+
+def _vehicle_kpis(run: Run) -> dict:
+    """What the trips of the measured days drove, carried, cost and emitted."""
+    trips, services, horizon = run.trips, run.services, run.scenario.horizon
+    start, stop = horizon.warmup_days * 24.0, horizon.days * 24.0
+    measured = trips[(trips["depart_h"] >= start) & (trips["depart_h"] < stop)]
+    service = measured["service"].to_numpy()
+
+    def rate(column: str) -> np.ndarray:
+        """A service parameter, per measured trip."""
+        return services[column].to_numpy()[service]
+
+    is_bus = (rate("fleet") == BUS).astype(bool)
+    fleet, bus = measured[~is_bus], measured[is_bus]
+    bus_share = bus_parcel_share(bus, services)
+    hours = (measured["end_h"] - measured["depart_h"] - measured["late_h"]).to_numpy()
+    km = measured["km"].to_numpy()
+    vans = measured[rate("counts_as_van").astype(bool)]
+    return {
         "vehicle_km": float(km[~is_bus].sum() + (km[is_bus] * bus_share).sum()),
         "vehicle_hours": float(
             (hours[~is_bus] * fleet["vehicles"].to_numpy()).sum()
             + (hours[is_bus] * bus_share).sum()
         ),
-        "cost_transport_cny": transport,
-        "cost_facilities_cny": facilities,
-        "cost_fees_cny": fees,
-        "cost_total_cny": cost_total,
-        "cost_per_parcel_cny": cost_total / generated if generated else float("nan"),
+        "cost_transport_cny": fleet_costs(fleet, services),
         "co2_kg": float(
             (km[~is_bus] * rate("co2_per_km_kg")[~is_bus]).sum()
             + (km[is_bus] * bus_share * rate("co2_per_km_kg")[is_bus]).sum()
         ),
-        "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
-        "urban_parcels": int(np.count_nonzero(urban)),
-        "urban_sorted_mean_h": _mean(urban_sorted[~np.isnan(urban_sorted)]),
-        "point_overflow_parcels": cohort_with(OVER_STORAGE),
         "van_load_factor_mean": _mean((vans["max_load"] / vans["capacity"]).to_numpy()),
-        "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
         "bus_load_factor_mean": _mean(
             (bus["max_load"] / bus["capacity"]).to_numpy()[bus["capacity"].to_numpy() > 0]
         ),
-        "bus_overflow_parcels": cohort_with(LEFT_BEHIND),
-        "bus_fallback_parcels": cohort_with(FELL_BACK),
-        "bus_fee_cny": bus_fee,
+        "bus_fee_cny": bus_fees(bus, services),
         "bus_delay_added_min_mean": _mean(bus["parcel_dwell_h"].to_numpy() * 60.0),
+    }
+
+
+def _cost_kpis(run: Run, parcels: dict, vehicles: dict) -> dict:
+    """The cost parts and their total: transport (trips), facilities, fees less subsidies."""
+    scenario = run.scenario
+    measured_days = scenario.horizon.days - scenario.horizon.warmup_days
+    generated = parcels["parcels_generated"]
+    facilities = facility_costs(scenario.costs, run.plan, measured_days)
+    fees = (
+        vehicles["bus_fee_cny"]
+        + scenario.costs.point_fee_per_parcel_cny * parcels["parcels_delivered"]
+        - scenario.costs.subsidy_per_parcel_cny * generated
+    )
+    total = vehicles["cost_transport_cny"] + facilities + fees
+    return {
+        "cost_facilities_cny": facilities,
+        "cost_fees_cny": fees,
+        "cost_total_cny": total,
+        "cost_per_parcel_cny": total / generated if generated else float("nan"),
+    }
+
+
+def _hub_kpis(run: Run) -> dict:
+    """The sorting line's utilisation and the county town's parcels, which only pass the hub."""
+    scenario, ledger = run.scenario, run.ledger
+    horizon = scenario.horizon
+    measured_days = horizon.days - horizon.warmup_days
+    busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
+    urban = arrived_in_measured_days(run) & for_town(run)
+    urban_sorted = (ledger.column("t_sorted") - ledger.column("t_hub"))[urban]
+    return {
+        "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
+        "urban_parcels": int(np.count_nonzero(urban)),
+        "urban_sorted_mean_h": _mean(urban_sorted[~np.isnan(urban_sorted)]),
     }
 
 
