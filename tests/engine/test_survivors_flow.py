@@ -67,7 +67,9 @@ def line(tmp_path, stops_csv: str, bus: dict, fallback_after_h=48) -> Scenario:
         "co2_per_km_kg": 1.0,
         "fee_per_line_day_cny": 0,
     }
-    scenario["buses"] = {"lines": [{**base, **bus}]}
+    # Engine mechanics of a bus trip: every village rides the bus (the no_later policy
+    # would leave a line slower than the vans out of the plan).
+    scenario["buses"] = {"lines": [{**base, **bus}], "policy": "bus_first"}
     scenario["delivery"] = {"model": "bus", "fallback_after_h": fallback_after_h}
     return Scenario.model_validate(scenario)
 
