@@ -82,7 +82,8 @@ def main() -> None:
                 walls[name].append(time.perf_counter() - start)
                 tables[out.name] = results(out)
     serial = min(walls["--jobs 1"])
-    print(f"2 scenarios x {args.replications} replications x {args.days} days, best of {args.rounds}")
+    case = f"2 scenarios x {args.replications} replications x {args.days} days"
+    print(f"{case}, best of {args.rounds} rounds")
     for name, times in walls.items():
         rounds = " ".join(f"{t:5.1f}" for t in times)
         print(f"{name:<28} {min(times):6.1f} s  x{serial / min(times):4.2f}  (rounds: {rounds})")
