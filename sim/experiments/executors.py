@@ -105,15 +105,18 @@ def _start_worker() -> None:
     _die_with_parent()
 
 
-def _context():
-    # Forking a process that runs threads (tqdm, Dask) can deadlock; a fork server
-    # forks from a clean single-threaded process instead.
+def start_fork_server():
+    """The context pools start their workers with: a fork server where there is one.
+
+    Forking a process that runs threads (tqdm, Dask) can deadlock; a fork server
+    forks from a clean single-threaded process instead. It imports
+    :data:`WORKER_MODULES` once and every worker is forked with them loaded. It is
+    started here, so it imports while this process goes on (the CLI calls this as
+    soon as it has read ``--jobs``); a fork server already running keeps what it loaded.
+    """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    # The fork server imports the package once and every worker is forked with it
-    # loaded; started now, it imports while this process is still preparing the work.
-    # (A fork server already running keeps what it loaded.)
     context.set_forkserver_preload(list(WORKER_MODULES))
     multiprocessing.forkserver.ensure_running()
     return context
@@ -134,7 +137,7 @@ class PoolExecutor(Executor):
         self.jobs = jobs
         self.description = f"process pool, {jobs} jobs"
         self._pool: ProcessPoolExecutor | None = None
-        self._context = _context()
+        self._context = start_fork_server()
 
     def map_unordered(
         self, fn: Callable[..., Any], tasks: Sequence[Task]
