@@ -68,6 +68,7 @@ def main() -> None:
         f"--dask local ({args.jobs} workers)": ["--dask", "local", "--jobs", str(args.jobs)],
     }
     walls = {name: [] for name in executors}
+    started_load = os.getloadavg()[0]
     tables = {}
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "RURALSIM_CACHE_DIR": str(Path(scratch) / "cache")}
@@ -83,7 +84,8 @@ def main() -> None:
                 tables[out.name] = results(out)
     serial = min(walls["--jobs 1"])
     case = f"2 scenarios x {args.replications} replications x {args.days} days"
-    print(f"{case}, best of {args.rounds} rounds")
+    load = os.getloadavg()[0]  # a busy machine hides what parallel runs gain (see the docs)
+    print(f"{case}, best of {args.rounds} rounds, load average {started_load:.1f} -> {load:.1f}")
     for name, times in walls.items():
         rounds = " ".join(f"{t:5.1f}" for t in times)
         print(f"{name:<28} {min(times):6.1f} s  x{serial / min(times):4.2f}  (rounds: {rounds})")

@@ -149,6 +149,7 @@ def test_serial_pool_and_dask_give_byte_identical_results(tiny, tmp_path, capsys
         "pool": "process pool, 2 jobs",
         "dask": "dask local cluster, 2 workers",
     }
+
     def tables(name):
         folder = tmp_path / name
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.csv")}
