@@ -11,6 +11,7 @@ from sim.engine.demand import expected_parcels
 from sim.engine.ledger import Ledger
 from sim.engine.model import Run, plan_for, run
 from sim.network.geography import Geography, build_geography
+from sim.network.services import Plan
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
 
@@ -128,7 +129,9 @@ class MeasuredRun(Run):
         return cls(**shared, kpis=compute_kpis(run))
 
 
-def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) -> MeasuredRun:
+def simulate(
+    scenario: Scenario, seed: int | None = None, replication: int = 0, *, plan: Plan | None = None
+) -> MeasuredRun:
     """Run one replication and compute its KPIs.
 
     Parameters
@@ -136,6 +139,8 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
     scenario : a validated scenario (``sim.load_scenario``)
     seed : root seed; defaults to the scenario's ``seed``
     replication : replication number *r*, using child *r* of ``SeedSequence(seed)``
+    plan : the scenario's ``plan_for(scenario)``, made elsewhere (parallel runs plan once
+        in the main process and send the plan to the workers); default: planned here
 
     Returns
     -------
@@ -148,5 +153,8 @@ def simulate(scenario: Scenario, seed: int | None = None, replication: int = 0) 
         If the scenario's parcels would not fit in memory (see :func:`check_demand_fits`);
         a scenario built in code has not been through :func:`load_checked`.
     """
-    check_scenario(scenario)  # demand size first, then the (cached) plan
-    return MeasuredRun.of(run(scenario, seed=seed, replication=replication))
+    if plan is None:
+        check_scenario(scenario)  # demand size first, then the (cached) plan
+    else:
+        check_demand_fits(scenario, plan.geography)
+    return MeasuredRun.of(run(scenario, seed=seed, replication=replication, plan=plan))

@@ -16,6 +16,7 @@ import pytest
 from sim import KPI_NAMES, Scenario, load_scenario
 from sim.analysis.compare import COMPARISON_COLUMNS
 from sim.analysis.directions import HEADLINE_KPIS
+from sim.experiments.tasks import DETAIL_TABLES
 from tests.conftest import SCENARIOS, cli
 
 SHORT = ["--set", "horizon.days=3", "--set", "horizon.warmup_days=1"]
@@ -148,11 +149,20 @@ def test_serial_pool_and_dask_give_byte_identical_results(tiny, tmp_path, capsys
         "pool": "process pool, 2 jobs",
         "dask": "dask local cluster, 2 workers",
     }
+
+    def tables(name):
+        folder = tmp_path / name
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.csv")}
+
+    serial = tables("serial")
+    for arm in ("tiny_direct", "tiny_via"):  # the detail tables too, not only the KPIs
+        details = {f"{arm}/details/{t}.csv" for t in (*DETAIL_TABLES, "places", "services")}
+        assert {"comparison.csv", f"{arm}/kpis.csv", *details} <= set(serial)
     for name in ("pool", "dask"):
-        for table in ("comparison.csv", "tiny_direct/kpis.csv", "tiny_via/kpis.csv"):
-            assert (tmp_path / name / table).read_bytes() == (
-                tmp_path / "serial" / table
-            ).read_bytes(), (name, table)
+        found = tables(name)
+        assert found.keys() == serial.keys(), name
+        for table, content in serial.items():
+            assert found[table] == content, (name, table)
     # `run` too.
     for name, extra in (("run1", []), ("run2", ["--jobs", 2])):
         cli(

@@ -85,11 +85,26 @@ def _plan_cache(use: bool):
             os.environ[name] = before
 
 
+def _start_workers(args) -> None:
+    """With ``--jobs N`` on this machine, start the workers' fork server at once.
+
+    It imports the package for the workers while this process loads and checks the
+    scenarios, instead of after (see :func:`sim.experiments.executors.start_fork_server`).
+    """
+    if (getattr(args, "jobs", None) or 1) > 1 and getattr(args, "dask", None) is None:
+        from sim.experiments.executors import start_fork_server
+
+        start_fork_server()
+
+
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    use_plan_cache = not getattr(args, "no_plan_cache", False)
+    with _plan_cache(use_plan_cache):  # the fork server's workers inherit it too
+        _start_workers(args)
     errors = bad_input()
     try:
-        with _plan_cache(not getattr(args, "no_plan_cache", False)):
+        with _plan_cache(use_plan_cache):
             return COMMANDS[args.command].run(args)
     except UsageError as exc:
         print(f"ruralsim {args.command}: error: {exc}", file=sys.stderr)

@@ -152,7 +152,9 @@ def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
         flow.enqueue(sorted_rows, np.zeros(sorted_rows.size, dtype=np.int8), done)
 
 
-def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Run:
+def run(
+    scenario: Scenario, seed: int | None = None, replication: int = 0, *, plan: Plan | None = None
+) -> Run:
     """Run one replication of a scenario.
 
     Parameters
@@ -160,9 +162,11 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     scenario : a validated scenario
     seed : root seed (defaults to the scenario's ``seed``)
     replication : replication number *r*; uses child *r* of ``SeedSequence(seed)``
+    plan : ``plan_for(scenario)`` made elsewhere (by the process handing out
+        replications), so a worker need not plan or read the plan cache; default: planned here
     """
     seed = scenario.seed if seed is None else int(seed)
-    plan = plan_for(scenario)
+    plan = plan_for(scenario) if plan is None else plan
     horizon = scenario.horizon
     expected = expected_parcels(scenario.demand, plan.geography.population, horizon.days)
     # A little headroom over the expected count saves the ledger from growing.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.forkserver
 import os
 import signal
 import threading
@@ -24,6 +25,10 @@ from sim.experiments.errors import ExperimentError
 
 Task = tuple
 """Positional arguments of one call."""
+
+WORKER_MODULES = ("sim.experiments.tasks",)
+"""What a replication needs imported (the engine, the analysis, pandas, SimPy): about
+0.6 s of imports that workers load once, before the first task, not each for itself."""
 
 
 class Executor:
@@ -42,6 +47,14 @@ class Executor:
     ) -> Iterator[tuple[int, Any]]:
         """Yield ``(index, fn(*tasks[index]))`` for every task, in any order."""
         raise NotImplementedError
+
+    def share(self, value: Any) -> Any:
+        """``value`` as a task argument that reaches each worker once, not with every task.
+
+        Pools send it with the tasks (a route plan pickles to tens of kB); Dask
+        scatters it to every worker once.
+        """
+        return value
 
     def close(self) -> None:
         """Release workers and connections."""
@@ -92,11 +105,21 @@ def _start_worker() -> None:
     _die_with_parent()
 
 
-def _context():
-    # Forking a process that runs threads (tqdm, Dask) can deadlock; a fork server
-    # forks from a clean single-threaded process instead.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+def start_fork_server():
+    """The context pools start their workers with: a fork server where there is one.
+
+    Forking a process that runs threads (tqdm, Dask) can deadlock; a fork server
+    forks from a clean single-threaded process instead. It imports
+    :data:`WORKER_MODULES` once and every worker is forked with them loaded. It is
+    started here, so it imports while this process goes on (the CLI calls this as
+    soon as it has read ``--jobs``); a fork server already running keeps what it loaded.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(WORKER_MODULES))
+    multiprocessing.forkserver.ensure_running()
+    return context
 
 
 class PoolExecutor(Executor):
@@ -114,6 +137,7 @@ class PoolExecutor(Executor):
         self.jobs = jobs
         self.description = f"process pool, {jobs} jobs"
         self._pool: ProcessPoolExecutor | None = None
+        self._context = start_fork_server()
 
     def map_unordered(
         self, fn: Callable[..., Any], tasks: Sequence[Task]
@@ -123,7 +147,7 @@ class PoolExecutor(Executor):
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=_context(), initializer=_start_worker
+                max_workers=self.jobs, mp_context=self._context, initializer=_start_worker
             )
         pending = {self._pool.submit(fn, *task): index for index, task in enumerate(tasks)}
         try:
@@ -188,6 +212,10 @@ class DaskExecutor(Executor):
                     f"cannot connect to the Dask scheduler at {address!r}: {exc}"
                 ) from None
             self.description = f"dask {address}"
+
+    def share(self, value: Any) -> Any:
+        """A future of ``value``, sent to every worker once; tasks may take it as an argument."""
+        return self.client.scatter(value, broadcast=True, hash=False)
 
     def map_unordered(
         self, fn: Callable[..., Any], tasks: Sequence[Task]

@@ -105,15 +105,23 @@ def replicator(
     tick : callable, optional
         Called with no arguments after each replication.
     """
+    from sim.engine.model import plan_for  # this module stays light for the CLI
+
     arms = folder.arms
     details = folder.root is not None  # detail tables are kept only on disk
+    plans = {}  # by arm: planned once here, so no worker plans or reads the plan cache
+
+    def plan(arm: Arm):
+        if arm.key not in plans:
+            plans[arm.key] = executor.share(plan_for(arm.scenario))
+        return plans[arm.key]
 
     def replicate(n: int) -> dict[str, pd.DataFrame]:
         missing = [(arm, r) for arm in arms for r in range(n) if r not in folder.records[arm.key]]
         if bar is not None:
             bar.total, bar.n = len(arms) * n, len(arms) * n - len(missing)
             bar.refresh()
-        work = [(arm.scenario, seed, r, details) for arm, r in missing]
+        work = [(arm.scenario, seed, r, details, plan(arm)) for arm, r in missing]
         # Looked up at call time, so a test can stand in for the worker function.
         for index, result in executor.map_unordered(tasks.replicate_kpis, work):
             folder.save(missing[index][0].key, result.row, result.details)

@@ -23,6 +23,7 @@ from sim.analysis.details import (
 )
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.warmup import daily_mean_lead_time
+from sim.network.services import Plan
 from sim.runner import simulate
 from sim.scenario.schema import Scenario
 
@@ -103,7 +104,7 @@ def gather_details(
 
 
 def replicate_kpis(
-    scenario: Scenario, seed: int, replication: int, details: bool = True
+    scenario: Scenario, seed: int, replication: int, details: bool = True, plan: Plan | None = None
 ) -> Replication:
     """Run replication ``replication`` of ``scenario``: its KPI row and detail tables.
 
@@ -117,13 +118,16 @@ def replicate_kpis(
         Replication number *r* (child *r* of ``SeedSequence(seed)``).
     details : bool, optional
         Also compute the detail tables (default); ``ruralsim run`` needs only the row.
+    plan : Plan, optional
+        The scenario's plan, made once by the process handing out the work, so that a
+        worker neither plans nor reads the plan cache (default: planned here).
 
     Returns
     -------
     Replication
         The KPI row and (with ``details``) the detail tables.
     """
-    run = simulate(scenario, seed=seed, replication=replication)
+    run = simulate(scenario, seed=seed, replication=replication, plan=plan)
     return Replication(
         kpi_row(run.kpis, seed, replication), detail_tables(run) if details else None
     )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pandas as pd
 import pytest
 
 import sim
+from sim.engine.model import plan_for
 from sim.experiments import make_executor, run_replications, run_scenario
-from sim.runner import load_checked
+from sim.experiments.executors import SerialExecutor
+from sim.runner import load_checked, simulate
 from sim.scenario import ScenarioError, load_scenario
 from tests.conftest import small_scenario
 
@@ -47,3 +51,37 @@ def test_the_loop_gives_the_same_table_on_every_executor_and_through_every_door(
     ticks = []
     run_replications(scenario, 2, seed=11, progress=lambda: ticks.append(1))
     assert ticks == [1, 1]
+
+
+class RecordingExecutor(SerialExecutor):
+    """Runs tasks here, keeping what was shared and every task it was given."""
+
+    def __init__(self):
+        self.shared, self.tasks = [], []
+
+    def share(self, value):
+        self.shared.append(value)
+        return value
+
+    def map_unordered(self, fn, tasks):
+        self.tasks.extend(tasks)
+        return super().map_unordered(fn, tasks)
+
+
+def test_a_scenario_is_planned_once_and_its_plan_sent_with_every_task():
+    scenario = small_scenario(name="once")
+    recorder = RecordingExecutor()
+    run_replications(scenario, 3, seed=2, executor=recorder)
+    assert len(recorder.shared) == 1 and len(recorder.tasks) == 3
+    # The main process's own plan (workers neither plan nor read the plan cache).
+    assert {id(task[-1]) for task in recorder.tasks} == {id(plan_for(scenario))}
+
+
+def test_a_run_given_its_plan_is_the_run_that_plans_for_itself():
+    scenario = small_scenario(name="given")
+    planned_here = simulate(scenario, seed=4, replication=1)
+    # A plan that crossed a process boundary: a copy, not the cached object.
+    sent = pickle.loads(pickle.dumps(plan_for(scenario)))
+    given = simulate(scenario, seed=4, replication=1, plan=sent)
+    pd.testing.assert_frame_equal(planned_here.parcels, given.parcels, check_exact=True)
+    pd.testing.assert_series_equal(pd.Series(planned_here.kpis), pd.Series(given.kpis))
