@@ -4,9 +4,10 @@ README / ``sim.engine.demand``: parcels per village-day ~ Poisson(population x
 ``parcels_per_capita_day`` x weekday factor x peak factor); trunk trucks bring them in
 ``waves`` (clock time, share), each spread uniformly over ``wave_unload_min``, or
 ``arrivals: poisson`` spreads them uniformly over the day; a ``perishable_share`` of
-them is perishable. (There is no urban share in the model: every parcel is for a
-village point.) The weekday rule is tested in test_demand.py; here: per-village
-counts, peaks, waves and their shares, Poisson arrivals and perishables.
+them is perishable; ``urban_share`` *s* of the hub's parcels are the county town's
+(destination: the hub), Poisson with mean s / (1 - s) x the villages' mean. The weekday
+rule is tested in test_demand.py; here: per-village counts, peaks, waves and their
+shares, Poisson arrivals, perishables and the town's share.
 
 How big a sample detects a 2% bias. Every check below accepts a count X of expected
 value m when |X - m| <= 5 sd (a false alarm about once in 1.7 million: z = 5). If the
@@ -24,7 +25,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.engine.demand import inbound_day
+from sim.engine.demand import inbound_day, urban_daily_parcels
 from sim.engine.streams import Streams
 from sim.scenario.schema import Demand
 
@@ -182,3 +183,23 @@ def test_perishable_share():
     none = demand(parcels_per_capita_day=1.0, perishable_share=0.0)
     _, parcels = draw_days(none, [0, 0, 1_000], [1])
     assert not parcels[0][3].any()
+
+
+def test_the_towns_parcels_are_the_urban_share_of_the_hubs():
+    # s = 0.6: the town gets 0.6 / 0.4 = 1.5 parcels per village parcel. The villages
+    # expect 27,000 x 0.2 = 5,400 a day, the town 8,100: 31 days give 167,400 village
+    # and 251,100 town parcels (both >= 163,620); the town's share is binomial around 0.6.
+    dem = demand(parcels_per_capita_day=0.2, urban_share=0.6)
+    population = np.asarray(POPULATION, dtype=float)
+    urban = urban_daily_parcels(dem, population)
+    assert urban == pytest.approx(1.5 * population.sum() * 0.2)
+    town = villages = 0
+    for day in range(31):
+        drawn = inbound_day(dem, population * 0.2, day, Streams(1, replication=day), urban)
+        town += int(np.count_nonzero(drawn.destination == 0))
+        villages += int(np.count_nonzero(drawn.destination >= 2))
+    village_mean = population.sum() * 0.2 * 31
+    assert within(town, 1.5 * village_mean, np.sqrt(1.5 * village_mean))
+    assert within(villages, village_mean, np.sqrt(village_mean))
+    total = town + villages
+    assert within(town, 0.6 * total, np.sqrt(total * 0.6 * 0.4))
