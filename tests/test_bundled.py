@@ -95,3 +95,21 @@ def test_the_example_csv_county_runs_on_its_own_places(capsys):
     network = out.split("\nnetwork:\n", 1)[1].split("\ndemand:", 1)[0]
     assert "townships" not in network and "area_km2" not in network
     assert "shape a synthetic county only" in out
+
+
+def test_the_report_shows_a_csv_countys_scenario_without_synthetic_fields():
+    from types import SimpleNamespace
+
+    from sim.report.html import _scenarios_yaml
+
+    csv = load_scenario(SCENARIOS / "example_county.yaml").model_dump(mode="json")
+    synthetic = load_scenario(SCENARIOS / "leiyang_direct.yaml").model_dump(mode="json")
+    results = SimpleNamespace(
+        names=["csv", "synthetic"],
+        scenarios={"csv": csv, "synthetic": synthetic},
+        label=lambda name: name,
+    )
+    csv_block, synthetic_block = _scenarios_yaml(results).split("<h3>synthetic</h3>")
+    assert "csv_path:" in csv_block and "area_km2" not in csv_block
+    assert "villages_per_township" not in csv_block and "circuity:" in csv_block
+    assert "area_km2: 2650" in synthetic_block  # a synthetic county shows them all

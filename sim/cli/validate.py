@@ -45,12 +45,11 @@ def run(args) -> int:
     import yaml
 
     scenario = load(args)
-    resolved = scenario.model_dump(mode="json")
+    from sim.scenario.schema import as_shown
+
+    resolved = as_shown(scenario.model_dump(mode="json"))
     hidden = ""
     if scenario.network.source == "csv":
-        # A CSV county's places come from its file; the synthetic county's knobs do nothing.
-        for name in scenario.network.SYNTHETIC_ONLY:
-            resolved["network"].pop(name, None)
         hidden = (
             f"# network: {', '.join(scenario.network.SYNTHETIC_ONLY)} shape a synthetic "
             "county only; not shown for a CSV county\n"

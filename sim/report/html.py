@@ -42,6 +42,7 @@ from sim.report.summary import (
 )
 from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
 from sim.results.reader import DAY_KINDS, Results, ResultsError, load_results
+from sim.scenario.schema import as_shown
 
 SWEEP_DETAIL_LIMIT = 8
 """Largest sweep whose points get a lead-time distribution figure."""
@@ -404,7 +405,7 @@ def _scenarios_yaml(results: Results) -> str:
         scenario = results.scenarios.get(name)
         if not isinstance(scenario, dict):
             continue
-        text = yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(as_shown(scenario), sort_keys=False, allow_unicode=True)
         blocks.append(f"<h3>{escape(results.label(name))}</h3><pre>{escape(text)}</pre>")
     return "\n".join(blocks)
 

@@ -236,6 +236,19 @@ class Network(Strict):
         return self
 
 
+def as_shown(resolved: dict) -> dict:
+    """A resolved scenario (``model_dump(mode="json")``) as ``validate`` and the report show it.
+
+    For a county read from a CSV file the fields that shape only a synthetic county
+    (:attr:`Network.SYNTHETIC_ONLY`) are left out: they do nothing there.
+    """
+    network = resolved.get("network")
+    if not isinstance(network, dict) or network.get("source") != "csv":
+        return resolved
+    kept = {key: value for key, value in network.items() if key not in Network.SYNTHETIC_ONLY}
+    return {**resolved, "network": kept}
+
+
 class Wave(Strict):
     """A line-haul arrival wave at the hub."""
 
