@@ -224,6 +224,18 @@ class _Execution:
     started: datetime
     wall_s: float
 
+    def how(self, seed: int, focus: tuple[str, ...], out: Path | None) -> dict:
+        """How the experiment ran, as the result objects' shared fields."""
+        return {
+            "replications": self.replications,
+            "seed": seed,
+            "focus": focus,
+            "sequential": self.sequential,
+            "executor": self.executor,
+            "reused": self.reused,
+            "out": out,
+        }
+
 
 def _execute(
     folder: ExperimentFolder, mode: str, seed: int, settings: Settings, fields: dict, desc: str
@@ -568,17 +580,7 @@ def compare(
     }
     execution = _execute(folder, mode, seed, settings, fields, desc="compare")
     table = comparison_table(execution.tables, list(KPI_NAMES), LEVEL)
-    result = Comparison(
-        table,
-        execution.tables,
-        execution.replications,
-        seed,
-        focus,
-        execution.sequential,
-        execution.executor,
-        execution.reused,
-        folder.root,
-    )
+    result = Comparison(table, execution.tables, **execution.how(seed, focus, folder.root))
     if folder.root is not None:
         done = _finish_fields(fields, execution, settings, [])
         files_written = ["comparison.csv"]
@@ -805,18 +807,7 @@ def sweep(
     tables = [execution.tables[name] for name in names]
     table = sweep_table(point_frame.reset_index(drop=True), tables, list(KPI_NAMES), LEVEL)
     every = _every_replication(paths, expanded, tables)
-    result = SweepResult(
-        table,
-        point_frame,
-        every,
-        execution.replications,
-        seed,
-        focus,
-        execution.sequential,
-        execution.executor,
-        execution.reused,
-        folder.root,
-    )
+    result = SweepResult(table, point_frame, every, **execution.how(seed, focus, folder.root))
     if folder.root is not None:
         write_text_atomic(folder.root / "sweep.csv", table.to_csv(index=False))
         write_text_atomic(folder.root / "kpis.csv", every.to_csv(index=False))
