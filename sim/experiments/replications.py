@@ -15,9 +15,11 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis.kpis import KPI_NAMES
+from sim.engine.model import plan_for
 from sim.experiments import tasks
 from sim.experiments.executors import make_executor
 from sim.experiments.folder import Arm, ExperimentFolder
@@ -41,8 +43,6 @@ def check_seed(seed: object, error: type[Exception] = ValueError, name: str = "s
     Exception
         ``error("{name} must be a whole number from 0 to 2**63-1, got {seed!r}")``.
     """
-    import numpy as np  # this module stays light for the CLI
-
     whole = not isinstance(seed, bool) and isinstance(seed, int | np.integer)
     if not whole or not 0 <= seed <= MAX_SEED:
         raise error(f"{name} must be a whole number from 0 to 2**63-1, got {seed!r}")
@@ -105,8 +105,6 @@ def replicator(
     tick : callable, optional
         Called with no arguments after each replication.
     """
-    from sim.engine.model import plan_for  # this module stays light for the CLI
-
     arms = folder.arms
     details = folder.root is not None  # detail tables are kept only on disk
     plans = {}  # by arm: planned once here, so no worker plans or reads the plan cache
