@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 
-from sim.cli import check, compare, kpis, report, run, sweep, validate, warmup
+from sim.cli import check, compare, kpis, region, report, run, sweep, validate, warmup
 from sim.cli.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, Parser, UsageError
 
 COMMANDS = {
@@ -22,6 +22,7 @@ COMMANDS = {
     "validate": validate,
     "compare": compare,
     "sweep": sweep,
+    "region": region,
     "warmup": warmup,
     "check": check,
     "report": report,

@@ -238,7 +238,13 @@ class _Execution:
 
 
 def _execute(
-    folder: ExperimentFolder, mode: str, seed: int, settings: Settings, fields: dict, desc: str
+    folder: ExperimentFolder,
+    mode: str,
+    seed: int,
+    settings: Settings,
+    fields: dict,
+    desc: str,
+    collect=None,
 ) -> _Execution:
     started, clock = datetime.now().astimezone(), time.perf_counter()
     # Connects (to Dask) before anything is written.
@@ -253,7 +259,7 @@ def _execute(
         folder.start(mode, fields)
         try:
             with progress_bar(desc, progress=settings.progress) as bar:
-                run = replicator(folder, seed, executor, bar)
+                run = replicator(folder, seed, executor, bar, collect=collect)
                 if settings.replications == "auto":
                     tables, done = sequential_replications(
                         run,

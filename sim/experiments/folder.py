@@ -233,12 +233,16 @@ class Arm:
     file : str or None
         The scenario file it was loaded from (a sweep point: the base scenario's
         file); None for a scenario built in memory.
+    seed : int or None
+        Its own root seed (a region's county, see :mod:`sim.experiments.region`);
+        None: the experiment's seed, shared by every arm (common random numbers).
     """
 
     key: str
     label: str
     scenario: Scenario
     file: str | None = None
+    seed: int | None = None
 
     @cached_property
     def fingerprint(self) -> Fingerprint:
@@ -356,7 +360,7 @@ class ExperimentFolder:
     root : Path or None
         The results folder; None keeps everything in memory (nothing is written).
     kind : str
-        ``"run"``, ``"compare"`` or ``"sweep"``.
+        ``"run"``, ``"compare"``, ``"sweep"`` or ``"region"``.
     arms : list of Arm
         The scenarios, in order.
     seed : int
@@ -377,6 +381,12 @@ class ExperimentFolder:
         self.records: dict[str, dict[int, dict]] = {arm.key: {} for arm in arms}
         self._fingerprints = {arm.key: arm.fingerprint for arm in arms}
         self.reused = 0
+
+    def seed_of(self, arm: Arm, seed: int | None = None) -> int:
+        """The root seed ``arm`` runs with: its own, else ``seed`` (default: the folder's)."""
+        if arm.seed is not None:
+            return arm.seed
+        return self.seed if seed is None else seed
 
     # ------------------------------------------------------------------ checks
 
@@ -501,6 +511,7 @@ class ExperimentFolder:
 
     def _load(self, key: str) -> dict[int, dict]:
         found = {}
+        seed = self.seed_of(next(arm for arm in self.arms if arm.key == key))
         folder = self._arm_dir(key) / "replications"
         for path in sorted(folder.glob("r[0-9]*.json")):
             try:
@@ -508,7 +519,7 @@ class ExperimentFolder:
                 row = row_from_json(record["row"])
                 good = (
                     record.get("fingerprint") == self._fingerprints[key].sha256
-                    and row["seed"] == self.seed
+                    and row["seed"] == seed
                     and path.name == f"r{row['replication']:04d}.json"
                 )
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
@@ -520,7 +531,9 @@ class ExperimentFolder:
     def _record_path(self, key: str, replication: int) -> Path:
         return self._arm_dir(key) / "replications" / f"r{int(replication):04d}.json"
 
-    def save(self, key: str, row: dict, details: Mapping | None = None) -> None:
+    def save(
+        self, key: str, row: dict, details: Mapping | None = None, aggregates: dict | None = None
+    ) -> None:
         """Keep one finished replication.
 
         The KPI row is kept in memory, and with a folder on disk together with the
@@ -534,12 +547,17 @@ class ExperimentFolder:
             The replication's KPI row.
         details : mapping, optional
             Its detail tables (:func:`sim.experiments.tasks.detail_tables`).
+        aggregates : dict, optional
+            What a region merges (:func:`sim.analysis.region.aggregates`), kept with
+            the record on disk only.
         """
         self.records[key][int(row["replication"])] = row
         if self.root is not None:
             record = {"fingerprint": self._fingerprints[key].sha256, "row": row_to_json(row)}
             if details is not None:
                 record["details"] = _columns_to_json(details)
+            if aggregates is not None:
+                record["aggregates"] = aggregates
             write_json(self._record_path(key, row["replication"]), record)
 
     def write_details(self, arm: Arm, replications: int) -> list[str]:
@@ -587,20 +605,22 @@ class ExperimentFolder:
 
     def _arm_record(self, arm: Arm, key: str | None = None) -> dict:
         now = self._fingerprints[arm.key]
+        own_seed = {} if arm.seed is None else {"seed": arm.seed}
         return {
             "key": arm.key if key is None else key,
             "label": arm.label,
+            **own_seed,
             "fingerprint": now.sha256,
             "inputs": now.inputs,
             "finished_replications": len(self.records[arm.key]),
             "scenario": arm.scenario.model_dump(mode="json"),
         }
 
-    def _identity(self, status: str) -> dict:
+    def _identity(self, status: str, seed: int | None = None) -> dict:
         return {
             "kind": self.kind,
             "status": status,
-            "seed": self.seed,
+            "seed": self.seed if seed is None else seed,
             "package_version": package_version(),
         }
 
@@ -640,7 +660,7 @@ class ExperimentFolder:
         if self.kind == "run":
             return ["kpis.csv"]
         own = {
-            **self._identity("complete"),
+            **self._identity("complete", self.seed_of(arm)),
             **fields,
             "kind": "run",
             **self._run_fields(arm),

@@ -85,6 +85,7 @@ def replicator(
     executor,
     bar=None,
     tick: Callable[[], Any] | None = None,
+    collect: Callable[[Arm, Any], Any] | None = None,
 ) -> Callable[[int], dict[str, pd.DataFrame]]:
     """``replicate(n)``: the KPI tables of replications 0..n-1 of every arm of ``folder``.
 
@@ -104,6 +105,14 @@ def replicator(
         A progress bar (replications kept from an earlier run count as done).
     tick : callable, optional
         Called with no arguments after each replication.
+    collect : callable, optional
+        Called as ``collect(arm, result)`` with each finished replication's
+        :class:`~sim.experiments.tasks.Replication`, once the folder has kept it (a
+        region merges its counties' aggregates and writes each county's folder as
+        soon as its last replication is in).
+
+    Each arm runs with its own seed where it has one (:attr:`Arm.seed`: a region's
+    counties), else with ``seed``.
     """
     arms = folder.arms
     details = folder.root is not None  # detail tables are kept only on disk
@@ -119,10 +128,18 @@ def replicator(
         if bar is not None:
             bar.total, bar.n = len(arms) * n, len(arms) * n - len(missing)
             bar.refresh()
-        work = [(arm.scenario, seed, r, details, plan(arm)) for arm, r in missing]
+        # A region's counties also send what the region merges (the trailing True).
+        extra = (True,) if folder.kind == "region" else ()
+        work = [
+            (arm.scenario, folder.seed_of(arm, seed), r, details, plan(arm), *extra)
+            for arm, r in missing
+        ]
         # Looked up at call time, so a test can stand in for the worker function.
         for index, result in executor.map_unordered(tasks.replicate_kpis, work):
-            folder.save(missing[index][0].key, result.row, result.details)
+            arm = missing[index][0]
+            folder.save(arm.key, result.row, result.details, result.aggregates)
+            if collect is not None:
+                collect(arm, result)
             if bar is not None:
                 bar.update()
             if tick is not None:

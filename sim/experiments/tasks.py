@@ -22,6 +22,7 @@ from sim.analysis.details import (
     village_lead_times,
 )
 from sim.analysis.kpis import KPI_NAMES
+from sim.analysis.region import aggregates as region_aggregates
 from sim.analysis.warmup import daily_mean_lead_time
 from sim.network.services import Plan
 from sim.runner import simulate
@@ -61,10 +62,14 @@ class Replication:
     details : dict or None
         Detail tables by name (:data:`DETAIL_TABLES`), each as column name -> list
         of plain values; None when not asked for.
+    aggregates : dict or None
+        What a region merges besides the row (:func:`sim.analysis.region.aggregates`);
+        None when not asked for.
     """
 
     row: dict
     details: dict[str, dict[str, list]] | None = None
+    aggregates: dict | None = None
 
 
 def _columns(frame: pd.DataFrame) -> dict[str, list]:
@@ -104,7 +109,12 @@ def gather_details(
 
 
 def replicate_kpis(
-    scenario: Scenario, seed: int, replication: int, details: bool = True, plan: Plan | None = None
+    scenario: Scenario,
+    seed: int,
+    replication: int,
+    details: bool = True,
+    plan: Plan | None = None,
+    aggregates: bool = False,
 ) -> Replication:
     """Run replication ``replication`` of ``scenario``: its KPI row and detail tables.
 
@@ -121,6 +131,8 @@ def replicate_kpis(
     plan : Plan, optional
         The scenario's plan, made once by the process handing out the work, so that a
         worker neither plans nor reads the plan cache (default: planned here).
+    aggregates : bool, optional
+        Also return what a region merges (:func:`sim.analysis.region.aggregates`).
 
     Returns
     -------
@@ -129,7 +141,9 @@ def replicate_kpis(
     """
     run = simulate(scenario, seed=seed, replication=replication, plan=plan)
     return Replication(
-        kpi_row(run.kpis, seed, replication), detail_tables(run) if details else None
+        kpi_row(run.kpis, seed, replication),
+        detail_tables(run) if details else None,
+        region_aggregates(run) if aggregates else None,
     )
 
 

@@ -17,6 +17,10 @@ Kinds
 ``sweep``
     One scenario at many points of its parameters: ``sweep.csv``, ``kpis.csv`` (every
     replication of every point) and ``points/pNNN/``.
+``region``
+    Independent counties, each with its own seed (``arms[k].seed``): ``kpis.csv`` (the
+    region's KPIs merged exactly, one row per replication), ``counties.csv`` and one
+    complete ``run`` folder per county (see ``docs/region.md``).
 
 ``status`` is ``running`` while replications are added, then ``complete``,
 ``interrupted`` or ``failed``; only a complete folder is read for a report.
@@ -34,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, m
 
 from sim.results.files import MANIFEST, write_json
 
-Kind = Literal["run", "compare", "sweep"]
+Kind = Literal["run", "compare", "sweep", "region"]
 Status = Literal["running", "complete", "interrupted", "failed"]
 
 Count = Annotated[StrictInt, Field(ge=0)]

@@ -712,6 +712,12 @@ def load_results(folder: str | os.PathLike) -> Results:
     kind = manifest.get("kind")
     if kind is None and "scenario_name" in manifest:
         kind = "run"
+    if kind == "region":
+        raise ResultsError(
+            f"{folder} holds a region: a report covers one county at a time, "
+            f"ruralsim report {folder / '<county>'}; the region's KPIs are in "
+            f"{folder / 'kpis.csv'} (sim.results.reader.load_region_results reads them all)"
+        )
     loaders = {"compare": _load_compare, "sweep": _load_sweep, "run": _load_run}
     if not isinstance(kind, str) or kind not in loaders:
         raise ResultsError(f"{folder / MANIFEST} does not describe a compare, sweep or run result")
@@ -720,3 +726,83 @@ def load_results(folder: str | os.PathLike) -> Results:
     except ManifestError as exc:
         raise ResultsError(str(exc)) from None
     return loaders[kind](folder, manifest)
+
+
+# --------------------------------------------------------------------------- regions
+
+
+@dataclass
+class RegionResults:
+    """A region's results folder (``ruralsim region``), read and checked.
+
+    Attributes
+    ----------
+    folder : Path
+        The results folder.
+    manifest : dict
+        Its ``manifest.json``.
+    name : str
+        The region's name.
+    kpis : DataFrame
+        The region's KPIs, one row per replication (``kpis.csv``).
+    counties : dict of str to Results
+        Each county's run folder, read as :func:`load_results` reads a run.
+    """
+
+    folder: Path
+    manifest: dict
+    name: str
+    kpis: pd.DataFrame
+    counties: dict[str, Results]
+
+
+_SUMMED = ("parcels_generated", "parcels_delivered", "parcels_picked_up", "parcels_in_system")
+"""Region KPIs that are the counties' sums (checked against the counties' folders)."""
+
+
+def load_region_results(folder: str | os.PathLike) -> RegionResults:
+    """Read a region's results folder: its KPIs and every county's run folder.
+
+    Besides every check :func:`load_results` makes of each county, each county's seed
+    must be the one the region's manifest gives it, and the region's parcel counts
+    the sums of its counties'.
+
+    Raises
+    ------
+    ResultsError
+        If it is not a complete region folder, or a table is missing or damaged.
+    """
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ResultsError(f"{folder} is not a ruralsim results folder (no {MANIFEST})")
+    manifest = _read_json(path)
+    if manifest.get("kind") != "region":
+        raise ResultsError(f"{path} does not describe a region result")
+    try:
+        check_manifest(manifest, path)
+    except ManifestError as exc:
+        raise ResultsError(str(exc)) from None
+    _status(manifest, path, "region")
+    replications = manifest["replications"]
+    kpis = _read_kpis(folder / "kpis.csv", replications)
+    counties = {}
+    for arm in manifest["arms"]:
+        county = _arm_folder(folder, str(arm.get("key")))
+        if county is None:
+            raise ResultsError(f"{path}: {arm.get('key')!r} cannot be a county's folder")
+        counties[arm["label"]] = loaded = load_results(county)
+        if loaded.seed != arm.get("seed") or loaded.replications != replications:
+            raise ResultsError(
+                f"{county / MANIFEST} does not match {path} (seed or replications); "
+                "one of them is damaged"
+            )
+    for name in _SUMMED:
+        summed = sum(c.kpis[c.names[0]][name].to_numpy() for c in counties.values())
+        if not np.array_equal(summed, kpis[name].to_numpy()):
+            raise ResultsError(
+                f"{folder / 'kpis.csv'}: {name} is not the sum of the counties'; "
+                "one of the files is damaged"
+            )
+    region_name = manifest.get("region_name")
+    return RegionResults(folder, manifest, str(region_name), kpis, counties)
