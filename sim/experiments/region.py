@@ -48,8 +48,9 @@ from sim.experiments.design import override_strings
 from sim.experiments.errors import ExperimentError
 from sim.experiments.folder import Arm, ExperimentFolder
 from sim.experiments.replications import KPI_COLUMNS, MAX_SEED, check_seed, kpi_table
+from sim.network.geography import build_geography
 from sim.results import write_text_atomic
-from sim.runner import load_checked
+from sim.runner import check_demand_fits
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.loader import OVERRIDE_FILE, read_yaml, validate
 from sim.scenario.schema import Scenario, ScenarioName
@@ -154,9 +155,12 @@ def _load_county(
         ]
         raise ScenarioError.from_problems(problems) from None
     try:
-        return load_checked(county, overrides), file
+        # Checked but not planned: the replication loop plans the counties on the workers.
+        county = load_scenario(county, overrides)
+        check_demand_fits(county, build_geography(county.network))
     except ScenarioError as exc:
         raise exc.in_file(file) from None
+    return county, file
 
 
 def _check_names(region_file: str, counties: Sequence) -> None:

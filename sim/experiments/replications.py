@@ -116,12 +116,18 @@ def replicator(
     """
     arms = folder.arms
     details = folder.root is not None  # detail tables are kept only on disk
-    plans = {}  # by arm: planned once here, so no worker plans or reads the plan cache
+    plans = {}  # by arm: planned once, so no replication plans or reads the plan cache
 
-    def plan(arm: Arm):
-        if arm.key not in plans:
-            plans[arm.key] = executor.share(plan_for(arm.scenario))
-        return plans[arm.key]
+    def plan(arms_to_run: list[Arm]) -> None:
+        todo = [arm for arm in arms_to_run if arm.key not in plans]
+        if folder.kind != "region":  # planned here (loading the scenarios planned them)
+            for arm in todo:
+                plans[arm.key] = executor.share(plan_for(arm.scenario))
+            return
+        # A region's counties were only loaded: plan them on the workers, in parallel.
+        work = [(arm.scenario, arm.file) for arm in todo]
+        for index, made in executor.map_unordered(tasks.plan_scenario, work):
+            plans[todo[index].key] = executor.share(made)
 
     def replicate(n: int) -> dict[str, pd.DataFrame]:
         missing = [(arm, r) for arm in arms for r in range(n) if r not in folder.records[arm.key]]
@@ -130,8 +136,9 @@ def replicator(
             bar.refresh()
         # A region's counties also send what the region merges (the trailing True).
         extra = (True,) if folder.kind == "region" else ()
+        plan(list({arm.key: arm for arm, _ in missing}.values()))
         work = [
-            (arm.scenario, folder.seed_of(arm, seed), r, details, plan(arm), *extra)
+            (arm.scenario, folder.seed_of(arm, seed), r, details, plans[arm.key], *extra)
             for arm, r in missing
         ]
         # Looked up at call time, so a test can stand in for the worker function.

@@ -24,8 +24,10 @@ from sim.analysis.details import (
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.region import aggregates as region_aggregates
 from sim.analysis.warmup import daily_mean_lead_time
+from sim.engine.model import plan_for
 from sim.network.services import Plan
 from sim.runner import simulate
+from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
 
@@ -145,6 +147,18 @@ def replicate_kpis(
         detail_tables(run) if details else None,
         region_aggregates(run) if aggregates else None,
     )
+
+
+def plan_scenario(scenario: Scenario, file: str | None = None) -> Plan:
+    """The scenario's plan (:func:`sim.engine.model.plan_for`), made on a worker.
+
+    A region plans its counties this way, in parallel; a problem found while planning
+    (a village out of reach …) names ``file``, the county's scenario file.
+    """
+    try:
+        return plan_for(scenario)
+    except ScenarioError as exc:
+        raise exc if file is None else exc.in_file(file) from None
 
 
 def replicate_daily_lead_time(scenario: Scenario, seed: int, replication: int) -> list[float]:

@@ -23,7 +23,7 @@ from sim.results.reader import ResultsError, load_region_results, load_results
 from sim.runner import simulate
 from sim.scenario import ScenarioError
 from sim.scenario.schema import BUS
-from tests.conftest import cli
+from tests.conftest import SCENARIOS, cli
 
 SEED = 5
 TINY = {
@@ -295,3 +295,24 @@ def test_a_foreign_folder_is_never_written_into(region_file, tmp_path, capsys):
     assert code == 2 and "is not a ruralsim results folder" in err
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
+
+
+def test_a_county_that_cannot_be_planned_names_its_file(region_file, tmp_path, capsys):
+    # Counties are planned on the workers, in parallel: the error still names the county.
+    _copy_counties(region_file, tmp_path)
+    body = (
+        "region: {name: r, counties: [small_county.yaml, {scenario: large_county.yaml, "
+        "set: {fleets.township_van.max_route_h: 0.05}}]}\n"
+    )
+    code, _, err = cli(["region", _region(tmp_path, body), "--out", tmp_path / "out"], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert "large_county.yaml: fleets.township_van.max_route_h: " in err
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "failed"
+
+
+def test_the_bundled_region_loads(capsys):
+    region = load_region(SCENARIOS / "region_hengyang.yaml")
+    names = [arm.key for arm in region.counties]
+    assert names == ["leiyang_via_township", "hengyang_average", "hengyang_small", "example_county"]
+    sizes = {arm.key: arm.scenario.network.area_km2 for arm in region.counties[:3]}
+    assert sizes == {"leiyang_via_township": 2650, "hengyang_average": 1275, "hengyang_small": 900}
