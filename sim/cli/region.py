@@ -33,6 +33,11 @@ def add_arguments(sub) -> None:
         metavar="DIR",
         help="results folder: new, empty or one ruralsim wrote (default results/REGION_NAME)",
     )
+    sub.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the finished replications in --out (same counties and seed only)",
+    )
     add_execution(sub)
 
 
@@ -50,6 +55,7 @@ def run(args) -> int:
             jobs=args.jobs,
             dask=args.dask,
             out=out,
+            resume=args.resume,
             progress=False if args.quiet else None,
         ),
         out,

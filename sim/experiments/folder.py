@@ -521,6 +521,8 @@ class ExperimentFolder:
                     record.get("fingerprint") == self._fingerprints[key].sha256
                     and row["seed"] == seed
                     and path.name == f"r{row['replication']:04d}.json"
+                    # A region merges what each replication sent besides its row.
+                    and (self.kind != "region" or isinstance(record.get("aggregates"), dict))
                 )
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 good = False  # unreadable or foreign: run that replication again
@@ -530,6 +532,11 @@ class ExperimentFolder:
 
     def _record_path(self, key: str, replication: int) -> Path:
         return self._arm_dir(key) / "replications" / f"r{int(replication):04d}.json"
+
+    def aggregates(self, key: str, replication: int) -> dict:
+        """What a region's county replication kept on disk besides its row (resumed runs)."""
+        record = json.loads(self._record_path(key, replication).read_text(encoding="utf-8"))
+        return record["aggregates"]
 
     def save(
         self, key: str, row: dict, details: Mapping | None = None, aggregates: dict | None = None

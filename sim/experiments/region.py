@@ -264,37 +264,49 @@ class RegionResult:
 
 
 class _Merger:
-    """Collects each county replication's row and aggregates; writes finished counties.
+    """Collects each county replication's aggregates; writes each county once it is complete.
 
-    Only a county's rows and a few weights stay in memory, with its sparse lead-time
-    histograms (a few thousand integers per replication); ledgers never leave the
-    workers.
+    Only the counties' KPI rows (kept by the folder), a few weights and their sparse
+    lead-time histograms stay in memory; ledgers never leave the workers.
     """
 
     def __init__(self, folder: ExperimentFolder, replications: int, arm_fields: dict) -> None:
         self.folder, self.replications, self.arm_fields = folder, replications, arm_fields
         self.parts: dict[str, dict[int, dict]] = {arm.key: {} for arm in folder.arms}
+        self.done: set[str] = set()
         self.written: list[str] = []
 
     def __call__(self, arm: Arm, result) -> None:
         self.parts[arm.key][int(result.row["replication"])] = result.aggregates
-        if len(self.parts[arm.key]) == self.replications:
-            self._write_county(arm)
+        if len(self.folder.records[arm.key]) == self.replications:
+            self.write_county(arm)
 
-    def _write_county(self, arm: Arm) -> None:
+    def write_county(self, arm: Arm) -> None:
+        """Write a county's run folder (``kpis.csv``, its manifest, ``details/``)."""
         folder = self.folder
+        self.done.add(arm.key)
         if folder.root is None:
             return
         kpis = kpi_table(folder.records[arm.key], self.replications)
         self.written += folder.write_arm(arm, self.arm_fields, kpis)
         self.written += folder.write_details(arm, self.replications)
 
+    def finish(self) -> None:
+        """Write the counties whose replications were all kept from an earlier run."""
+        for arm in self.folder.arms:
+            if arm.key not in self.done:
+                self.write_county(arm)
+
+    def _part(self, key: str, replication: int) -> dict:
+        found = self.parts[key].get(replication)
+        return self.folder.aggregates(key, replication) if found is None else found
+
     def region_kpis(self, seed: int) -> pd.DataFrame:
         """One row per replication: the counties' replication *r* merged, in county order."""
         rows = []
         for r in range(self.replications):
             county_rows = [self.folder.records[arm.key][r] for arm in self.folder.arms]
-            parts = [self.parts[arm.key][r] for arm in self.folder.arms]
+            parts = [self._part(arm.key, r) for arm in self.folder.arms]
             rows.append({"replication": r, "seed": seed, **merge_replication(county_rows, parts)})
         return pd.DataFrame(rows, columns=list(KPI_COLUMNS))
 
@@ -308,6 +320,7 @@ def run_region(
     jobs: int | None = None,
     dask: Any = None,
     out: str | os.PathLike | None = None,
+    resume: bool = False,
     progress: bool | None = False,
 ) -> RegionResult:
     """Run every county of a region, replications ``0..n-1`` each, and merge them.
@@ -329,6 +342,8 @@ def run_region(
     out : path, optional
         Results folder (see the module docstring); each county's folder is written
         as soon as its last replication finishes. By default nothing is written.
+    resume : bool, optional
+        Reuse the finished replications in ``out`` (same counties, seed and version).
 
     Returns
     -------
@@ -344,7 +359,7 @@ def run_region(
         Arm(arm.key, arm.label, arm.scenario, arm.file, county_seed(seed, k))
         for k, arm in enumerate(region.counties)
     ]
-    folder = ExperimentFolder(core._check_out(out), "region", arms, seed, resume=False)
+    folder = ExperimentFolder(core._check_out(out), "region", arms, seed, resume)
     mode = folder.check()
     common = core._common_fields(list(overrides), core.HEADLINE_KPIS)
     fields = {
@@ -360,6 +375,7 @@ def run_region(
         folder, replications, {**core._arm_fields(common), "replications": replications}
     )
     execution = core._execute(folder, mode, seed, settings, fields, region.name, merger)
+    merger.finish()
     kpis = merger.region_kpis(seed)
     result = RegionResult(
         region.name,

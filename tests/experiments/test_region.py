@@ -316,3 +316,37 @@ def test_the_bundled_region_loads(capsys):
     assert names == ["leiyang_via_township", "hengyang_average", "hengyang_small", "example_county"]
     sizes = {arm.key: arm.scenario.network.area_km2 for arm in region.counties[:3]}
     assert sizes == {"leiyang_via_township": 2650, "hengyang_average": 1275, "hengyang_small": 900}
+
+
+def test_resume_after_ctrl_c_gives_the_uninterrupted_region(
+    region_file, tmp_path, capsys, monkeypatch
+):
+    import sim.experiments.tasks as tasks
+
+    args = ["region", region_file, "--replications", 2, "--quiet"]
+    assert cli([*args, "--out", tmp_path / "whole"], capsys)[0] == 0
+    real, calls = tasks.replicate_kpis, []
+
+    def interrupted_after_three(*task):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(task[1:3])
+        return real(*task)
+
+    out = tmp_path / "cut"
+    monkeypatch.setattr(tasks, "replicate_kpis", interrupted_after_three)
+    code, _, err = cli([*args, "--out", out], capsys)
+    assert code == 130 and "3 finished replication(s) kept" in err and "--resume" in err
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    # The first county was complete, so its run folder is already there.
+    assert load_results(out / "small_county").kind == "run"
+    assert not (out / "kpis.csv").exists()
+
+    calls.clear()
+    code, _, _ = cli([*args, "--out", out, "--resume"], capsys)
+    assert code == 0 and len(calls) == 4 - 3  # nothing redone
+    whole = tmp_path / "whole"
+    for table in ("kpis.csv", "counties.csv", *(f"{name}/kpis.csv" for name in COUNTIES)):
+        assert (out / table).read_bytes() == (whole / table).read_bytes(), table
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["reused_replications"] == 3
