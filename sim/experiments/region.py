@@ -102,7 +102,7 @@ class RegionFile(BaseModel):
 
 @dataclass(frozen=True)
 class Region:
-    """A region file, loaded: its name, default seed and counties (fully checked).
+    """A region file, loaded: its name, default seed and counties (checked, not yet planned).
 
     Attributes
     ----------
@@ -130,7 +130,7 @@ def _resolve(region_file: str, scenario: str) -> str:
 def _load_county(
     region_file: str, index: int, entry: CountyEntry, overrides: Sequence[str]
 ) -> tuple[Scenario, str]:
-    """A county's scenario with its own ``set:`` and then ``overrides``, fully checked.
+    """A county's scenario with its own ``set:``, then ``overrides``; checked, not planned.
 
     Errors name the county's scenario file, ``REGION: region.counties.K.set`` for its
     own overrides, or ``--set`` for the command line's.
@@ -186,7 +186,10 @@ def _check_names(region_file: str, counties: Sequence) -> None:
 
 
 def load_region(path: str | os.PathLike, overrides: Sequence[str] = ()) -> Region:
-    """Read a region file and load every county's scenario, fully checked.
+    """Read a region file and load every county's scenario, checked but not yet planned.
+
+    Planning (~2 s for a Leiyang-sized county) is left to the workers, in parallel; a
+    problem it finds still names the county's file (see :func:`run_region`).
 
     ``overrides`` (``PATH=VALUE``, like ``--set``) apply to every county, after its own.
 
