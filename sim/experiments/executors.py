@@ -227,11 +227,18 @@ class DaskExecutor(Executor):
             return
         futures = [self.client.submit(fn, *task, pure=False) for task in tasks]
         index = {future.key: i for i, future in enumerate(futures)}
+        # Only unfinished tasks are held on to: the cluster frees a result once no future
+        # refers to it, so a region of many counties does not pile them up on the workers.
+        pending, finished = set(futures), as_completed(futures)
+        del futures
         try:
-            for future in as_completed(futures):
-                yield index[future.key], future.result()
+            for future in finished:
+                pending.discard(future)
+                number, result = index[future.key], future.result()
+                del future
+                yield number, result
         finally:
-            self.client.cancel([f for f in futures if not f.done()])
+            self.client.cancel([f for f in pending if not f.done()])
 
     def close(self) -> None:
         """Close the client and the local cluster this executor started."""
