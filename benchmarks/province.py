@@ -14,13 +14,15 @@ process (start-up, planning and writing included, as a user sees it), with an em
 plan cache. While it runs, the resident memory of the command and every process it
 started (the Dask scheduler and workers) is summed every 0.2 s; the peak of that sum
 is what the machine needed. Prints wall time, parcels simulated (the region's
-village and county-town parcels), parcels per second and the peak memory.
+village and county-town parcels of the measured days), parcels per second, the CPU
+time of every process and the peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -74,8 +76,13 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run(command: list[str], env: dict) -> tuple[float, int]:
-    """Run ``command``; its wall time and the peak resident memory of its process tree."""
+def run(command: list[str], env: dict) -> tuple[float, float, int]:
+    """Run ``command``: its wall time, CPU seconds and peak resident memory of its process tree.
+
+    CPU seconds count every process the command started and waited for (the Dask
+    workers too), user and system.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     watched, peak = psutil.Process(child.pid), 0
@@ -83,9 +90,11 @@ def run(command: list[str], env: dict) -> tuple[float, int]:
         peak = max(peak, tree_rss(watched))
         time.sleep(0.2)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if child.returncode:
         sys.exit(f"ruralsim region failed (exit {child.returncode})")
-    return wall, peak
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, peak
 
 
 def main() -> None:
@@ -108,7 +117,7 @@ def main() -> None:
         command = [sys.executable, "-m", "sim", "region", str(region)]
         command += ["--replications", str(args.replications), "--out", str(out), "--quiet"]
         env = {**os.environ, "RURALSIM_CACHE_DIR": str(scratch / "cache")}
-        wall, peak = run([*command, *executor], env)
+        wall, cpu, peak = run([*command, *executor], env)
         kpis = pd.read_csv(out / "kpis.csv")
         parcels = int((kpis["parcels_generated"] + kpis["urban_parcels"]).sum())
     where = f"dask local cluster, {args.workers} workers" if args.dask == "local" else args.dask
@@ -119,6 +128,7 @@ def main() -> None:
     print(f"wall time                  {wall:8.1f} s")
     print(f"measured parcels           {parcels:8,d} (villages and county towns, measured days)")
     print(f"parcels per second         {parcels / wall:8,.0f}")
+    print(f"CPU time, all processes    {cpu:8.1f} s ({parcels / cpu:,.0f} parcels per CPU-second)")
     print(f"peak memory, all processes {peak / 2**20:8,.0f} MiB")
 
 
