@@ -85,7 +85,7 @@ def _population_share(geo: Geography, mask: np.ndarray) -> float:
 def _scaled(scenario: Scenario, share: float, **sections) -> Scenario:
     """*scenario* with no brands, planned for *share* of the villages' parcels."""
     demand = scenario.demand
-    if share != 1.0:
+    if abs(share - 1.0) > 1e-9:  # shares that add up to 1 in floating point plan as all
         scaled = demand.parcels_per_capita_day * share
         demand = demand.model_copy(update={"parcels_per_capita_day": scaled})
     return scenario.model_copy(
