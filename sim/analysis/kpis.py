@@ -211,7 +211,8 @@ def _cost_kpis(run: Run, parcels: dict, vehicles: dict) -> dict:
     measured_days = scenario.horizon.days - scenario.horizon.warmup_days
     generated = parcels["parcels_generated"]
     facilities = float(network_facility_costs(run, measured_days).sum())
-    at_points, through_hub = public_network_parcels(run)
+    measured = cohort(run)
+    at_points, through_hub = (int(np.count_nonzero(measured & m)) for m in public_fee_parcels(run))
     fees = (
         vehicles["bus_fee_cny"]
         + scenario.costs.point_fee_per_parcel_cny * at_points
@@ -226,21 +227,20 @@ def _cost_kpis(run: Run, parcels: dict, vehicles: dict) -> dict:
     }
 
 
-def public_network_parcels(run: Run) -> tuple[int, int]:
-    """Measured parcels the public network's per-parcel fees and subsidy count.
+def public_fee_parcels(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """Which parcels the public network's per-parcel fee and subsidy count (masks over rows).
 
-    Those delivered to a village point (the point's fee; a parcel collected at a
+    Those delivered to a village point by it (the point's fee; a parcel collected at a
     brand's township outlet pays none) and those that reached the public hub (the
     subsidy; a brand's own depot gets none). Without brands: the delivered parcels
-    and every measured parcel.
+    and every parcel.
     """
     ledger = run.ledger
-    measured = cohort(run)
     public = [number for number, spec in enumerate(run.networks) if spec.is_public]
-    through_hub = measured & np.isin(ledger.column("network"), public)
+    through_hub = np.isin(ledger.column("network"), public)
     in_town = (ledger.column("flags") & COLLECTED_IN_TOWN) != 0
     at_points = through_hub & ~np.isnan(ledger.column("t_at_point")) & ~in_town
-    return int(np.count_nonzero(at_points)), int(np.count_nonzero(through_hub))
+    return at_points, through_hub
 
 
 def _hub_kpis(run: Run) -> dict:

@@ -110,6 +110,37 @@ def test_conservation_per_brand(tmp_path):
     assert (parcels.loc[parcels["brand"] == 2, "network"] == 0).all()
 
 
+def test_the_brands_share_out_every_km_and_yuan():
+    # A network's km and costs are split by parcel share, fees go to each parcel's brand:
+    # the brands' parts add up to the run's totals, whatever the mix of networks.
+    scenario = small_scenario(
+        brands={
+            "outlet": {**OWN_TO_OUTLET, "share": 0.3, "depot_cost_per_day_cny": 500},
+            "direct": {**OWN_DIRECT, "share": 0.3, "outlet_cost_per_day_cny": 80},
+            "p1": {"share": 0.25},
+            "p2": {"share": 0.15},
+        },
+        costs={
+            "hub_cost_per_day_cny": 1000,
+            "station_cost_per_day_cny": 50,
+            "point_fee_per_parcel_cny": 0.5,
+            "subsidy_per_parcel_cny": 0.05,
+        },
+    )
+    run = simulate(scenario, seed=6)
+    table = brand_results(run)
+    assert table["vehicle_km"].sum() == pytest.approx(run.kpis["vehicle_km"], rel=1e-9)
+    assert table["cost_cny"].sum() == pytest.approx(run.kpis["cost_total_cny"], rel=1e-9)
+    # The outlet brand pays its depot (500) but no outlets (its cost is 0); "direct"
+    # delivers to the villages, so its outlet cost is never charged (no station leg).
+    days = scenario.horizon.days - scenario.horizon.warmup_days
+    assert run.kpis["cost_facilities_cny"] == pytest.approx((1000 + 50 * 2 + 500) * days)
+    # Public parcels share the public trips: equal km per parcel for p1 and p2.
+    public = table.set_index("brand").loc[["p1", "p2"]]
+    per_parcel = public["vehicle_km"] / public["parcels"]
+    assert per_parcel["p1"] == pytest.approx(per_parcel["p2"])
+
+
 def test_one_public_brand_is_the_run_without_brands(small):
     plain = simulate(small, seed=7)
     branded = simulate(with_brands(small, {"all": {"share": 1.0}}), seed=7)
