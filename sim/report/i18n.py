@@ -381,6 +381,16 @@ TEXT = MappingProxyType(
             "（含进镇到快递网点取件）、全部车辆行驶里程、总成本，以及村民进镇取件的里程。"
             "误差线为 95% 置信区间。",
         },
+        "reform_line": {
+            "en": "The reform, from {reference} to {name}: parcels are in villagers' hands "
+            "after {door_ref} → {door_name} h on average, and villagers travel {km_ref} → "
+            "{km_name} km to collect in town; for this, vehicles drive {vkm_ref} → {vkm_name} "
+            "km and the network costs {cost_ref} → {cost_name} CNY in total over the "
+            "measured days.",
+            "zh": "改革（{reference} → {name}）：包裹平均到手时长 {door_ref} → {door_name} 小时，"
+            "村民进镇取件里程 {km_ref} → {km_name} 公里；代价是车辆行驶里程 {vkm_ref} → "
+            "{vkm_name} 公里，统计期内网络总成本 {cost_ref} → {cost_name} 元。",
+        },
         "fig_tradeoff_title": {
             "en": "Cost against delivery time",
             "zh": "成本与送达时长",
