@@ -1103,9 +1103,20 @@ def brand_problems(brands: Brands, fleets: Fleets) -> list[InitErrorDetails]:
     problems: list[InitErrorDetails] = []
     for brand_name, brand in brands.items():
         start = "hub"
+        own = {name for leg in brand.legs or () for name in leg.by}
         for k, leg in enumerate(brand.legs or ()):
             for i, name in enumerate(leg.by):
                 problem = _carrier_problem(fleets, start, leg, name)
+                fleet = fleets.get(name)
+                rule = fleet.departures if fleet is not None else None
+                if problem is None and isinstance(rule, Connection) and rule.after not in own:
+                    # Its own network has only its own vehicles to wait for.
+                    problem = (
+                        f"fleet {name!r} leaves after {rule.after!r}, which carries none of "
+                        f"this brand's parcels (its fleets: {', '.join(sorted(own))}); give "
+                        f"{name!r} clock times or add a fleet of its own that waits for "
+                        "one of those"
+                    )
                 if problem is not None:
                     loc = ("brands", brand_name, "legs", k, "by", i)
                     problems.append(_problem(loc, f"brand {brand_name!r}: {problem}", name))

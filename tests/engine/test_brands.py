@@ -213,3 +213,17 @@ def test_bad_brands_exit_2_naming_the_field(tmp_path, capsys, brands, field):
     assert code == 2
     assert field in err
     assert "Traceback" not in err
+
+
+def test_a_brand_fleet_waiting_for_a_fleet_it_does_not_use_is_refused():
+    legs = [{"to": "station", "by": ["lorry"]}, {"to": "point", "by": ["township_van"]}]
+    lorry = {"from_level": "hub", "to_level": "station", "capacity_parcels": 500}
+    with pytest.raises(ValueError, match=r"(?s)brands\.a\.legs\.1\.by\.0.*'trunk'"):
+        small_scenario(
+            fleets={
+                "lorry": {**lorry, "speed_kmh": 40, "departures": ["08:00"]},
+                # The public trunk carries none of brand a's parcels.
+                "township_van": {"departures": {"after": "trunk"}},
+            },
+            brands={"a": {"share": 1.0, "network": "own", "legs": legs}},
+        )
