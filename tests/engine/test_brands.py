@@ -227,3 +227,22 @@ def test_a_brand_fleet_waiting_for_a_fleet_it_does_not_use_is_refused():
             },
             brands={"a": {"share": 1.0, "network": "own", "legs": legs}},
         )
+
+
+def test_the_bundled_reform_scenarios_share_their_brands():
+    from sim.scenario import load_scenario
+
+    loaded = {
+        name: load_scenario(SCENARIOS / f"leiyang_{name}.yaml")
+        for name in ("status_quo", "partial_reform", "unified")
+    }
+    shares = {n: {b: v.share for b, v in s.brands.items()} for n, s in loaded.items()}
+    assert shares["status_quo"] == shares["partial_reform"] == shares["unified"]
+    assert len(shares["unified"]) == 6
+    networks = {n: [v.network for v in s.brands.root.values()] for n, s in loaded.items()}
+    assert set(networks["status_quo"]) == {"own"} and set(networks["unified"]) == {"public"}
+    assert set(networks["partial_reform"]) == {"own", "public"}
+    # The same county, demand and seed: the same parcels in all three.
+    keep = ("network", "demand", "horizon", "seed")
+    dumps = {n: s.model_dump(include=set(keep)) for n, s in loaded.items()}
+    assert dumps["status_quo"] == dumps["partial_reform"] == dumps["unified"]
