@@ -246,3 +246,25 @@ def test_the_bundled_reform_scenarios_share_their_brands():
     keep = ("network", "demand", "horizon", "seed")
     dumps = {n: s.model_dump(include=set(keep)) for n, s in loaded.items()}
     assert dumps["status_quo"] == dumps["partial_reform"] == dumps["unified"]
+
+
+def test_a_township_without_the_brands_outlet_is_served_by_the_public_network():
+    brands = {
+        "a": {**OWN_TO_OUTLET, "share": 0.5, "outlets": ["T01"], "outlet_cost_per_day_cny": 10},
+        "b": {"share": 0.5},
+    }
+    scenario = small_scenario(brands=brands)
+    run = simulate(scenario, seed=1)
+    parcels, geo = run.parcels, run.plan.geography
+    township = np.array([geo.ids[geo.parent[d]] for d in parcels["destination"]])
+    a = parcels["brand"] == 0
+    own = [spec.name for spec in run.networks].index("a")
+    assert (parcels.loc[a & (township == "T01"), "network"] == own).all()
+    assert (parcels.loc[a & (township == "T02"), "network"] == 0).all()  # public
+    assert (a & (township == "T02")).sum() > 0
+    # Only brand a's parcels for T01 are collected in town.
+    in_town = (parcels["flags"] & COLLECTED_IN_TOWN) != 0
+    assert (in_town == (a & (township == "T01"))).all()
+    # One outlet, 10 CNY a day, over the measured days (the public costs are 0 here).
+    days = scenario.horizon.days - scenario.horizon.warmup_days
+    assert run.kpis["cost_facilities_cny"] == pytest.approx(10 * days)
