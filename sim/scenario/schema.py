@@ -22,11 +22,13 @@ from pydantic import (
     Field,
     PlainSerializer,
     RootModel,
+    SerializerFunctionWrapHandler,
     Tag,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -1035,6 +1037,15 @@ class Scenario(Strict):
     """operating costs of the hub, stations and points, fees and subsidies"""
     brands: Brands = Brands({})
     """express brands, their shares and networks (docs/brands.md); empty: one public network"""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_brands(self, handler: SerializerFunctionWrapHandler) -> dict:
+        # A scenario without brands is written as before they existed, so its
+        # fingerprint (baselines, --resume) and resolved YAML do not change.
+        dumped = handler(self)
+        if isinstance(dumped, dict) and not self.brands.root:
+            dumped.pop("brands", None)
+        return dumped
 
     @model_validator(mode="after")
     def _carriers_fit_legs(self) -> Scenario:

@@ -141,6 +141,13 @@ def test_the_brands_share_out_every_km_and_yuan():
     assert per_parcel["p1"] == pytest.approx(per_parcel["p2"])
 
 
+def test_a_scenario_without_brands_is_written_as_before_brands_existed(small):
+    # So its fingerprint (baselines, --resume) and resolved YAML are unchanged.
+    assert "brands" not in small.model_dump(mode="json")
+    assert "brands" in with_brands(small, {"all": {"share": 1.0}}).model_dump(mode="json")
+    assert Scenario.model_validate(small.model_dump(mode="json")) == small
+
+
 def test_one_public_brand_is_the_run_without_brands(small):
     plain = simulate(small, seed=7)
     branded = simulate(with_brands(small, {"all": {"share": 1.0}}), seed=7)
