@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from sim.analysis.kpis import compute_kpis
 from sim.engine.demand import expected_parcels
 from sim.engine.ledger import Ledger
-from sim.engine.model import Run, plan_for, run
+from sim.engine.model import Run, all_plans, run
 from sim.network.geography import Geography, build_geography
 from sim.network.services import Plan
 from sim.scenario import ScenarioError, load_scenario
@@ -86,7 +86,7 @@ def check_scenario(scenario: Scenario) -> None:
         Naming the YAML path or the CSV file, row and column.
     """
     check_demand_fits(scenario, build_geography(scenario.network))
-    plan_for(scenario)
+    all_plans(scenario)  # every network's: a brand's own fleets can fail to reach a place
 
 
 def load_checked(

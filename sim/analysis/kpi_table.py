@@ -147,8 +147,16 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "door_time_mean_h", "h", "lower", False,
         "Mean time until in the villager's hands", "平均到手时长",
-        "Mean time from hub arrival until in the villager's hands, over picked-up parcels.",
-        "已取件包裹从到达分拨中心到交到村民手中的平均时长。",
+        "Mean time from hub arrival until in the villager's hands, over picked-up parcels "
+        "(a collection in town included).",
+        "已取件包裹从到达分拨中心到交到村民手中的平均时长（含到乡镇网点自取的等待）。",
+    ),
+    Kpi(
+        "villager_trip_km", "km", "lower", False,
+        "Km villagers travel to collect in town", "村民进镇取件里程",
+        "Round trips by road from the village to its township, one per cohort parcel whose "
+        "path ends at a brand's township outlet (0 when parcels reach the village).",
+        "路径止于乡镇快递网点的队列包裹，每件计一次村庄至乡镇的往返道路里程（送达村级则为 0）。",
     ),
     Kpi(
         "on_time_24h_share", "share", "higher", True,

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
-from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, OVER_STORAGE, RODE_BUS
+from sim.engine.ledger import COLLECTED_IN_TOWN, FELL_BACK, LEFT_BEHIND, OVER_STORAGE, RODE_BUS
 from sim.network.geography import HUB, STATION
 from sim.scenario.schema import BUS
 
 if TYPE_CHECKING:  # the engine (and simpy) is not needed to name the KPIs
     from sim.engine.model import Run
+    from sim.network.geography import Geography
     from sim.network.services import Plan
     from sim.scenario.schema import Costs, Scenario
 
@@ -163,6 +164,7 @@ def _parcel_kpis(run: Run) -> dict:
         "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
         "bus_overflow_parcels": cohort_with(LEFT_BEHIND),
         "bus_fallback_parcels": cohort_with(FELL_BACK),
+        "villager_trip_km": villager_trip_km(run),
     }
 
 
@@ -208,11 +210,13 @@ def _cost_kpis(run: Run, parcels: dict, vehicles: dict) -> dict:
     scenario = run.scenario
     measured_days = scenario.horizon.days - scenario.horizon.warmup_days
     generated = parcels["parcels_generated"]
-    facilities = facility_costs(scenario.costs, run.plan, measured_days)
+    facilities = float(network_facility_costs(run, measured_days).sum())
+    measured = cohort(run)
+    at_points, through_hub = (int(np.count_nonzero(measured & m)) for m in public_fee_parcels(run))
     fees = (
         vehicles["bus_fee_cny"]
-        + scenario.costs.point_fee_per_parcel_cny * parcels["parcels_delivered"]
-        - scenario.costs.subsidy_per_parcel_cny * generated
+        + scenario.costs.point_fee_per_parcel_cny * at_points
+        - scenario.costs.subsidy_per_parcel_cny * through_hub
     )
     total = vehicles["cost_transport_cny"] + facilities + fees
     return {
@@ -221,6 +225,22 @@ def _cost_kpis(run: Run, parcels: dict, vehicles: dict) -> dict:
         "cost_total_cny": total,
         "cost_per_parcel_cny": total / generated if generated else float("nan"),
     }
+
+
+def public_fee_parcels(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """Which parcels the public network's per-parcel fee and subsidy count (masks over rows).
+
+    Those delivered to a village point by it (the point's fee; a parcel collected at a
+    brand's township outlet pays none) and those that reached the public hub (the
+    subsidy; a brand's own depot gets none). Without brands: the delivered parcels
+    and every parcel.
+    """
+    ledger = run.ledger
+    public = [number for number, spec in enumerate(run.networks) if spec.is_public]
+    through_hub = np.isin(ledger.column("network"), public)
+    in_town = (ledger.column("flags") & COLLECTED_IN_TOWN) != 0
+    at_points = through_hub & ~np.isnan(ledger.column("t_at_point")) & ~in_town
+    return at_points, through_hub
 
 
 def _hub_kpis(run: Run) -> dict:
@@ -279,6 +299,53 @@ def facility_costs(costs: Costs, plan: Plan, days: int) -> float:
         - costs.subsidy_per_day_cny
     )
     return per_day * days
+
+
+def township_trip_km(geo: Geography) -> np.ndarray:
+    """Per place, the road km of a villager's round trip to its township (0 for others).
+
+    One trip per parcel collected in town: there and back by road, village to its
+    township station (an assumption: a villager who collects several parcels on one
+    market day would travel once for them all, so this is an upper bound).
+    """
+    km = np.zeros(len(geo.ids))
+    for village in geo.points:
+        township = int(village)
+        while township != HUB and geo.level[township] != STATION:
+            township = int(geo.parent[township])
+        km[village] = 2.0 * float(geo.road_km(int(village), township)[0, 0])
+    return km
+
+
+def villager_trip_km(run: Run) -> float:
+    """Km villagers travel to collect the measured parcels whose path ended in town."""
+    ledger = run.ledger
+    collected = cohort(run) & ((ledger.column("flags") & COLLECTED_IN_TOWN) != 0)
+    if not collected.any():
+        return 0.0
+    km = township_trip_km(run.plan.geography)
+    return float(km[ledger.column("destination")[collected]].sum())
+
+
+def network_facility_costs(run: Run, days: int) -> np.ndarray:
+    """Facility costs of each network over *days*: the scenario's costs for the public one.
+
+    An own-network brand pays its depot and each of its outlets (a township station
+    its legs stop at: every township with ``outlets: all``, else those listed).
+    """
+    costs = np.zeros(len(run.networks))
+    for number, (spec, plan) in enumerate(zip(run.networks, run.network_plans, strict=True)):
+        if spec.is_public:
+            costs[number] = facility_costs(run.scenario.costs, plan, days)
+            continue
+        brand = run.scenario.brands.root[spec.name]
+        stops_in_town = any(leg.to == "station" for leg in brand.legs or ())
+        outlets = len(plan.geography.stations) if brand.outlets == "all" else len(brand.outlets)
+        per_day = (
+            brand.depot_cost_per_day_cny + stops_in_town * outlets * brand.outlet_cost_per_day_cny
+        )
+        costs[number] = per_day * days
+    return costs
 
 
 def bus_parcel_share(trips: pd.DataFrame, services: pd.DataFrame) -> np.ndarray:

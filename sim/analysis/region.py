@@ -50,6 +50,7 @@ RULES: dict[str, str] = {
     "on_time_24h_share": "parcels_generated",
     "on_time_48h_share": "parcels_generated",
     "vehicle_km": SUM,
+    "villager_trip_km": SUM,
     "vehicle_hours": SUM,
     "cost_transport_cny": SUM,
     "cost_facilities_cny": SUM,

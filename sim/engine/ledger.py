@@ -20,6 +20,7 @@ RODE_BUS = 8  # rode a passenger bus on some leg
 LEFT_BEHIND = 16  # left waiting at least once by a full bus
 FELL_BACK = 32  # waited too long for its first-choice carrier and took the fallback
 OVER_STORAGE = 64  # reached a village point whose shelves were full (left there anyway)
+COLLECTED_IN_TOWN = 128  # its path ended at a township station: the villager went to collect it
 
 STAGES = (
     "t_created",
@@ -56,7 +57,21 @@ class Ledger:
             # Filled with NaN row by row in append(): one pass over the memory, not two.
             setattr(self, stage, np.empty(capacity))
 
-    _COLUMNS = ("destination", "origin", "direction", "flags", "pickup_delay_h", *STAGES)
+        # The parcel's express brand (index into the scenario's brands; 0 without
+        # brands) and the network that carries it (index into ``Run.networks``).
+        self.brand = np.empty(capacity, dtype=np.int8)
+        self.network = np.empty(capacity, dtype=np.int8)
+
+    _COLUMNS = (
+        "destination",
+        "origin",
+        "direction",
+        "flags",
+        "pickup_delay_h",
+        *STAGES,
+        "brand",
+        "network",
+    )
 
     @property
     def capacity(self) -> int:
@@ -81,6 +96,8 @@ class Ledger:
         t_created: np.ndarray,
         t_hub: np.ndarray,
         pickup_delay_h: np.ndarray,
+        brand: np.ndarray | int = 0,
+        network: np.ndarray | int = 0,
     ) -> np.ndarray:
         """Add parcels; returns their row indices."""
         count = len(destination)
@@ -94,6 +111,8 @@ class Ledger:
         self.t_created[rows] = t_created
         self.t_hub[rows] = t_hub
         self.pickup_delay_h[rows] = pickup_delay_h
+        self.brand[rows] = brand
+        self.network[rows] = network
         for stage in STAGES[2:]:  # every stage after t_created and t_hub: not yet reached
             getattr(self, stage)[rows] = np.nan
         self.n += count

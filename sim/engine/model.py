@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from sim.engine.brands import NetworkSpec, assign_brands, brand_table, network_scenarios
 from sim.engine.demand import (
     base_daily_parcels,
     expected_parcels,
@@ -40,6 +41,11 @@ class Run:
     counts the parcels still in the network at the end where they physically are;
     ``handed_to_town`` the parcels for the county town handed to urban delivery at
     the hub, so every parcel is delivered, handed over or in the network.
+
+    With ``brands`` a run is composed of independent networks (:mod:`sim.engine.brands`):
+    ``networks`` and ``network_plans`` list them, the public one first; ``plan`` is the
+    first one's, the trip and service tables hold every network's (column ``network``),
+    and ``sorting_busy_h`` is the public hub's (zero when no brand uses it).
     """
 
     scenario: Scenario
@@ -53,6 +59,8 @@ class Run:
     end_h: float
     in_network: dict[str, int]
     handed_to_town: int
+    networks: tuple[NetworkSpec, ...]
+    network_plans: tuple[Plan, ...]
 
     @property
     def parcels(self) -> pd.DataFrame:
@@ -77,6 +85,16 @@ def _plan_from_json(sections: str) -> Plan:
 
 
 def plan_for(scenario: Scenario) -> Plan:
+    """The plan of a scenario's first network (:func:`network_plan`; see there)."""
+    return network_plan(network_scenarios(scenario)[0].scenario)
+
+
+def all_plans(scenario: Scenario) -> list[Plan]:
+    """The plan of every network of a scenario, the first one's first (one without brands)."""
+    return [network_plan(spec.scenario) for spec in network_scenarios(scenario)]
+
+
+def network_plan(scenario: Scenario) -> Plan:
     """The network and services of a scenario, planned once and reused across replications.
 
     Route planning is deterministic, so caching changes no result. The cache key is
@@ -112,14 +130,42 @@ def pickup_day(points, added_by_peak: np.ndarray, day: int, streams: Streams):
     return home, delay
 
 
-def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
+@dataclass
+class Network:
+    """One network while it runs: its plan, hub (or brand depot) and parcel flow."""
+
+    spec: NetworkSpec
+    plan: Plan
+    hub: HubLine
+    flow: ParcelFlow
+
+
+def collection_day(networks, network: np.ndarray, home, delay, day: int, streams: Streams):
+    """Parcels of a network whose paths stop at the outlet: no home delivery, the villager's delay.
+
+    Each brand draws for every parcel of the day from its own part of the
+    ``collection`` stream, so a parcel's collection does not depend on the others' brands.
+    """
+    for number, net in enumerate(networks):
+        if net.spec.is_public or net.spec.scenario.delivery.path_legs[-1].to != "station":
+            continue
+        mine = network == number
+        late = net.spec.scenario.points.pickup_delay_h
+        drawn = draw_positive(
+            streams.day("collection", day, *net.spec.part), late.kind, late.mean, late.cv, mine.size
+        )
+        delay[mine], home[mine] = drawn[mine], False
+
+
+def receive_inbound(env, scenario, networks, table, ledger, streams):
     """Each day at midnight: that day's inbound parcels reach the hub and are sorted.
 
-    Parcels for the county town leave the village network once sorted
-    (:meth:`HubLine.hand_over_urban`).
+    With brands, each parcel goes to the depot of the network that carries it
+    (*table*: brand and place -> network). Parcels for the county town leave the
+    village network once sorted (:meth:`HubLine.hand_over_urban`).
     """
     days = scenario.horizon.days
-    population = plan.geography.population
+    population = networks[0].plan.geography.population
     base = base_daily_parcels(scenario.demand, population)
     urban = urban_daily_parcels(scenario.demand, population)
     points = scenario.points
@@ -134,6 +180,11 @@ def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
         home[village], delay[village] = pickup_day(
             points, parcels.added_by_peak[village], day, streams
         )
+        brand, network = assign_brands(
+            scenario, table, parcels.destination, streams.day("brand", day)
+        )
+        collection_day(networks, network, home, delay, day, streams)
+        delay[~village] = 0.0
         flags = parcels.perishable * np.uint8(PERISHABLE) | home * np.uint8(HOME_DELIVERY)
         rows = ledger.append(
             destination=parcels.destination,
@@ -143,13 +194,22 @@ def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
             t_created=parcels.t_hub,
             t_hub=parcels.t_hub,
             pickup_delay_h=delay,
+            brand=brand,
+            network=network,
         )
         boundary = np.inf if day == days - 1 else (day + 1) * 24.0
-        sorted_rows, done = hub.process(
-            ledger, rows, boundary, streams.day("inspection", day), streams.day("sorting", day)
-        )
-        sorted_rows, done = hub.hand_over_urban(ledger, sorted_rows, done)
-        flow.enqueue(sorted_rows, np.zeros(sorted_rows.size, dtype=np.int8), done)
+        for number, net in enumerate(networks):
+            mine = rows if len(networks) == 1 else rows[network == number]
+            part = net.spec.part
+            sorted_rows, done = net.hub.process(
+                ledger,
+                mine,
+                boundary,
+                streams.day("inspection", day, *part),
+                streams.day("sorting", day, *part),
+            )
+            sorted_rows, done = net.hub.hand_over_urban(ledger, sorted_rows, done)
+            net.flow.enqueue(sorted_rows, np.zeros(sorted_rows.size, dtype=np.int8), done)
 
 
 def run(
@@ -166,53 +226,94 @@ def run(
         replications), so a worker need not plan or read the plan cache; default: planned here
     """
     seed = scenario.seed if seed is None else int(seed)
-    plan = plan_for(scenario) if plan is None else plan
+    specs = network_scenarios(scenario)
+    plans = [
+        plan if plan is not None and number == 0 else network_plan(spec.scenario)
+        for number, spec in enumerate(specs)
+    ]
     horizon = scenario.horizon
-    expected = expected_parcels(scenario.demand, plan.geography.population, horizon.days)
+    geography = plans[0].geography
+    expected = expected_parcels(scenario.demand, geography.population, horizon.days)
     # A little headroom over the expected count saves the ledger from growing.
     ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)
     env = simpy.Environment()
-    flow = ParcelFlow(
-        plan,
-        ledger,
-        scenario.stations.crossdock_min / 60.0,
-        streams["bus_delay"],
-        PointShelves(scenario.points),
-    )
-    hub = HubLine(scenario.hub)
+    networks = [
+        Network(
+            spec,
+            net_plan,
+            HubLine(spec.scenario.hub),
+            ParcelFlow(
+                net_plan,
+                ledger,
+                spec.scenario.stations.crossdock_min / 60.0,
+                streams["bus_delay"],
+                PointShelves(spec.scenario.points),
+            ),
+        )
+        for spec, net_plan in zip(specs, plans, strict=True)
+    ]
     total_days = horizon.days + horizon.drain_days
-    env.process(receive_inbound(env, scenario, plan, ledger, hub, flow, streams))
+    table = brand_table(scenario, specs, geography)
+    env.process(receive_inbound(env, scenario, networks, table, ledger, streams))
     # Peak days may send extra vehicles; drain days have no new parcels, so are never peaks.
     peak_days = [
         day < horizon.days and peak_factor(scenario.demand, day) > 1 for day in range(total_days)
     ]
-    env.process(timetable(env, flow, peak_days))
+    for net in networks:
+        env.process(timetable(env, net.flow, peak_days))
     env.run(until=total_days * 24.0)
 
-    busy = hub.sorting_busy.per_day(total_days)
-    handed_to_town = hub.handed_to_town
+    public = [net for net in networks if net.spec.is_public]
+    busy = public[0].hub.sorting_busy.per_day(total_days) if public else np.zeros(total_days)
     # Counted where the parcels physically are, independently of the ledger stamps.
-    in_network = {
-        "hub_unsorted": hub.holding,
-        **{f"waiting_at_{k}": v for k, v in flow.waiting().items()},
-        "on_vehicles": flow.on_vehicles(),
-    }
-    flow.record_unfinished(env.now)
-    trips = trip_table(flow, plan)
+    in_network = {"hub_unsorted": sum(net.hub.holding for net in networks)}
+    for net in networks:
+        for key, value in net.flow.waiting().items():
+            in_network[f"waiting_at_{key}"] = in_network.get(f"waiting_at_{key}", 0) + value
+    in_network["on_vehicles"] = sum(net.flow.on_vehicles() for net in networks)
+    for net in networks:
+        net.flow.record_unfinished(env.now)
+    trips, services = composed_tables(networks)
     return Run(
         scenario,
         seed,
         replication,
-        plan,
+        plans[0],
         ledger,
         trips,
-        service_table(plan),
+        services,
         busy,
         total_days * 24.0,
         in_network,
-        handed_to_town,
+        sum(net.hub.handed_to_town for net in networks),
+        tuple(specs),
+        tuple(plans),
     )
+
+
+def composed_tables(networks: list[Network]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The trip log and service table of every network, services numbered across them.
+
+    Column ``network`` is the network's index in the run's ``networks``. A single
+    network's tables are its own (with ``network`` 0).
+    """
+    trips, services, first = [], [], 0
+    for number, net in enumerate(networks):
+        table = service_table(net.plan)
+        log = trip_table(net.flow, net.plan)
+        log["service"] += first
+        table.index += first
+        log["network"] = table["network"] = number
+        trips.append(log)
+        services.append(table)
+        first += len(table)
+    if len(networks) == 1:
+        return trips[0], services[0]
+    fleets = sorted({str(f) for log in trips for f in log["fleet"].cat.categories})
+    for log in trips:
+        log["fleet"] = pd.Categorical(log["fleet"].astype(str), categories=fleets)
+    return pd.concat(trips, ignore_index=True), pd.concat(services)
 
 
 def service_table(plan: Plan) -> pd.DataFrame:

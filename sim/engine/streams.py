@@ -30,13 +30,16 @@ STREAMS = (
     "inspection",
     "sorting",
     "bus_delay",
+    "brand",
+    "collection",
 )
 """Every source of randomness, by name: a mistyped name is an error, never a new stream.
 
 ``demand_peak`` and ``pickup_peak`` draw the parcels a peak adds (or the thinning of a
 trough), so the ordinary parcels of a day are the same with or without a peak;
 ``demand_urban`` draws the county town's parcels, so the villages' are the same
-whatever ``urban_share``."""
+whatever ``urban_share``; ``brand`` draws each parcel's express brand and ``collection``
+the villager's trip to a brand's township outlet (both only with ``brands``)."""
 
 
 class Streams:
@@ -59,13 +62,14 @@ class Streams:
             self._streams[name] = self._generator(name)
         return self._streams[name]
 
-    def day(self, name: str, day: int) -> np.random.Generator:
-        """A fresh generator for one source on one day.
+    def day(self, name: str, day: int, *part: int) -> np.random.Generator:
+        """A fresh generator for one source on one day (and one *part*, e.g. a brand's depot).
 
         What a day's parcels draw depends only on the day, not on how many parcels
-        earlier days had.
+        earlier days had. Without *part* the stream is the one every scenario without
+        brands draws from.
         """
-        return self._generator(name, int(day))
+        return self._generator(name, int(day), *(int(p) for p in part))
 
 
 def draw_positive(

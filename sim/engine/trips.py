@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, PERISHABLE, RODE_BUS, Ledger
+from sim.engine.ledger import (
+    COLLECTED_IN_TOWN,
+    FELL_BACK,
+    LEFT_BEHIND,
+    PERISHABLE,
+    RODE_BUS,
+    Ledger,
+)
 from sim.engine.points import PointShelves
 from sim.engine.streams import draw_positive
 from sim.network.geography import HUB, POINT, STATION
@@ -285,7 +292,11 @@ class ParcelFlow:
             self.queues[queue_id].add(rows, legs, alight, ready, np.full(rows.size, np.inf))
 
     def arrive(self, rows: np.ndarray, legs: np.ndarray, place: int, when: float) -> None:
-        """Parcels alight at *place* at time *when*: delivered, or on to their next leg."""
+        """Parcels alight at *place* at time *when*: delivered, or on to their next leg.
+
+        A path that ends at a township station (legs ``[station]``: a brand's outlet)
+        delivers there: the villager comes to town to collect (``COLLECTED_IN_TOWN``).
+        """
         ledger = self.ledger
         if self.level[place] == POINT:
             # Paths end at their village point and never change vehicles there.
@@ -293,6 +304,11 @@ class ParcelFlow:
             return
         if self.level[place] == STATION:
             ledger.t_station[rows] = when
+            last = legs >= self.plan.leg_service.shape[1] - 1
+            if last.any():
+                ledger.flags[rows[last]] |= COLLECTED_IN_TOWN
+                self.shelves.receive(ledger, rows[last], place, when)
+                rows, legs = rows[~last], legs[~last]
         self.enqueue(rows, legs + 1, np.full(rows.size, when + self.crossdock_h))
 
 

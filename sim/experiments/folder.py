@@ -45,7 +45,7 @@ import pandas as pd
 
 from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
-from sim.experiments.tasks import DETAIL_TABLES, gather_details
+from sim.experiments.tasks import BRAND_TABLE, DETAIL_TABLES, gather_details
 from sim.results import (
     MANIFEST,
     nan_to_null,
@@ -572,7 +572,8 @@ class ExperimentFolder:
 
         Writes ``lead_time_percentiles.csv``, ``villages.csv``, ``daily.csv`` and
         ``day_kinds.csv`` (ordinary and peak days apart; every replication, with a
-        ``replication`` column first) and the network:
+        ``replication`` column first), ``brands.csv`` for a scenario with brands, and
+        the network:
         ``places.csv`` and ``services.csv``. Nothing is written if a replication's
         record has no detail tables (one kept by an older ruralsim).
 
@@ -596,8 +597,12 @@ class ExperimentFolder:
                 record = json.loads(
                     self._record_path(arm.key, replication).read_text(encoding="utf-8")
                 )
+                kept = [
+                    *DETAIL_TABLES,
+                    *([BRAND_TABLE] if BRAND_TABLE in record["details"] else []),
+                ]
                 per_replication[replication] = {
-                    name: _columns_from_json(record["details"][name]) for name in DETAIL_TABLES
+                    name: _columns_from_json(record["details"][name]) for name in kept
                 }
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 return []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.brands import brand_results
 from sim.analysis.details import (
     daily_series,
     day_kind_kpis,
@@ -50,6 +51,8 @@ def kpi_row(kpis: dict, seed: int, replication: int) -> dict:
 
 
 DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds")
+BRAND_TABLE = "brands"
+"""The per-brand detail table, kept only for a scenario with ``brands``."""
 """Per-replication detail tables kept by compare and sweep (see :mod:`sim.analysis.details`)."""
 
 
@@ -81,12 +84,15 @@ def _columns(frame: pd.DataFrame) -> dict[str, list]:
 
 def detail_tables(run) -> dict[str, dict[str, list]]:
     """The detail tables of one run: lead-time percentiles, villages, days, day kinds."""
-    return {
+    tables = {
         "lead_time_percentiles": _columns(lead_time_percentiles(run)),
         "villages": _columns(village_lead_times(run)),
         "daily": _columns(daily_series(run)),
         "day_kinds": _columns(day_kind_kpis(run)),
     }
+    if run.scenario.brands.root:
+        tables[BRAND_TABLE] = _columns(brand_results(run))
+    return tables
 
 
 def gather_details(
@@ -96,10 +102,12 @@ def gather_details(
 
     ``lead_time_percentiles``, ``villages``, ``daily`` and ``day_kinds`` hold every
     replication, in replication order, with a ``replication`` column first;
-    ``places`` and ``services`` describe the planned network once.
+    ``places`` and ``services`` describe the planned network once; ``brands`` (per
+    brand and replication) is there when the replications have it.
     """
     files = {}
-    for name in DETAIL_TABLES:
+    first = per_replication[min(per_replication)]
+    for name in (*DETAIL_TABLES, *([BRAND_TABLE] if BRAND_TABLE in first else [])):
         frames = []
         for replication in sorted(per_replication):
             frame = pd.DataFrame(per_replication[replication][name])

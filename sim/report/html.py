@@ -28,6 +28,7 @@ from sim.report import figures as plots
 from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
+from sim.report.reform import has_brands, plot_reform
 from sim.report.summary import (
     DAY_KIND_COLUMNS,
     Summary,
@@ -157,6 +158,8 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
         drawn.append(
             ("headline_kpis", plots.plot_headline_kpis(results.table, lang=lang, labels=labels))
         )
+        if results.kind == "compare" and has_brands(results.scenarios):
+            drawn.append(("reform", plot_reform(results.table, lang=lang, labels=labels)))
         if results.kind == "compare":
             drawn.append(
                 (
@@ -193,6 +196,7 @@ _TITLES = {
     "lead_time_cdf": ("fig_cdf_title", "cap_cdf"),
     "headline_kpis": ("fig_bars_title", "cap_bars"),
     "cost_vs_lead_time": ("fig_tradeoff_title", "cap_tradeoff"),
+    "reform": ("fig_reform_title", "cap_reform"),
     "cost_breakdown": ("fig_costs_title", "cap_costs"),
     "county_map": ("fig_map_title", "cap_map"),
     "daily": ("fig_daily_title", "cap_daily"),

@@ -368,6 +368,29 @@ TEXT = MappingProxyType(
             "zh": "各主要指标的均值及其 95% 置信区间。两根柱子的误差线重叠时，请查看表中的配对"
             "差值，其精度通常高得多。",
         },
+        "fig_reform_title": {
+            "en": "What the reform buys: door time, vehicle-km, cost, villagers' km to town",
+            "zh": "改革的成效：到手时长、车辆里程、成本、村民进镇取件里程",
+        },
+        "cap_reform": {
+            "en": "For each scenario in the order compared (status quo, partial, unified): "
+            "mean time until the parcel is in the villager's hands (a trip to the township "
+            "outlet included), km driven by all vehicles, total cost, and km villagers "
+            "travel to collect in town. Whiskers: 95% confidence intervals.",
+            "zh": "按比较顺序（现状、部分整合、统一配送）列出各情景：包裹到达村民手中的平均时长"
+            "（含进镇到快递网点取件）、全部车辆行驶里程、总成本，以及村民进镇取件的里程。"
+            "误差线为 95% 置信区间。",
+        },
+        "reform_line": {
+            "en": "The reform, from {reference} to {name}: parcels are in villagers' hands "
+            "after {door_ref} → {door_name} h on average, and villagers travel {km_ref} → "
+            "{km_name} km to collect in town; for this, vehicles drive {vkm_ref} → {vkm_name} "
+            "km and the network costs {cost_ref} → {cost_name} CNY in total over the "
+            "measured days.",
+            "zh": "改革（{reference} → {name}）：包裹平均到手时长 {door_ref} → {door_name} 小时，"
+            "村民进镇取件里程 {km_ref} → {km_name} 公里；代价是车辆行驶里程 {vkm_ref} → "
+            "{vkm_name} 公里，统计期内网络总成本 {cost_ref} → {cost_name} 元。",
+        },
         "fig_tradeoff_title": {
             "en": "Cost against delivery time",
             "zh": "成本与送达时长",

@@ -488,6 +488,12 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
         summary.certainty.append(
             Phrase("certainty_sweep", lang, {"n": str(n), "seed": str(results.seed)})
         )
+    # Imported here: the reform module draws figures, and the figures import this module.
+    from sim.report.reform import reform_phrase
+
+    reform = reform_phrase(results, lang)
+    if reform is not None:
+        summary.lead.append(reform)
     phrases = (peak_phrase(results, name, lang) for name in with_peaks(results))
     summary.peaks = [phrase for phrase in phrases if phrase is not None]
     return summary

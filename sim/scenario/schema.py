@@ -22,11 +22,13 @@ from pydantic import (
     Field,
     PlainSerializer,
     RootModel,
+    SerializerFunctionWrapHandler,
     Tag,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
@@ -859,6 +861,9 @@ class Leg(Strict):
     """who may carry it, in order of preference: fleet names, or bus for the bus lines"""
 
 
+# Where a path's legs may end, in order: down once, to the point or stopping at the station.
+_LEG_LEVELS = (["station", "point"], ["point"], ["station"])
+
 # Named delivery models: the legs a parcel rides from the hub to its village.
 DELIVERY_MODELS: dict[str, tuple[Leg, ...]] = {
     "direct": (Leg(to="point", by=("hub_van",)),),
@@ -903,15 +908,100 @@ class Delivery(Strict):
             )
         if self.model != "custom" and self.legs is not None:
             raise ValueError(f"legs are only read with model: custom (given model: {self.model})")
-        if self.legs is not None:
-            if self.legs[-1].to != "point" or any(leg.to == "point" for leg in self.legs[:-1]):
-                raise ValueError("legs must end at the village point, and only the last one")
+        if self.legs is not None and [leg.to for leg in self.legs] not in _LEG_LEVELS:
+            raise ValueError(
+                "legs must run down once: [station, point], [point], or [station] (the "
+                "path stops at the township station and villagers collect there)"
+            )
         return self
 
     @property
     def path_legs(self) -> tuple[Leg, ...]:
         """The legs of the chosen model."""
         return self.legs if self.legs is not None else DELIVERY_MODELS[self.model]
+
+
+class Brand(Strict):
+    """One express brand: its share of the parcels and the network that serves it.
+
+    ``network: public`` sends its parcels through the county hub and the delivery
+    model (the reform's "five unifications"). ``network: own`` gives it the status
+    quo: its own depot (sorting), its own vehicles along its own ``legs``, and its own
+    outlets. Legs that end at the township station stop there: villagers travel to
+    the outlet to collect (``collection_delay_h``, and the trip counted in
+    ``villager_trip_km``); legs that end at the village point deliver there. See
+    docs/brands.md.
+    """
+
+    share: Share
+    """share of the village and town parcels that are this brand's (the shares add up to 1)"""
+    network: Literal["public", "own"] = "public"
+    """public: the county hub and shared fleets; own: its own depot, vehicles and outlets"""
+    depot: Hub = Hub()
+    """own network: the brand's county depot (inspection and sorting); unused on the public one"""
+    legs: Annotated[tuple[Leg, ...], Field(min_length=1)] | None = None
+    """own network: the legs of its parcels' path from its depot, naming fleets (not bus);
+    ending at the station means villagers collect at the brand's outlet there"""
+    outlets: Literal["all"] | tuple[str, ...] = "all"
+    """own network: all, or the station ids of the townships with the brand's outlet; its
+    parcels for the other townships are handed to the public network"""
+    collection_delay_h: Distribution = Distribution(kind="lognormal", mean=48.0, cv=0.5)
+    """own network ending at the station: from reaching the outlet to the villager collecting"""
+    depot_cost_per_day_cny: CostPerDay = 0.0
+    """own network: the brand depot's operating cost per measured day"""
+    outlet_cost_per_day_cny: CostPerDay = 0.0
+    """own network: each township outlet's operating cost per measured day"""
+
+    @model_validator(mode="after")
+    def _own_fields(self) -> Brand:
+        if self.network == "own" and self.legs is None:
+            raise ValueError(
+                "network 'own' needs legs: a list of {to: station or point, by: [fleets]} "
+                "from the brand's depot (ending at station: villagers collect at its outlet)"
+            )
+        if self.network == "public" and self.legs is not None:
+            raise ValueError("legs are only read with network: own (a public brand uses delivery)")
+        if self.legs is not None:
+            if [leg.to for leg in self.legs] not in _LEG_LEVELS:
+                raise ValueError(
+                    "legs must run down once: [station] (villagers collect at the outlet), "
+                    "[point] or [station, point]"
+                )
+            if any(BUS in leg.by for leg in self.legs):
+                raise ValueError(f"a brand's own network has no bus lines: remove {BUS!r}")
+        return self
+
+    @property
+    def collects_at_outlet(self) -> bool:
+        """Whether its parcels stop at the township outlet for villagers to collect."""
+        return self.legs is not None and self.legs[-1].to == "station"
+
+
+class Brands(RootModel[dict[str, Brand]]):
+    """Express brands by name; their shares add up to 1. Empty: one public network."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Brands:
+        bad = [name for name in self.root if _fleet_name_problem(name) is not None]
+        if bad:
+            raise ValueError(
+                f"brand name {bad[0]!r}: use up to 100 letters, digits, '_' and '-' "
+                "(no '.', spaces or '/'), and not 'bus'"
+            )
+        total = sum(brand.share for brand in self.root.values())
+        if self.root and abs(total - 1.0) > 1e-6:
+            shares = ", ".join(f"{n} {b.share:g}" for n, b in self.root.items())
+            raise ValueError(f"brand shares must add up to 1, got {total:g} ({shares})")
+        return self
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.root.items()))
+
+    def items(self) -> ItemsView[str, Brand]:
+        """(name, brand) pairs in the order of the file."""
+        return self.root.items()
 
 
 class Scenario(Strict):
@@ -945,15 +1035,45 @@ class Scenario(Strict):
     """which delivery model to run"""
     costs: Costs = Costs()
     """operating costs of the hub, stations and points, fees and subsidies"""
+    brands: Brands = Brands({})
+    """express brands, their shares and networks (docs/brands.md); empty: one public network"""
+
+    @model_serializer(mode="wrap")
+    def _without_empty_brands(self, handler: SerializerFunctionWrapHandler) -> dict:
+        # A scenario without brands is written as before they existed, so its
+        # fingerprint (baselines, --resume) and resolved YAML do not change.
+        dumped = handler(self)
+        if isinstance(dumped, dict) and not self.brands.root:
+            dumped.pop("brands", None)
+        return dumped
 
     @model_validator(mode="after")
     def _carriers_fit_legs(self) -> Scenario:
         problems = carrier_problems(self.delivery, self.fleets)
         problems += connection_problems(self.delivery, self.fleets)
+        problems += brand_problems(self.brands, self.fleets)
         if problems:
             # Raised as a ValidationError so that each problem keeps its own YAML path.
             raise ValidationError.from_exception_data("Scenario", problems)
         return self
+
+
+def _carrier_problem(fleets: Fleets, start: str, leg: Leg, name: str) -> str | None:
+    """What is wrong with carrier *name* on *leg* starting at level *start*, or ``None``."""
+    if name == BUS:
+        return None
+    fleet = fleets.get(name)
+    if fleet is None:
+        return (
+            f"no fleet {name!r} (fleets: {', '.join(fleets)}; {BUS!r} for the bus "
+            f"lines); add it under fleets with from_level {start!r} and to_level "
+            f"{leg.to!r}"
+        )
+    if (fleet.from_level, fleet.to_level) != (start, leg.to):
+        able = [n for n, f in fleets.items() if (f.from_level, f.to_level) == (start, leg.to)]
+        others = f"fleets that run {start} → {leg.to}: {', '.join(able) or 'none'}; or {BUS!r}"
+        return f"fleet {name!r} runs {fleet.runs}, but this leg goes {start} → {leg.to} ({others})"
+    return None
 
 
 def carrier_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDetails]:
@@ -966,24 +1086,9 @@ def carrier_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDetail
     problems: list[InitErrorDetails] = []
     start = "hub"
     for k, leg in enumerate(delivery.path_legs):
-        able = [name for name, f in fleets.items() if (f.from_level, f.to_level) == (start, leg.to)]
-        others = f"fleets that run {start} → {leg.to}: {', '.join(able) or 'none'}; or {BUS!r}"
         for name in leg.by:
-            if name == BUS:
-                continue
-            fleet = fleets.get(name)
-            if fleet is None:
-                problem = (
-                    f"no fleet {name!r} (fleets: {', '.join(fleets)}; {BUS!r} for the bus "
-                    f"lines); add it under fleets with from_level {start!r} and to_level "
-                    f"{leg.to!r}"
-                )
-            elif (fleet.from_level, fleet.to_level) != (start, leg.to):
-                problem = (
-                    f"fleet {name!r} runs {fleet.runs}, but this leg goes {start} → {leg.to} "
-                    f"({others})"
-                )
-            else:
+            problem = _carrier_problem(fleets, start, leg, name)
+            if problem is None:
                 continue
             if delivery.legs is None:
                 # A named model has no legs in the file: point at the model and the fleet.
@@ -997,6 +1102,36 @@ def carrier_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDetail
                 loc = ("delivery", "legs", k, "by")
             problems.append(_problem(loc, problem, name))
         start = leg.to
+    return problems
+
+
+def brand_problems(brands: Brands, fleets: Fleets) -> list[InitErrorDetails]:
+    """Every carrier of an own-network brand's legs that is not a fleet or cannot run the leg.
+
+    A brand's depot is at the hub level, so its first leg starts there, as the
+    delivery model's does.
+    """
+    problems: list[InitErrorDetails] = []
+    for brand_name, brand in brands.items():
+        start = "hub"
+        own = {name for leg in brand.legs or () for name in leg.by}
+        for k, leg in enumerate(brand.legs or ()):
+            for i, name in enumerate(leg.by):
+                problem = _carrier_problem(fleets, start, leg, name)
+                fleet = fleets.get(name)
+                rule = fleet.departures if fleet is not None else None
+                if problem is None and isinstance(rule, Connection) and rule.after not in own:
+                    # Its own network has only its own vehicles to wait for.
+                    problem = (
+                        f"fleet {name!r} leaves after {rule.after!r}, which carries none of "
+                        f"this brand's parcels (its fleets: {', '.join(sorted(own))}); give "
+                        f"{name!r} clock times or add a fleet of its own that waits for "
+                        "one of those"
+                    )
+                if problem is not None:
+                    loc = ("brands", brand_name, "legs", k, "by", i)
+                    problems.append(_problem(loc, f"brand {brand_name!r}: {problem}", name))
+            start = leg.to
     return problems
 
 

@@ -280,6 +280,8 @@ def test_every_kpi_by_hand(tmp_path):
         "urban_sorted_mean_h": math.nan,
         # Unlimited shelves: no parcel ever finds a point full.
         "point_overflow_parcels": 0,
+        # Every path ends at a village point: no villager travels to town.
+        "villager_trip_km": 0.0,
     }
     missing = [name for name in KPI_NAMES if name not in expected]
     assert not missing, f"KPIs without a hand-computed expectation: {missing}"

@@ -290,6 +290,14 @@ def case_points_pickup_delay_h(tmp_path):
     np.testing.assert_allclose(parcels["t_picked_up"] - parcels["t_at_point"], 5.0)
 
 
+def case_brand_collection_delay_h(tmp_path):
+    own = {"network": "own", "legs": [{"to": "station", "by": ["trunk"]}]}
+    brands = {"X": {**own, "share": 1.0, "collection_delay_h": {"mean": 5.0}}}
+    data = {**tiny(tmp_path, "via_township").model_dump(mode="json"), "brands": brands}
+    parcels = simulate(Scenario.model_validate(data), seed=3).parcels
+    np.testing.assert_allclose(parcels["t_picked_up"] - parcels["t_at_point"], 5.0)
+
+
 def bus_at_a(line, boarded):
     """A's parcels on the 08:00 bus: dwell (dwell_min + handling x parcels) at H, 10 km
     at 30 km/h, dwell at S, 3 km, dwell at A."""
@@ -403,6 +411,7 @@ UNIT_CASES = {
     "Fleet.handling_min_per_parcel": case_fleet_handling_min_per_parcel,
     "Stations.crossdock_min": case_stations_crossdock_min,
     "Points.pickup_delay_h": case_points_pickup_delay_h,
+    "Brand.collection_delay_h": case_brand_collection_delay_h,
     "BusTimetable.dwell_min": case_bus_dwell_min,
     "BusTimetable.handling_min_per_parcel": case_bus_handling_min_per_parcel,
     "BusTimetable.running_min": case_bus_running_min,
