@@ -30,6 +30,7 @@ from sim.report.fonts import font_rc, quiet_missing_glyphs
 from sim.report.i18n import fleet_label, kpi_label, tr, unit_text
 from sim.report.summary import display_unit, scale
 from sim.results.reader import Details
+from sim.scenario.reference import field_label
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 """Scenario colours (Okabe–Ito, safe for colour-blind readers), in scenario order."""
@@ -1184,7 +1185,7 @@ def plot_sweep(
                 label = str(key[0])
             else:
                 pairs = zip(others, key, strict=True)
-                label = ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in pairs)
+                label = "; ".join(f"{field_label(p)} = {v}" for p, v in pairs)
             label = label or tr("fig_mean", lang)
             if numeric:
                 rows = rows.sort_values(x)
@@ -1228,11 +1229,12 @@ def plot_sweep(
             if ax is axes[0]:
                 handles.append(line)
         ax.set_title(_unit_label(kpi, lang), fontsize=10)
-        ax.set_xlabel(x, fontsize=9)
+        ax.set_xlabel(field_label(x), fontsize=9)
     if spare is not None:
         spare.axis("off")
         if len(groups) > 1 or others:
-            spare.legend(handles=handles, loc="center", title=", ".join(others) or None)
+            title = field_label(others[0]) if len(others) == 1 else None
+            spare.legend(handles=handles, loc="center", title=title)
     fig.suptitle(tr("fig_sweep_title", lang), x=0.01, ha="left")
     return fig
 

@@ -11,7 +11,9 @@ accepts: a test fails when the file is stale. Regenerate it with::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import re
 import sys
 import types
 import typing
@@ -251,6 +253,63 @@ def rows(model: type[BaseModel] = Scenario) -> dict[str, tuple[str, list[Row]]]:
         doc = (section.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         sections[title] = (doc, found)
     return sections
+
+
+_LABEL_LENGTH = 48
+"""Longest field label (:func:`field_label`) before it is cut at a word."""
+
+
+@functools.cache
+def _descriptions() -> dict[str, str]:
+    """Every field's description by its reference path (``fleets.<name>.speed_kmh``)."""
+    return {row.path: row.description for _, found in rows().values() for row in found}
+
+
+def _pattern(path: str) -> str | None:
+    """The reference path of a concrete one (``fleets.hub_van.speed_kmh``), or None."""
+    described = _descriptions()
+    steps = re.sub(r"\[\d+\]", "[i]", path).split(".")
+    for k in range(len(steps) + 1):
+        # A map key (a fleet's name) is the one step a reference path spells <name>.
+        candidate = ".".join(steps if k == 0 else [*steps[: k - 1], "<name>", *steps[k:]])
+        if k and steps[k - 1] == "<name>":
+            continue
+        if candidate in described:
+            return candidate
+    return None
+
+
+def field_label(path: str) -> str:
+    """A short readable label of a scenario path, for figure axes and legends.
+
+    The first clause of the field's description, capitalised, with the unit its
+    name gives when the clause does not say it (``hub.sorting.rate_per_h`` ->
+    "Parcels the sorting line handles per hour"); a fleet's or a list item's field
+    names its fleet or item first. Distribution fields (``.mean``, ``.cv``) take
+    the label of the field they belong to. A path the schema does not know is
+    returned as given.
+    """
+    steps = path.split(".")
+    if len(steps) > 1 and steps[-1] in ("mean", "cv", "kind") and _pattern(path) is not None:
+        parent = _pattern(".".join(steps[:-1]))
+        if parent is not None and _descriptions()[_pattern(path)].startswith(
+            ("the mean", "coefficient", "shape")
+        ):
+            return f"{field_label('.'.join(steps[:-1]))}, {steps[-1]}"
+    pattern = _pattern(path)
+    if pattern is None:
+        return path
+    clause = re.split(r";|: | \(| —", _descriptions()[pattern], maxsplit=1)[0].strip()
+    if len(clause) > _LABEL_LENGTH:
+        clause = clause[: _LABEL_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    the_unit = unit_of(steps[-1])
+    if the_unit and the_unit.split()[0] not in clause:
+        clause += f" ({the_unit})"
+    label = clause[:1].upper() + clause[1:]
+    parts = zip(steps, pattern.split("."), strict=True)
+    owners = [step for step, part in parts if part == "<name>"]
+    owners += [step for step in steps[:-1] if "[" in step]
+    return f"{' '.join(owners)}: {label}" if owners else label
 
 
 def _literal_tag(model: type[BaseModel]) -> str | None:

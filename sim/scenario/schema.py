@@ -919,6 +919,9 @@ class Scenario(Strict):
 
     name: ScenarioName = "scenario"
     """names the scenario in tables and its results folder"""
+    title: str = Field("", max_length=120)
+    """how the report, its figures and the terminal legend name the scenario for people
+    (e.g. "Via township (hub → station → village)"); empty: the name"""
     description: str = ""
     """free text for the reader, shown in the report"""
     seed: int = Field(1, ge=0, le=2**63 - 1)
