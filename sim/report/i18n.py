@@ -401,6 +401,8 @@ TEXT = MappingProxyType(
         },
         "fig_map_x": {"en": "East–west (km)", "zh": "东西方向（公里）"},
         "fig_map_y": {"en": "North–south (km)", "zh": "南北方向（公里）"},
+        "fig_map_lon": {"en": "Longitude (°E)", "zh": "经度（°E）"},
+        "fig_map_lat": {"en": "Latitude (°N)", "zh": "纬度（°N）"},
         "cap_map": {
             "en": "Village points coloured by their mean lead time over all replications "
             "(grey: no parcel delivered), with the county hub, the township stations and the "
