@@ -256,7 +256,7 @@ def rows(model: type[BaseModel] = Scenario) -> dict[str, tuple[str, list[Row]]]:
 
 
 _LABEL_LENGTH = 48
-"""Longest field label (:func:`field_label`) before it is cut at a word."""
+"""Longest description clause a field label (:func:`field_label`) uses."""
 
 
 @functools.cache
@@ -284,10 +284,11 @@ def field_label(path: str) -> str:
 
     The first clause of the field's description, capitalised, with the unit its
     name gives when the clause does not say it (``hub.sorting.rate_per_h`` ->
-    "Parcels the sorting line handles per hour"); a fleet's or a list item's field
-    names its fleet or item first. Distribution fields (``.mean``, ``.cv``) take
-    the label of the field they belong to. A path the schema does not know is
-    returned as given.
+    "Parcels the sorting line handles per hour"); a clause too long for an axis gives
+    way to the field's name and section ("Stations: crossdock (minutes)"); a fleet's
+    or a list item's field names its fleet or item first. Distribution fields
+    (``.mean``, ``.cv``) take the label of the field they belong to. A path the
+    schema does not know is returned as given.
     """
     steps = path.split(".")
     if len(steps) > 1 and steps[-1] in ("mean", "cv", "kind") and _pattern(path) is not None:
@@ -300,9 +301,17 @@ def field_label(path: str) -> str:
     if pattern is None:
         return path
     clause = re.split(r";|: | \(| —", _descriptions()[pattern], maxsplit=1)[0].strip()
-    if len(clause) > _LABEL_LENGTH:
-        clause = clause[: _LABEL_LENGTH - 1].rsplit(" ", 1)[0] + "…"
     the_unit = unit_of(steps[-1])
+    if not 12 <= len(clause) <= _LABEL_LENGTH:
+        # Too long for an axis (or a fragment): the field's name, where it sits, its unit.
+        suffix = next((s for s, u in UNITS if u == the_unit and steps[-1].endswith(s)), "")
+        if the_unit in ("share in [0, 1]", "parcels"):
+            suffix, the_unit = "", ""  # "urban share", "capacity parcels" say it
+        words = steps[-1].removesuffix(suffix).replace("_", " ")
+        # The section it sits in; a fleet's or list item's owner is named in front anyway.
+        where = pattern.split(".")[:-1][-1:]
+        inside = where and where[0] != "<name>" and "[" not in where[0]
+        clause = f"{where[0].replace('_', ' ')}: {words}" if inside else words
     if the_unit and the_unit.split()[0] not in clause:
         clause += f" ({the_unit})"
     label = clause[:1].upper() + clause[1:]
