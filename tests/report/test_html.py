@@ -62,6 +62,7 @@ def test_the_report_is_valid_self_contained_html_with_every_figure(compare_folde
     # The resolved scenarios and how the results were made are collapsed at the bottom.
     details = page.find("details")
     assert [d.attrs.get("id") for d in details] == ["scenarios", "provenance"]
+    a_title_names_the_scenario_for_people(page)
     assert "open" not in details[0].attrs
     assert "sc_via" in details[0].text and "via_township" in details[0].text
     manifest = json.loads((compare_folder / "manifest.json").read_text())
@@ -323,11 +324,8 @@ def test_details_are_optional_per_table():
     assert Path(sim.report.__file__).parent.name == "report"
 
 
-def test_a_scenario_title_names_it_for_people_and_its_name_stays_beside(compare_folder, tmp_path):
-    results = load_results(compare_folder)
-    assert results.label("sc_via") == VIA_TITLE and results.label("sc_direct") == "sc_direct"
-    html = write_report(compare_folder, tmp_path / "r.html").html.read_text(encoding="utf-8")
-    page = check_html(html)
+def a_title_names_the_scenario_for_people(page) -> None:
+    """sc_via's title is in the page's title and table headings; its name beside it in the list."""
     (title,) = page.find("h1")
     assert title.text.strip().endswith(f"sc_direct / {VIA_TITLE}")
     headers = [th.text for th in page.find("th")]
@@ -335,7 +333,11 @@ def test_a_scenario_title_names_it_for_people_and_its_name_stays_beside(compare_
     # The scenario list gives the title and, beside it, the name of its folder.
     (listed,) = [dt.text for dt in page.find("dt") if VIA_TITLE in dt.text]
     assert "sc_via" in listed
-    # Figure legends and panel titles use the title.
+
+
+def test_figure_legends_and_panels_name_a_scenario_by_its_title(compare_folder):
+    results = load_results(compare_folder)
+    assert results.label("sc_via") == VIA_TITLE and results.label("sc_direct") == "sc_direct"
     labels = {name: results.label(name) for name in results.names}
     cdf = sim.report.plot_lead_time_cdf(results.details, labels=labels)
     assert [t.get_text() for t in cdf.axes[0].get_legend().get_texts()] == ["sc_direct", VIA_TITLE]
