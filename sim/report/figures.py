@@ -101,7 +101,9 @@ def colours(names: Sequence[str]) -> dict[str, str]:
 
 
 def _label(labels: Mapping[str, str] | None, name: str) -> str:
-    return labels.get(name, name) if labels else name
+    """A scenario's text in a figure; a ``$`` in a title is shown, never read as maths."""
+    text = labels.get(name, name) if labels else name
+    return text.replace("$", r"\$")
 
 
 def _unit_label(kpi: str, lang: str) -> str:

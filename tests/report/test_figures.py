@@ -477,3 +477,12 @@ def test_figures_leave_no_global_state():
     figures = all_figures("zh")
     assert dict(mpl.rcParams) == before
     assert all(isinstance(fig, Figure) for fig in figures)
+
+
+def test_a_title_with_dollar_signs_is_drawn_as_written():
+    # Free text: "$...$" must not be read as matplotlib maths (which could fail to draw).
+    title = r"Plan $\frac{cost$ B"
+    fig = sim.report.plot_cost_vs_lead_time(long_table(), labels={"a": title})
+    fig.canvas.draw()
+    (text,) = [t for t in fig.axes[0].texts if t.get_gid() == "point-label:a"]
+    assert text.get_text().replace("\\$", "$") == title
