@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
+import io
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import load_scenario, simulate
+from sim.analysis.details import network_tables
 from sim.network.geography import build_geography
 from sim.network.services import expected_daily_parcels
 from tests.conftest import SCENARIOS, cli
@@ -78,14 +81,13 @@ def test_models_differ_only_in_services_and_paths():
     direct = load_scenario(SCENARIOS / "leiyang_direct.yaml")
     via = load_scenario(SCENARIOS / "leiyang_via_township.yaml")
     d, v = direct.model_dump(), via.model_dump()
-    for key in ("name", "description", "delivery"):
+    for key in ("name", "title", "description", "delivery"):
         d.pop(key), v.pop(key)
     assert d == v
 
 
 def test_the_example_csv_county_runs_on_its_own_places(capsys):
-    scenario = load_scenario(SCENARIOS / "example_county.yaml", SHORT)
-    run = simulate(scenario, seed=1)
+    run = short_run("example_county")
     ids = run.plan.geography.ids
     assert ids[0] == "HUB" and "DONGHU-01" in ids and len(ids) == 16
     assert run.kpis["parcels_delivered"] > 0
@@ -95,6 +97,34 @@ def test_the_example_csv_county_runs_on_its_own_places(capsys):
     network = out.split("\nnetwork:\n", 1)[1].split("\ndemand:", 1)[0]
     assert "townships" not in network and "area_km2" not in network
     assert "shape a synthetic county only" in out
+
+
+def test_every_ledger_and_trip_log_number_maps_to_a_row_of_places_and_services_csv():
+    run = short_run("example_county")
+    places, services = network_tables(run.plan)
+    # What details/places.csv and services.csv hold, read back as a user would.
+    places = pd.read_csv(io.StringIO(places.to_csv(index=False)), keep_default_na=False)
+    services = pd.read_csv(io.StringIO(services.to_csv(index=False)))
+    by_index = places.set_index("index")
+    parcels = run.parcels
+    assert list(places["index"]) == list(range(len(places)))
+    assert set(parcels["destination"]) <= set(by_index.index)
+    levels = by_index.loc[parcels["destination"], "level"]
+    assert set(levels) == {"hub", "point"}  # the county town's parcels, the villages'
+    # A village parcel's township is its village's station, as the CSV says.
+    csv = pd.read_csv(SCENARIOS / "example_county_places.csv", keep_default_na=False)
+    csv = csv.set_index("id")
+    villages = by_index.loc[parcels["destination"][levels.to_numpy() == "point"].unique()]
+    assert (villages["township"] == csv.loc[villages["id"], "parent"].to_numpy()).all()
+    # Degrees as the CSV gave them, for every place.
+    for column in ("lon", "lat"):
+        given = csv.loc[places["id"], column].astype(float).to_numpy()
+        np.testing.assert_array_equal(places[column].astype(float).to_numpy(), given)
+    # A trip's service number is a row of services.csv, of the trip's fleet.
+    assert list(services["index"]) == list(range(len(services)))
+    trips = run.trips
+    fleets = services.set_index("index").loc[trips["service"], "fleet"].to_numpy()
+    assert (fleets == trips["fleet"].astype(str).to_numpy()).all()
 
 
 def test_the_report_shows_a_csv_countys_scenario_without_synthetic_fields():

@@ -423,7 +423,23 @@ def _difference_text(kpi: str, row) -> str | None:
     return f"{shown} (95% CI {ends[0]} to {ends[1]}{' ' + the_unit if the_unit else ''})"
 
 
-def format_comparison(table: pd.DataFrame, kpis: Sequence[str] | None = None) -> str:
+def titled(name: str, title: str | None, width: int = 100, used: int = 0) -> str:
+    """A scenario's name followed by its title (``name — title``), cut to fit *width*.
+
+    *used* columns of the line come before it. Without a title: the name.
+    """
+    if not title:
+        return name
+    text = f"{name} — {title}"
+    room = width - used
+    return text if len(text) <= room else text[: max(room - 1, len(name))] + "…"
+
+
+def format_comparison(
+    table: pd.DataFrame,
+    kpis: Sequence[str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> str:
     """The comparison as a text table that fits 100 columns for up to 5 scenarios.
 
     Scenarios are numbered ``[1]``, ``[2]`` … in a legend (``[1]`` is the reference);
@@ -437,6 +453,8 @@ def format_comparison(table: pd.DataFrame, kpis: Sequence[str] | None = None) ->
         A comparison table (:func:`comparison_table`).
     kpis : sequence of str, optional
         Rows to show (default: every KPI in the table).
+    titles : mapping, optional
+        Scenario titles, shown after the names in the legend (cut to 100 columns).
 
     Returns
     -------
@@ -447,10 +465,12 @@ def format_comparison(table: pd.DataFrame, kpis: Sequence[str] | None = None) ->
     kpis = list(kpis) if kpis is not None else list(dict.fromkeys(table["kpi"]))
     by = {name: table[table["scenario"] == name].set_index("kpi") for name in names}
     tags = [f"[{number}]" for number in range(1, len(names) + 1)]
-    lines = [
-        f"{tag} {name}" + (" (reference)" if i == 0 else "")
-        for i, (tag, name) in enumerate(zip(tags, names, strict=True))
-    ]
+    titles = titles or {}
+    lines = []
+    for i, (tag, name) in enumerate(zip(tags, names, strict=True)):
+        after = " (reference)" if i == 0 else ""
+        used = len(tag) + 1 + len(after)
+        lines.append(f"{tag} {titled(name, titles.get(name), used=used)}{after}")
     lines.append(" ".join([f"{'KPI':<25}", *(f"{tag:>14}" for tag in tags)]))
     for kpi in kpis:
         cells = [f"{format_value(kpi, by[n].loc[kpi, 'mean']):>14}" for n in names]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
 from sim.engine.demand import peak_factor
-from sim.network.geography import LEVEL_NAMES
+from sim.network.geography import LEVEL_NAMES, POINT, STATION
 from sim.scenario.schema import format_clock
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
@@ -160,21 +160,40 @@ def day_kind_kpis(run) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _township(geo, place: int) -> str:
+    """The township station a place belongs to (a station its own); empty for the hub."""
+    level = int(geo.level[place])
+    if level == STATION:
+        return geo.ids[place]
+    return geo.ids[geo.parent[place]] if level == POINT else ""
+
+
 def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The places and the services (stop sequences by place id) of a plan."""
+    """The places and the services (stop sequences by place id) of a plan.
+
+    ``index`` is the number the engine uses: a ledger's ``destination`` and ``origin``
+    are a place's index, a trip log's ``service`` a service's. ``lon``, ``lat`` are
+    empty unless the places CSV gave them.
+    """
     geo = plan.geography
+    no_degrees = np.full(len(geo.ids), np.nan)
     places = pd.DataFrame(
         {
+            "index": np.arange(len(geo.ids)),
             "id": geo.ids,
             "level": [_LEVEL[int(level)] for level in geo.level],
             "parent": [geo.ids[p] if p >= 0 else "" for p in geo.parent],
             "x_km": geo.x_km,
             "y_km": geo.y_km,
             "population": geo.population,
+            "township": [_township(geo, p) for p in range(len(geo.ids))],
+            "lon": geo.lon if geo.lon is not None else no_degrees,
+            "lat": geo.lat if geo.lat is not None else no_degrees,
         }
     )
     services = pd.DataFrame(
         {
+            "index": np.arange(len(plan.services)),
             "service": [s.name for s in plan.services],
             "fleet": [s.fleet for s in plan.services],
             "stops": [" ".join(geo.ids[p] for p in s.stops) for s in plan.services],

@@ -26,6 +26,7 @@ from sim.analysis.compare import (
     comparison_table,
     format_comparison,
     format_estimate,
+    titled,
     verdicts,
 )
 from sim.analysis.directions import HEADLINE_KPIS
@@ -344,6 +345,8 @@ class RunResult:
         The results folder.
     files : list of str
         Files written there, relative to ``out``.
+    title : str
+        The scenario's ``title`` (empty when it has none).
     """
 
     name: str
@@ -353,6 +356,7 @@ class RunResult:
     executor: str = "serial"
     out: Path | None = None
     files: list[str] = field(default_factory=list)
+    title: str = ""
 
     @property
     def table(self) -> pd.DataFrame:
@@ -362,7 +366,8 @@ class RunResult:
     def report(self) -> str:
         """The KPI means and intervals for the terminal."""
         lines = [
-            f"{self.name}: {self.replications} replication(s), seed {self.seed}",
+            titled(self.name, self.title)
+            + f": {self.replications} replication(s), seed {self.seed}",
             f"{'KPI':<24} {'mean':>22}",
         ]
         for row in self.table.itertuples():
@@ -418,6 +423,7 @@ def run_scenario(
         execution = _execute(folder, mode, seed, settings, fields, desc=found.name)
         kpis = execution.tables[found.name]
         result = RunResult(found.name, kpis, replications, seed, execution.executor, folder.target)
+        result.title = found.title
         if folder.root is not None:
             files = folder.write_arm(arm, {}, kpis) + folder.write_details(arm, replications)
             done = _finish_fields(fields, execution, settings, [*files, MANIFEST])
@@ -455,6 +461,8 @@ class Comparison:
         The results folder.
     files : list of str
         Files written there when the comparison completed, relative to ``out``.
+    titles : dict of str to str
+        Each scenario's ``title``, where it has one.
     """
 
     table: pd.DataFrame
@@ -467,6 +475,7 @@ class Comparison:
     reused: int = 0
     out: Path | None = None
     files: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def reference(self) -> str:
@@ -485,7 +494,7 @@ class Comparison:
         ]
         if self.sequential is not None:
             lines.append(self.sequential.summary())
-        lines += ["", format_comparison(self.table), "", *self.verdicts()]
+        lines += ["", format_comparison(self.table, titles=self.titles), "", *self.verdicts()]
         return "\n".join(lines)
 
 
@@ -587,6 +596,7 @@ def compare(
     execution = _execute(folder, mode, seed, settings, fields, desc="compare")
     table = comparison_table(execution.tables, list(KPI_NAMES), LEVEL)
     result = Comparison(table, execution.tables, **execution.how(seed, focus, folder.root))
+    result.titles = {s.name: s.title for s in found if s.title}
     if folder.root is not None:
         done = _finish_fields(fields, execution, settings, [])
         files_written = ["comparison.csv"]

@@ -38,6 +38,8 @@ class Geography:
     x_km, y_km : planar position, hub near the origin
     population : residents (points only; 0 elsewhere)
     circuity : road distance over straight-line distance
+    lon, lat : degrees as a places CSV gave them (None for a county given in km);
+        kept for maps, the model uses x_km, y_km only
     """
 
     ids: tuple[str, ...]
@@ -47,6 +49,8 @@ class Geography:
     y_km: np.ndarray
     population: np.ndarray
     circuity: float
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
 
     @property
     def stations(self) -> np.ndarray:
@@ -326,18 +330,10 @@ class _PlacesCsv:
             parent[i] = j
         return parent
 
-    def coordinates(self, ordered: list[dict], planar: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Positions in km; lon, lat are projected around the hub (the first row)."""
-
-        def column(key: str) -> np.ndarray:
-            low, high = _COORDINATE_RANGES[key]
-            return np.array([self.number(r, key, low, high) for r in ordered])
-
-        if planar:
-            return column("x_km"), column("y_km")
-        lon, lat = np.radians(column("lon")), np.radians(column("lat"))
-        xs = (lon - lon[0]) * math.cos(lat[0]) * _EARTH_RADIUS_KM
-        return xs, (lat - lat[0]) * _EARTH_RADIUS_KM
+    def column(self, ordered: list[dict], key: str) -> np.ndarray:
+        """A coordinate column's numbers, in the geography's order."""
+        low, high = _COORDINATE_RANGES[key]
+        return np.array([self.number(r, key, low, high) for r in ordered])
 
     def check_levels_present(self) -> None:
         """At least one station and one village point."""
@@ -349,6 +345,13 @@ class _PlacesCsv:
                     f"has no row with level {needed}; a county needs the hub, at least one "
                     "station and at least one village point",
                 )
+
+
+def projected_km(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Degrees to km, projected around the first place (the hub): equirectangular."""
+    lon, lat = np.radians(lon), np.radians(lat)
+    xs = (lon - lon[0]) * math.cos(lat[0]) * _EARTH_RADIUS_KM
+    return xs, (lat - lat[0]) * _EARTH_RADIUS_KM
 
 
 def read_geography_csv(path: Path, circuity: float) -> Geography:
@@ -370,7 +373,12 @@ def read_geography_csv(path: Path, circuity: float) -> Geography:
     places.check_ids_and_levels()
     ordered = places.ordered()
     parent = places.parents(ordered)
-    xs, ys = places.coordinates(ordered, planar)
+    if planar:
+        lon = lat = None
+        xs, ys = places.column(ordered, "x_km"), places.column(ordered, "y_km")
+    else:
+        lon, lat = places.column(ordered, "lon"), places.column(ordered, "lat")
+        xs, ys = projected_km(lon, lat)
     level = np.array([LEVEL_NAMES[r["level"]] for r in ordered], dtype=np.int8)
     # Only villages have residents; the hub's and stations' cells may stay empty.
     population = np.array(
@@ -389,4 +397,6 @@ def read_geography_csv(path: Path, circuity: float) -> Geography:
         y_km=ys - ys[0],
         population=population,
         circuity=circuity,
+        lon=lon,
+        lat=lat,
     )

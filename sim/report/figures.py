@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, Normalize
 from matplotlib.figure import Figure
@@ -30,6 +31,7 @@ from sim.report.fonts import font_rc, quiet_missing_glyphs
 from sim.report.i18n import fleet_label, kpi_label, tr, unit_text
 from sim.report.summary import display_unit, scale
 from sim.results.reader import Details
+from sim.scenario.reference import field_label
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 """Scenario colours (Okabe–Ito, safe for colour-blind readers), in scenario order."""
@@ -99,7 +101,9 @@ def colours(names: Sequence[str]) -> dict[str, str]:
 
 
 def _label(labels: Mapping[str, str] | None, name: str) -> str:
-    return labels.get(name, name) if labels else name
+    """A scenario's text in a figure; a ``$`` in a title is shown, never read as maths."""
+    text = labels.get(name, name) if labels else name
+    return text.replace("$", r"\$")
 
 
 def _unit_label(kpi: str, lang: str) -> str:
@@ -324,11 +328,48 @@ def _short_number(value: float) -> str:
 # --------------------------------------------------------------------------- trade-off
 
 
-def _upper(rows: pd.DataFrame, k: float) -> float:
-    """The largest upper CI end (or mean) of some rows, scaled; 1 if there is none."""
-    values = np.concatenate([rows["mean"].to_numpy(float), rows["ci_high"].to_numpy(float)]) * k
-    values = values[np.isfinite(values)]
-    return float(values.max()) if values.size and values.max() > 0 else 1.0
+def fitted_limits(values: np.ndarray, margin: float = 0.12) -> tuple[float, float]:
+    """Axis limits around some values: their range plus *margin* of it on each side.
+
+    A zero range (one point, or equal ones) gets a margin of 5% of the value (or 1).
+    Non-finite values are left out; none at all gives (0, 1).
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    pad = (high - low) * margin if high > low else max(abs(high) * 0.05, 1.0)
+    return low - pad, high + pad
+
+
+def _ends(row: pd.Series, k: float) -> np.ndarray:
+    """A point's mean and CI ends, scaled (for the axes to hold its whiskers)."""
+    return np.array([row["mean"], row["ci_low"], row["ci_high"]], dtype=float) * k
+
+
+def _label_points(ax, points: Mapping[str, tuple[float, float]], labels) -> None:
+    """Name each point beside it, alternately above and below (from left to right).
+
+    A name goes right of a point in the left half of the axes, left of one in the
+    right half, so it stays inside them.
+    """
+    order = sorted(points, key=lambda n: points[n][0])
+    middle = sum(ax.get_xlim()) / 2
+    for i, name in enumerate(order):
+        above = i % 2 == 0
+        right = points[name][0] <= middle
+        ax.annotate(
+            _label(labels, name),
+            xy=points[name],
+            xytext=(8 if right else -8, 7 if above else -7),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="bottom" if above else "top",
+            fontsize=9,
+            path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+            gid=f"point-label:{name}",
+        )
 
 
 @_styled
@@ -349,14 +390,16 @@ def plot_cost_vs_lead_time(
     lang : str
         ``"en"`` or ``"zh"``.
     labels : mapping, optional
-        Legend text per scenario.
+        Text beside each point per scenario (default: the name).
     x_kpi, y_kpi : str
         The KPIs on the axes (default: p90 lead time across, cost per parcel up).
 
     Returns
     -------
     Figure
-        One point per scenario.
+        One point per scenario, named beside it (no legend to cover a point). The
+        axes are fitted to the points and their whiskers with a margin, not drawn
+        from 0: read the distances on the axes.
     """
     names = list(dict.fromkeys(table["scenario"]))
     palette = colours(names)
@@ -364,17 +407,18 @@ def plot_cost_vs_lead_time(
     ax = fig.add_subplot()
     xs, ys = _rows(table, x_kpi, names), _rows(table, y_kpi, names)
     kx, ky = scale(x_kpi), scale(y_kpi)
+
+    def whisker(row, k):
+        if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+            return None
+        return [[(row["mean"] - row["ci_low"]) * k], [(row["ci_high"] - row["mean"]) * k]]
+
+    points = {}
     for name in names:
         x, y = xs.loc[name], ys.loc[name]
-
-        def whisker(row, k):
-            if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
-                return None
-            return [[(row["mean"] - row["ci_low"]) * k], [(row["ci_high"] - row["mean"]) * k]]
-
+        points[name] = (float(x["mean"] * kx), float(y["mean"] * ky))
         ax.errorbar(
-            x["mean"] * kx,
-            y["mean"] * ky,
+            *points[name],
             xerr=whisker(x, kx),
             yerr=whisker(y, ky),
             fmt="o",
@@ -386,25 +430,13 @@ def plot_cost_vs_lead_time(
             label=_label(labels, name),
             gid=f"point:{name}",
         )
-    # From zero, so the distances between the points show their true size.
-    ax.set_xlim(left=0.0, right=_upper(xs, kx) * 1.15)
-    ax.set_ylim(bottom=0.0, top=_upper(ys, ky) * 1.2)
+    ax.set_xlim(*fitted_limits(np.concatenate([_ends(xs.loc[n], kx) for n in names]), 0.25))
+    ax.set_ylim(*fitted_limits(np.concatenate([_ends(ys.loc[n], ky) for n in names]), 0.2))
+    _label_points(ax, points, labels)
     ax.set_xlabel(_unit_label(x_kpi, lang))
     ax.set_ylabel(_unit_label(y_kpi, lang))
-    ax.set_title(tr("fig_tradeoff_title", lang), loc="left")
-    ax.legend(loc="upper right", title=tr("legend_scenarios", lang))
-    ax.annotate(
-        tr("fig_tradeoff_better", lang),
-        xy=(0.015, 0.02),
-        xycoords="axes fraction",
-        xytext=(0.08, 0.09),
-        textcoords="axes fraction",
-        arrowprops={"arrowstyle": "->", "color": "#666666"},
-        color="#666666",
-        fontsize=9,
-        ha="left",
-        va="bottom",
-    )
+    title, better = tr("fig_tradeoff_title", lang), tr("fig_tradeoff_better", lang)
+    ax.set_title(f"{title} ({better})" if lang == "en" else f"{title}（{better}）", loc="left")
     return fig
 
 
@@ -538,25 +570,79 @@ def _shared_norm(means: Mapping[str, pd.DataFrame]) -> Normalize:
     return Normalize(vmin=vmin, vmax=vmax)
 
 
+_BUS_CASING = [patheffects.withStroke(linewidth=3.6, foreground="white")]
+"""A white edge around bus lines, so they read above the van routes they cross."""
+
+
 def _draw_routes(ax, xy: pd.DataFrame, services: pd.DataFrame, fleets_drawn: list[str]) -> None:
-    """Each service's stops joined by a line in its fleet's colour; note the fleets drawn."""
+    """Each service's stops joined by a line in its fleet's colour; note the fleets drawn.
+
+    Where there are bus lines they are drawn thick, edged in white and above the
+    vehicle routes, which step back (thinner, paler), so the lines can be followed.
+    """
+    buses = bool((services["fleet"].astype(str) == "bus").any())
     for service in services.itertuples():
         stops = [s for s in str(service.stops).split() if s in xy.index]
         if len(stops) < 2:
             continue
         fleet = str(service.fleet)
         path = xy.loc[stops].to_numpy(dtype=float)
+        bus = fleet == "bus"
         ax.plot(
             path[:, 0],
             path[:, 1],
             color=FLEET_COLOURS.get(fleet, "#8C8C8C"),
-            linewidth=1.4 if fleet == "bus" else 0.8,
-            alpha=0.7 if fleet == "bus" else 0.45,
-            zorder=1,
+            linewidth=2.0 if bus else (0.6 if buses else 0.8),
+            alpha=0.95 if bus else (0.3 if buses else 0.45),
+            zorder=2 if bus else 1,
             solid_capstyle="round",
+            path_effects=_BUS_CASING if bus else None,
+            gid=f"route:{fleet}:{service.service}",
         )
         if fleet not in fleets_drawn:
             fleets_drawn.append(fleet)
+
+
+VILLAGE_LABEL_LIMIT = 40
+"""A map panel names its village points too when it has at most this many."""
+
+
+def _map_positions(places: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    """Places (index: id) with ``x_km, y_km`` as drawn: lon, lat when the CSV gave them.
+
+    Returns the places and whether they are in degrees.
+    """
+    degrees = {"lon", "lat"} <= set(places.columns)
+    if degrees:
+        lon, lat = (pd.to_numeric(places[c], errors="coerce") for c in ("lon", "lat"))
+        degrees = bool(np.isfinite(lon).all() and np.isfinite(lat).all())
+    if not degrees:
+        return places, False
+    return places.assign(x_km=lon, y_km=lat), True
+
+
+def _name_places(ax, places: pd.DataFrame) -> None:
+    """Write the hub's and stations' ids beside them, and the villages' when they are few."""
+    few = (places["level"] == "point").sum() <= VILLAGE_LABEL_LIMIT
+    for place, row in places.iterrows():
+        if row["level"] == "point" and not few:
+            continue
+        depot, hub = row["level"] != "point", row["level"] == "hub"
+        ax.annotate(
+            str(place),
+            xy=(float(row["x_km"]), float(row["y_km"])),
+            # The hub's name below left: a station often stands near the county town.
+            xytext=(-7, -6) if hub else ((5, 4) if depot else (4, -3)),
+            textcoords="offset points",
+            fontsize=8 if depot else 6.5,
+            fontweight="bold" if hub else "normal",
+            color="#1F3A5F" if depot else "#444444",
+            ha="right" if hub else "left",
+            va="bottom" if depot and not hub else "top",
+            zorder=6,
+            path_effects=[patheffects.withStroke(linewidth=2.2, foreground="white")],
+            gid=f"place-label:{place}",
+        )
 
 
 def _draw_villages(ax, village: pd.DataFrame, norm: Normalize, name: str) -> None:
@@ -690,14 +776,21 @@ def plot_county_map(
     norm = _shared_norm(means)
     fleets_drawn: list[str] = []
     for ax, name in zip(axes, names, strict=True):
-        places = details[name].places.set_index("id")
+        places, degrees = _map_positions(details[name].places.set_index("id"))
         _draw_routes(ax, places[["x_km", "y_km"]], details[name].services, fleets_drawn)
-        _draw_villages(ax, means[name], norm, name)
+        at = places.reindex(means[name].index)[["x_km", "y_km"]]
+        _draw_villages(ax, means[name].assign(x_km=at["x_km"], y_km=at["y_km"]), norm, name)
         _draw_depots(ax, places)
-        ax.set_aspect("equal", adjustable="datalim")
+        _name_places(ax, places)
+        if degrees:
+            # A degree of longitude is cos(latitude) as long as one of latitude.
+            middle = math.radians(float(places["y_km"].mean()))
+            ax.set_aspect(1.0 / math.cos(middle), adjustable="datalim")
+        else:
+            ax.set_aspect("equal", adjustable="datalim")
         ax.set_title(_label(labels, name))
-        ax.set_xlabel(tr("fig_map_x", lang))
-        ax.set_ylabel(tr("fig_map_y", lang))
+        ax.set_xlabel(tr("fig_map_lon" if degrees else "fig_map_x", lang))
+        ax.set_ylabel(tr("fig_map_lat" if degrees else "fig_map_y", lang))
         ax.grid(alpha=0.15)
     mappable = mpl.cm.ScalarMappable(norm=norm, cmap=LEAD_TIME_CMAP)
     bar = fig.colorbar(mappable, ax=axes, shrink=0.85, pad=0.02, aspect=30)
@@ -1184,7 +1277,7 @@ def plot_sweep(
                 label = str(key[0])
             else:
                 pairs = zip(others, key, strict=True)
-                label = ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in pairs)
+                label = "; ".join(f"{field_label(p)} = {v}" for p, v in pairs)
             label = label or tr("fig_mean", lang)
             if numeric:
                 rows = rows.sort_values(x)
@@ -1228,11 +1321,12 @@ def plot_sweep(
             if ax is axes[0]:
                 handles.append(line)
         ax.set_title(_unit_label(kpi, lang), fontsize=10)
-        ax.set_xlabel(x, fontsize=9)
+        ax.set_xlabel(field_label(x), fontsize=9)
     if spare is not None:
         spare.axis("off")
         if len(groups) > 1 or others:
-            spare.legend(handles=handles, loc="center", title=", ".join(others) or None)
+            title = field_label(others[0]) if len(others) == 1 else None
+            spare.legend(handles=handles, loc="center", title=title)
     fig.suptitle(tr("fig_sweep_title", lang), x=0.01, ha="left")
     return fig
 

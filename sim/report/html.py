@@ -43,6 +43,7 @@ from sim.report.summary import (
 )
 from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
 from sim.results.reader import DAY_KINDS, Results, ResultsError, load_results
+from sim.scenario.reference import field_label
 from sim.scenario.schema import as_shown
 
 SWEEP_DETAIL_LIMIT = 8
@@ -140,7 +141,9 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
     details = {name: results.details[name] for name in results.names if name in results.details}
     if results.kind == "sweep":
         drawn.append(("sweep", plots.plot_sweep(results.sweep, results.varied, lang=lang)))
-        points = {"labels": labels, "legend_title": tr("legend_points", lang)}
+        varied = results.varied
+        title = field_label(varied[0]) if len(varied) == 1 else tr("legend_points", lang)
+        points = {"labels": labels, "legend_title": title}
         if have_details and len(results.names) <= SWEEP_DETAIL_LIMIT:
             drawn.append(("lead_time_cdf", plots.plot_lead_time_cdf(details, lang=lang, **points)))
             drawn.append(
@@ -280,7 +283,12 @@ def _kpi_table(results: Results, lang: str) -> str:
     ]
     if compare:
         for name in results.names[1:]:
-            heading = tr("col_diff_ci", lang, name=name, reference=results.reference)
+            heading = tr(
+                "col_diff_ci",
+                lang,
+                name=results.label(name),
+                reference=results.label(results.reference),
+            )
             head.append(f"<th>{escape(heading)}</th><th>{escape(tr('col_p', lang))}</th>")
     rows = []
     for kpi in kpis:
@@ -295,7 +303,7 @@ def _kpi_table(results: Results, lang: str) -> str:
                 cells.append(f'<td{klass}>{text}</td><td class="p">{p_value}</td>')
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
     if compare:
-        note = tr("table_note_compare", lang, reference=results.reference)
+        note = tr("table_note_compare", lang, reference=results.label(results.reference))
     elif results.kind == "run":
         note = tr("table_note_run", lang)
     else:
@@ -355,8 +363,10 @@ def _scenario_list(results: Results) -> str:
     for name in results.names:
         scenario = results.scenarios.get(name, {})
         description = scenario.get("description", "") if isinstance(scenario, dict) else ""
-        label = results.label(name)
-        items.append(f"<dt>{escape(label)}</dt><dd>{escape(str(description or ''))}</dd>")
+        label = escape(results.label(name))
+        if results.title(name) != name:  # the name the scenario's folder and tables use
+            label += f' <code class="kpi-code">{escape(name)}</code>'
+        items.append(f"<dt>{label}</dt><dd>{escape(str(description or ''))}</dd>")
     return f'<dl class="scenario-list">{"".join(items)}</dl>'
 
 
@@ -416,10 +426,10 @@ def _scenarios_yaml(results: Results) -> str:
 
 def _title(results: Results, lang: str) -> str:
     if results.kind == "compare":
-        return tr("title_compare", lang, names=" / ".join(results.names))
+        return tr("title_compare", lang, names=" / ".join(map(results.label, results.names)))
     if results.kind == "sweep":
-        return tr("title_sweep", lang, paths=", ".join(results.varied))
-    return tr("title_run", lang, name=results.names[0])
+        return tr("title_sweep", lang, paths=", ".join(map(field_label, results.varied)))
+    return tr("title_run", lang, name=results.label(results.names[0]))
 
 
 def _font_warning(lang: str) -> tuple[list[str], list[str]]:

@@ -410,9 +410,11 @@ TEXT = MappingProxyType(
         "cap_tradeoff": {
             "en": "Each scenario's cost per parcel (up) against the time within which 90% of "
             "parcels reach the village point (across), with 95% confidence intervals both "
-            "ways. Lower left is cheaper and faster.",
+            "ways. Lower left is cheaper and faster. The axes are fitted to the points, not "
+            "drawn from zero: read the distances on the axes.",
             "zh": "各情景的单件成本（纵轴）与 90% 包裹送达村级服务点所需时长（横轴），两个方向均"
-            "给出 95% 置信区间。越靠左下，越便宜、越快。",
+            "给出 95% 置信区间。越靠左下，越便宜、越快。坐标轴按各点范围截取，不从零开始，"
+            "差距请以坐标刻度为准。",
         },
         "fig_map_title": {
             "en": "The county: where parcels are slow",
@@ -424,12 +426,17 @@ TEXT = MappingProxyType(
         },
         "fig_map_x": {"en": "East–west (km)", "zh": "东西方向（公里）"},
         "fig_map_y": {"en": "North–south (km)", "zh": "南北方向（公里）"},
+        "fig_map_lon": {"en": "Longitude (°E)", "zh": "经度（°E）"},
+        "fig_map_lat": {"en": "Latitude (°N)", "zh": "纬度（°N）"},
         "cap_map": {
             "en": "Village points coloured by their mean lead time over all replications "
             "(grey: no parcel delivered), with the county hub, the township stations and the "
-            "routes the vehicles and bus lines run. Distances are in kilometres from the hub.",
+            "routes the vehicles and bus lines run; the hub and stations are named by their ids. "
+            "Positions are in kilometres from the hub, or in longitude and latitude when the "
+            "places CSV gives them.",
             "zh": "村级服务点按各次重复模拟的平均送达时长着色（灰色：无包裹送达），并标出县级"
-            "分拨中心、乡镇服务站以及车辆和客运班线的线路。距离以距分拨中心的公里数表示。",
+            "分拨中心、乡镇服务站（附编号）以及车辆和客运班线的线路。位置以距分拨中心的公里数"
+            "表示；地点表给出经纬度时按经纬度绘制。",
         },
         "fig_daily_title": {"en": "Day by day", "zh": "逐日情况"},
         "fig_daily_parcels": {"en": "Parcels per day", "zh": "每日包裹数（件）"},

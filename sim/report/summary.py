@@ -15,6 +15,7 @@ test can check the summary against ``comparison.csv``.
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from dataclasses import dataclass, field
 from html import escape
@@ -496,6 +497,29 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
         summary.lead.append(reform)
     phrases = (peak_phrase(results, name, lang) for name in with_peaks(results))
     summary.peaks = [phrase for phrase in phrases if phrase is not None]
+    return titled(summary, {name: results.title(name) for name in results.names})
+
+
+def titled(summary: Summary, titles: dict[str, str]) -> Summary:
+    """The summary with every scenario :class:`Name` shown by its title (where it has one).
+
+    Sentences are built with the names the tables use (so numbers can name their
+    table row); the reader sees the titles.
+    """
+
+    def swap(part):
+        if isinstance(part, Name):
+            return Name(titles.get(part.text, part.text))
+        if isinstance(part, Phrase):
+            return Phrase(part.key, part.lang, {k: swap(v) for k, v in part.fields.items()})
+        if isinstance(part, Joined | Seq):
+            return dataclasses.replace(part, parts=tuple(swap(p) for p in part.parts))
+        return part
+
+    for each in dataclasses.fields(summary):
+        value = getattr(summary, each.name)
+        if isinstance(value, list):
+            setattr(summary, each.name, [swap(part) for part in value])
     return summary
 
 

@@ -244,11 +244,21 @@ class Results:
                 found.append((start, days, float(factor)))
         return found
 
+    def title(self, name: str) -> str:
+        """The scenario's ``title`` from its resolved scenario, or its name when it has none."""
+        scenario = self.scenarios.get(name)
+        title = scenario.get("title") if isinstance(scenario, dict) else None
+        return title.strip() if isinstance(title, str) and title.strip() else name
+
     def label(self, name: str) -> str:
-        """How a name is shown in figures: a sweep point with its values."""
+        """How a name is shown to people: the scenario's title, a sweep point with its values.
+
+        Every sweep point shares its base scenario's title, so a point is shown by its
+        name and the values that set it apart.
+        """
         values = self.point_values(name)
         if not values:
-            return name
+            return self.title(name)
         short = ", ".join(f"{path.rsplit('.', 1)[-1]}={value}" for path, value in values.items())
         return f"{name} ({short})"
 

@@ -11,7 +11,9 @@ accepts: a test fails when the file is stale. Regenerate it with::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import re
 import sys
 import types
 import typing
@@ -251,6 +253,72 @@ def rows(model: type[BaseModel] = Scenario) -> dict[str, tuple[str, list[Row]]]:
         doc = (section.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         sections[title] = (doc, found)
     return sections
+
+
+_LABEL_LENGTH = 48
+"""Longest description clause a field label (:func:`field_label`) uses."""
+
+
+@functools.cache
+def _descriptions() -> dict[str, str]:
+    """Every field's description by its reference path (``fleets.<name>.speed_kmh``)."""
+    return {row.path: row.description for _, found in rows().values() for row in found}
+
+
+def _pattern(path: str) -> str | None:
+    """The reference path of a concrete one (``fleets.hub_van.speed_kmh``), or None."""
+    described = _descriptions()
+    steps = re.sub(r"\[\d+\]", "[i]", path).split(".")
+    for k in range(len(steps) + 1):
+        # A map key (a fleet's name) is the one step a reference path spells <name>.
+        candidate = ".".join(steps if k == 0 else [*steps[: k - 1], "<name>", *steps[k:]])
+        if k and steps[k - 1] == "<name>":
+            continue
+        if candidate in described:
+            return candidate
+    return None
+
+
+def field_label(path: str) -> str:
+    """A short readable label of a scenario path, for figure axes and legends.
+
+    The first clause of the field's description, capitalised, with the unit its
+    name gives when the clause does not say it (``hub.sorting.rate_per_h`` ->
+    "Parcels the sorting line handles per hour"); a clause too long for an axis gives
+    way to the field's name and section ("Stations: crossdock (minutes)"); a fleet's
+    or a list item's field names its fleet or item first. Distribution fields
+    (``.mean``, ``.cv``) take the label of the field they belong to. A path the
+    schema does not know is returned as given.
+    """
+    steps = path.split(".")
+    if len(steps) > 1 and steps[-1] in ("mean", "cv", "kind") and _pattern(path) is not None:
+        parent = _pattern(".".join(steps[:-1]))
+        if parent is not None and _descriptions()[_pattern(path)].startswith(
+            ("the mean", "coefficient", "shape")
+        ):
+            return f"{field_label('.'.join(steps[:-1]))}, {steps[-1]}"
+    pattern = _pattern(path)
+    if pattern is None:
+        return path
+    clause = re.split(r";|: | \(| —", _descriptions()[pattern], maxsplit=1)[0].strip()
+    the_unit = unit_of(steps[-1])
+    if not 12 <= len(clause) <= _LABEL_LENGTH:
+        # Too long for an axis (or a fragment): the field's name, where it sits, its unit.
+        suffix = next((s for s, u in UNITS if u == the_unit and steps[-1].endswith(s)), "")
+        if the_unit in ("share in [0, 1]", "parcels"):
+            suffix, the_unit = "", ""  # "urban share", "capacity parcels" say it
+        words = steps[-1].removesuffix(suffix).replace("_", " ")
+        # The section it sits in; a fleet's or list item's owner is named in front anyway.
+        where = pattern.split(".")[:-1][-1:]
+        inside = where and where[0] != "<name>" and "[" not in where[0]
+        clause = f"{where[0].replace('_', ' ')}: {words}" if inside else words
+    if the_unit and the_unit.split()[0] not in clause:
+        clause += f" ({the_unit})"
+    label = clause[:1].upper() + clause[1:]
+    parts = zip(steps, pattern.split("."), strict=True)
+    owners = [step for step, part in parts if part == "<name>"]
+    owners += [step for step in steps[:-1] if "[" in step]
+    return f"{' '.join(owners)}: {label}" if owners else label
 
 
 def _literal_tag(model: type[BaseModel]) -> str | None:

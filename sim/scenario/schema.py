@@ -115,6 +115,12 @@ def _safe_name(value: str) -> str:
     return value
 
 
+def _one_line(value: str) -> str:
+    if any(c in value for c in "\r\n\t"):
+        raise ValueError("a title is one line of text: no line breaks or tabs")
+    return value
+
+
 ScenarioName = Annotated[
     str,
     Field(min_length=1, max_length=200, json_schema_extra={"pattern": rf"^{SAFE_NAME.pattern}$"}),
@@ -1009,6 +1015,9 @@ class Scenario(Strict):
 
     name: ScenarioName = "scenario"
     """names the scenario in tables and its results folder"""
+    title: Annotated[str, AfterValidator(_one_line)] = Field("", max_length=120)
+    """how the report, its figures and the terminal legend name the scenario for people
+    (e.g. "Via township (hub → station → village)"); empty: the name"""
     description: str = ""
     """free text for the reader, shown in the report"""
     seed: int = Field(1, ge=0, le=2**63 - 1)

@@ -209,3 +209,15 @@ def test_verdicts_and_table_from_a_comparison():
     # b differs from a (a line of its own); c is identical to a (no line)
     assert any(line.startswith("  [2] - [1]: -1.75 h (95% CI") for line in lines)
     assert not any(line.startswith("  [3] - [1]") for line in lines)
+
+
+def test_the_terminal_legend_gives_each_title_after_its_name_within_100_columns():
+    a, b = kpi_frame([10.0, 11.0, 12.0]), kpi_frame([8.0, 9.5, 10.0])
+    table = comparison_table({"a": a, "b": b})
+    long = "Via township (hub → station → village), " * 4
+    lines = format_comparison(table, titles={"a": "Direct", "b": long}).splitlines()
+    assert lines[0] == "[1] a — Direct (reference)"
+    assert lines[1].startswith(f"[2] b — {long[:40]}") and lines[1].endswith("…")
+    assert max(len(line) for line in lines) <= 100
+    # Rows are the same with or without titles: only the legend names differ.
+    assert lines[2:] == format_comparison(table).splitlines()[2:]

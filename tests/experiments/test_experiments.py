@@ -291,3 +291,16 @@ def test_the_sweep_report_fits_100_columns_and_explains_its_plus_minus():
     headers = [line.split() for line in lines if line.startswith("KPI ")]
     assert headers == [["KPI", "p000", "p001", "p002", "p003"], ["KPI", "p004"]]
     assert "p002  hub.sorting.rate_per_h=3000" in lines
+
+
+def test_run_and_compare_reports_give_a_title_after_the_name():
+    from sim.experiments import run_scenario
+
+    titled = small_scenario(name="sc_titled", title="Via the township stations")
+    first = run_scenario(titled, replications=1, seed=2).report().splitlines()[0]
+    assert first == "sc_titled — Via the township stations: 1 replication(s), seed 2"
+    plain = run_scenario(small_scenario(name="sc_plain"), replications=1, seed=2)
+    assert plain.report().splitlines()[0] == "sc_plain: 1 replication(s), seed 2"
+    lines = compare([small_scenario(name="sc_plain"), titled], 2, seed=2).report().splitlines()
+    assert "[2] sc_titled — Via the township stations" in lines
+    assert "[1] sc_plain (reference)" in lines

@@ -16,8 +16,15 @@ def direct():
 
 def via():
     return small_scenario(
-        name="sc_via", delivery={"model": "via_township"}, description="Trunk, then township vans."
+        name="sc_via",
+        title=VIA_TITLE,
+        delivery={"model": "via_township"},
+        description="Trunk, then township vans.",
     )
+
+
+VIA_TITLE = "Via township (hub → station → village)"
+"""sc_via's title: the report shows it wherever it names the scenario (sc_direct has none)."""
 
 
 @pytest.fixture(scope="session")

@@ -182,7 +182,28 @@ def test_cost_against_lead_time_has_whiskers_both_ways():
         vertical = next(s for s in segments if s[0, 0] == s[1, 0])
         assert sorted(horizontal[:, 0]) == pytest.approx([x["ci_low"], x["ci_high"]])
         assert sorted(vertical[:, 1]) == pytest.approx([y["ci_low"], y["ci_high"]])
-    assert ax.get_xlim()[0] == 0.0 and ax.get_ylim()[0] == 0.0
+    # Fitted to the points and whiskers (p90 19-31 h, cost 1.1-1.7 CNY) with a margin each
+    # side, not from 0: x 25% of the 12 h range, y 20% of the 0.6 CNY range.
+    assert ax.get_xlim() == pytest.approx((19 - 3, 31 + 3))
+    assert ax.get_ylim() == pytest.approx((1.1 - 0.12, 1.7 + 0.12))
+    # Each point named beside it, inside the axes; no legend that could cover a point.
+    named = {t.get_gid(): t for t in ax.texts if str(t.get_gid()).startswith("point-label:")}
+    assert sorted(named) == ["point-label:a", "point-label:b"]
+    assert [named[f"point-label:{n}"].get_text() for n in "ab"] == ["a", "b"]
+    assert named["point-label:a"].get_ha() == "left" and named["point-label:b"].get_ha() == "right"
+    assert ax.get_legend() is None and not fig.legends
+    labelled = sim.report.plot_cost_vs_lead_time(table, labels={"a": "Direct (hub → village)"})
+    texts = [t.get_text() for t in labelled.axes[0].texts]
+    assert "Direct (hub → village)" in texts and "b" in texts
+
+
+def test_fitted_limits_hold_every_value_with_a_margin():
+    from sim.report.figures import fitted_limits
+
+    assert fitted_limits(np.array([2.0, 4.0, np.nan, 10.0]), 0.25) == (0.0, 12.0)
+    assert fitted_limits(np.array([40.0])) == (38.0, 42.0)  # one value: 5% of it each side
+    assert fitted_limits(np.array([0.0, 0.0])) == (-1.0, 1.0)
+    assert fitted_limits(np.array([np.nan])) == (0.0, 1.0)
 
 
 def cost_table() -> pd.DataFrame:
@@ -246,6 +267,54 @@ def test_the_map_colours_villages_by_their_mean_lead_time_and_draws_the_routes()
         assert any(text.startswith(label) for text in legend), label
     colorbar = [a for a in fig.axes if a.get_ylabel().startswith("Mean lead time")]
     assert colorbar, "a colour bar with its label"
+    # Places are named: the hub and the station always, the villages when few.
+    named = {t.get_text(): t.xy for t in ax.texts if str(t.get_gid()).startswith("place-label:")}
+    assert named == {"H": (0, 0), "S": (5, 0), "A": (10, 0), "B": (0, 10), "C": (-10, 0)}
+    # The bus line is drawn thick, above the vehicle routes.
+    bus = next(line for line in ax.lines if line.get_gid() == "route:bus:bus")
+    van = next(line for line in ax.lines if line.get_gid() == "route:hub_van:van")
+    assert bus.get_zorder() > van.get_zorder() and bus.get_linewidth() > van.get_linewidth()
+    assert ax.get_aspect() == 1.0 and ax.get_xlabel() == "East–west (km)"
+
+
+def test_a_county_given_in_lon_lat_is_mapped_in_degrees_with_its_aspect():
+    # 0.1° apart at 26.4° N: a degree of longitude is cos(26.4°) = 0.896 of one of latitude.
+    places = PLACES.assign(lon=112.9 + PLACES["x_km"] / 100, lat=26.4 + PLACES["y_km"] / 100)
+    details = Details(places=places, services=SERVICES, villages=villages())
+    ax = sim.report.plot_county_map({"a": details}).axes[0]
+    (coloured,) = [c for c in ax.collections if c.get_gid() == "villages:a"]
+    np.testing.assert_allclose(coloured.get_offsets(), [[113.0, 26.4], [112.8, 26.4]])
+    mean_lat = np.radians(places["lat"].mean())
+    assert ax.get_aspect() == pytest.approx(1 / np.cos(mean_lat))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Longitude (°E)", "Latitude (°N)")
+    named = {t.get_text(): t.xy for t in ax.texts if str(t.get_gid()).startswith("place-label:")}
+    assert named["S"] == pytest.approx((112.95, 26.4))
+    # A county given in km (lon, lat empty, as places.csv writes it) stays in km.
+    empty = PLACES.assign(lon=np.nan, lat=np.nan)
+    details = Details(places=empty, services=SERVICES, villages=villages())
+    ax = sim.report.plot_county_map({"a": details}).axes[0]
+    assert ax.get_aspect() == 1.0 and ax.get_xlabel() == "East–west (km)"
+
+
+def test_many_villages_are_not_named_on_the_map_but_the_depots_are():
+    from sim.report.figures import VILLAGE_LABEL_LIMIT
+
+    n = VILLAGE_LABEL_LIMIT + 1
+    ids = [f"V{i}" for i in range(n)]
+    places = pd.DataFrame(
+        {
+            "id": ["H", "S", *ids],
+            "level": ["hub", "station", *["point"] * n],
+            "x_km": [0.0, 1.0, *np.arange(n, dtype=float)],
+            "y_km": [0.0, 1.0, *np.ones(n)],
+        }
+    )
+    villages_ = pd.DataFrame(
+        {"village": ids, "x_km": places["x_km"][2:].to_numpy(), "y_km": 1.0}
+    ).assign(road_km_from_hub=1.0, parcels=1, delivered=1, lead_time_mean_h=2.0)
+    details = Details(places=places, services=SERVICES.iloc[:0], villages=villages_)
+    ax = sim.report.plot_county_map({"a": details}).axes[0]
+    assert sorted(t.get_text() for t in ax.texts if t.get_gid()) == ["H", "S"]
 
 
 def test_daily_series_average_replications_and_shade_unmeasured_days():
@@ -408,3 +477,12 @@ def test_figures_leave_no_global_state():
     figures = all_figures("zh")
     assert dict(mpl.rcParams) == before
     assert all(isinstance(fig, Figure) for fig in figures)
+
+
+def test_a_title_with_dollar_signs_is_drawn_as_written():
+    # Free text: "$...$" must not be read as matplotlib maths (which could fail to draw).
+    title = r"Plan $\frac{cost$ B"
+    fig = sim.report.plot_cost_vs_lead_time(long_table(), labels={"a": title})
+    fig.canvas.draw()
+    (text,) = [t for t in fig.axes[0].texts if t.get_gid() == "point-label:a"]
+    assert text.get_text().replace("\\$", "$") == title

@@ -15,6 +15,7 @@ import pytest
 
 import sim.report
 from sim.report import Details, load_results, write_report
+from tests.report.conftest import VIA_TITLE
 from tests.report.helpers import CJK, check_html, text_outside
 
 COMPARE_FIGURES = [
@@ -61,6 +62,7 @@ def test_the_report_is_valid_self_contained_html_with_every_figure(compare_folde
     # The resolved scenarios and how the results were made are collapsed at the bottom.
     details = page.find("details")
     assert [d.attrs.get("id") for d in details] == ["scenarios", "provenance"]
+    a_title_names_the_scenario_for_people(page)
     assert "open" not in details[0].attrs
     assert "sc_via" in details[0].text and "via_township" in details[0].text
     manifest = json.loads((compare_folder / "manifest.json").read_text())
@@ -206,7 +208,7 @@ def test_a_chinese_report_is_in_chinese(compare_folder, tmp_path, monkeypatch):
     # Visible text other than data: names, scenario files, descriptions, commands, versions.
     skipped_tags = {"pre", "code", "style", "dt", "dd", "title"}
     visible = text_outside(html, skipped_tags, {"name", "provenance"})
-    for name in ("sc_direct", "sc_via", "report_zh_figures", "ruralsim", "PNG", "SVG"):
+    for name in (VIA_TITLE, "sc_direct", "sc_via", "report_zh_figures", "ruralsim", "PNG", "SVG"):
         visible = visible.replace(name, "")
     visible = visible.replace("--set", "").replace("UTC", "")
     assert re.findall(r"[A-Za-z]{2,}", visible) == []
@@ -289,7 +291,8 @@ def test_sweep_and_run_folders_give_reports(sweep_folder, compare_folder, tmp_pa
         "fig-lead_time_cdf",
         "fig-distance_bands",
     ]
-    assert "lowest at" in html and "hub.sorting.rate_per_h" in html
+    # The varied path is named for people, by its schema description, not as a path.
+    assert "lowest at" in html and "Parcels the sorting line handles per hour" in html
     # A scenario's own folder in a comparison is a run folder, with its detail tables.
     run = write_report(compare_folder / "sc_via", tmp_path / "run.html")
     page = check_html(run.html.read_text(encoding="utf-8"))
@@ -319,3 +322,24 @@ def test_details_are_optional_per_table():
     fig = sim.report.plot_lead_time_cdf({"x": Details(percentiles=table)})
     assert fig.axes[0].lines[0].get_xdata().tolist() == [1.0, 2.0]
     assert Path(sim.report.__file__).parent.name == "report"
+
+
+def a_title_names_the_scenario_for_people(page) -> None:
+    """sc_via's title is in the page's title and table headings; its name beside it in the list."""
+    (title,) = page.find("h1")
+    assert title.text.strip().endswith(f"sc_direct / {VIA_TITLE}")
+    headers = [th.text for th in page.find("th")]
+    assert any(VIA_TITLE in h for h in headers) and not any("sc_via" in h for h in headers)
+    # The scenario list gives the title and, beside it, the name of its folder.
+    (listed,) = [dt.text for dt in page.find("dt") if VIA_TITLE in dt.text]
+    assert "sc_via" in listed
+
+
+def test_figure_legends_and_panels_name_a_scenario_by_its_title(compare_folder):
+    results = load_results(compare_folder)
+    assert results.label("sc_via") == VIA_TITLE and results.label("sc_direct") == "sc_direct"
+    labels = {name: results.label(name) for name in results.names}
+    cdf = sim.report.plot_lead_time_cdf(results.details, labels=labels)
+    assert [t.get_text() for t in cdf.axes[0].get_legend().get_texts()] == ["sc_direct", VIA_TITLE]
+    panels = sim.report.plot_county_map(results.details, labels=labels).axes[:2]
+    assert [ax.get_title() for ax in panels] == ["sc_direct", VIA_TITLE]

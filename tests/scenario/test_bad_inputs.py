@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim import load_scenario
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from tests.conftest import SCENARIOS, cli
@@ -40,6 +41,17 @@ def test_a_name_that_is_not_a_plain_folder_name_is_refused(
 def test_letters_of_any_script_make_a_name(capsys):
     code, _, err = cli(["validate", BASE, "--set", "name=耒阳_base-2.v1"], capsys)
     assert code == 0, err
+
+
+def test_a_title_is_one_line_of_free_text(tmp_path, capsys):
+    titled = tmp_path / "titled.yaml"
+    titled.write_text(f'extends: {BASE}\ntitle: "Via 乡镇 (hub → station) $5"\n', "utf-8")
+    assert load_scenario(titled).title == "Via 乡镇 (hub → station) $5"
+    titled.write_text(f'extends: {BASE}\ntitle: "two\\nlines"\n', "utf-8")
+    code, _, err = cli(["validate", titled], capsys)
+    assert_refused(code, err, "title:", "one line of text", "'two\\nlines'")
+    code, _, err = cli(["validate", BASE, "--set", f"title={'x' * 121}"], capsys)
+    assert_refused(code, err, "title:", "at most 120 characters")
 
 
 # --------------------------------------------------------------------------- schema bounds

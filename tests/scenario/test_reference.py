@@ -61,3 +61,33 @@ def test_ranges_and_defaults_are_the_schemas():
     assert found["demand.waves[i].time"].kind == 'clock time "HH:MM"'
     assert found["demand.waves[i].time"].default == "required"
     assert found["network.source"].kind == "one of `synthetic`, `csv`"
+
+
+def test_a_field_label_is_the_first_clause_of_its_description_with_the_unit_named():
+    from sim.scenario.reference import field_label
+
+    sorting = Scenario.model_fields["hub"].annotation.model_fields["sorting"].annotation
+    described = sorting.model_fields["rate_per_h"].description
+    assert described.startswith("parcels the sorting line handles per hour (")
+    assert field_label("hub.sorting.rate_per_h") == "Parcels the sorting line handles per hour"
+    # A fleet's field names the fleet; a unit the clause does not say comes from the name.
+    speed = field_label("fleets.hub_van.speed_kmh")
+    assert speed.startswith("hub_van: Average road speed") and speed.endswith("(km/h)")
+    cargo = field_label("buses.lines[1].capacity_parcels")
+    assert cargo == "lines[1]: Cargo space per trip (parcels)"
+    # A description too long for an axis gives way to the field's name and section.
+    assert (
+        len(Scenario.model_fields["stations"].annotation.model_fields["crossdock_min"].description)
+        > 48
+    )
+    assert field_label("stations.crossdock_min") == "Stations: crossdock (minutes)"
+    assert field_label("demand.urban_share") == "Demand: urban share"
+    assert field_label("points.pickup_delay_h.mean") == "Points: pickup delay (hours), mean"
+    assert field_label("not.a.field") == "not.a.field"
+    # Every field of the schema gets a label: its clause at most 48 characters.
+    for _, found in rows().values():
+        for row in found:
+            path = row.path.replace("<name>", "hub_van").replace("[i]", "[0]")
+            label = field_label(path)
+            clause = label.split(": ")[-1].split(" (")[0].removesuffix(", mean")
+            assert 0 < len(clause) <= 48, label
