@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -22,8 +23,10 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.analysis.compare import format_interval, format_number, p_value_text
-from sim.analysis.directions import HEADLINE_KPIS, direction, judge
+from sim.analysis.compare import format_interval, format_number, p_value_text, with_practical
+from sim.analysis.directions import HEADLINE_KPIS
+from sim.checking.errors import CheckError
+from sim.checking.options import practical_effects
 from sim.report import figures as plots
 from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
@@ -41,7 +44,13 @@ from sim.report.summary import (
     with_peaks,
 )
 from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
-from sim.results.reader import DAY_KINDS, Results, ResultsError, load_results
+from sim.results.reader import (
+    DAY_KINDS,
+    Results,
+    ResultsError,
+    load_results,
+    manifest_practical,
+)
 from sim.scenario.schema import as_shown
 
 SWEEP_DETAIL_LIMIT = 8
@@ -75,6 +84,7 @@ td .ci { display: block; color: #6b6b66; font-size: 0.88em; white-space: nowrap;
 td code, .kpi-code { color: #77776f; font-size: 0.82em; }
 td.better { background: #e3f3e5; }
 td.worse { background: #fbe3df; }
+td.negligible { background: #eeeeee; }
 .tag { font-size: 0.82em; font-weight: bold; }
 figure { margin: 1.6em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ecece6; }
@@ -217,9 +227,10 @@ def _cell_value(kpi: str, row: pd.Series, lang: str) -> str:
 
 
 def _cell_diff(kpi: str, row: pd.Series, lang: str) -> tuple[str, str]:
-    """A difference cell's HTML and CSS class."""
+    """A difference cell's HTML and CSS class (decided by classify, as every verdict)."""
     d, low, high = row["diff"], row["diff_ci_low"], row["diff_ci_high"]
-    outcome, _ = classify(kpi, d, low, high)
+    threshold = row.get("practical", 0.0)
+    outcome, judgement = classify(kpi, d, low, high, threshold if np.isfinite(threshold) else 0.0)
     if outcome == "identical":
         return escape(tr("identical", lang)), ""
     if not np.isfinite(d):
@@ -231,13 +242,14 @@ def _cell_diff(kpi: str, row: pd.Series, lang: str) -> tuple[str, str]:
     if np.isfinite(low) and np.isfinite(high):
         lo, hi = format_interval(low * k, high * k)
         text += f'<span class="ci">{escape(lo)} – {escape(hi)}</span>'
-    css = ""
-    if outcome not in ("none", "unknown"):
-        verdict = judge(kpi, d) if direction(kpi) != "neutral" else None
-        if verdict is not None:
-            css = verdict
-            text += f' <span class="tag">{escape(tr(verdict, lang).strip(" ()（）"))}</span>'
-    return text, css
+    if outcome == "negligible":
+        tag = escape(tr("no_practical_difference", lang))
+        return f'{text} <span class="tag">{tag}</span>', "negligible"
+    # Lead and door times read faster or slower; their cells are coloured better or worse.
+    verdict = judgement or {"faster": "better", "slower": "worse"}.get(outcome)
+    if verdict is None:
+        return text, ""
+    return f'{text} <span class="tag">{escape(tr(verdict, lang).strip(" ()（）"))}</span>', verdict
 
 
 def _p_cell(p_value: float) -> str:
@@ -550,6 +562,20 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
 _REPORT_NAMES = {"en": "report.html", "zh": "report_zh.html"}
 
 
+def _with_practical(results: Results, practical) -> pd.DataFrame:
+    """The comparison table with its practical thresholds replaced where ``practical`` says."""
+    if results.kind != "compare":
+        raise ReportError(
+            f"{results.folder}: --practical applies to a comparison's differences; this folder "
+            f"holds a {results.kind}"
+        )
+    try:
+        given = practical_effects(practical)
+    except CheckError as exc:
+        raise ReportError(str(exc)) from None
+    return with_practical(results.table, {**manifest_practical(results.manifest), **given})
+
+
 def default_out(folder: str | os.PathLike, lang: str = "en") -> Path:
     """Where a report goes by default: ``report.html`` (``report_zh.html``) in the folder."""
     return Path(folder) / _REPORT_NAMES["zh" if lang == "zh" else "en"]
@@ -623,7 +649,10 @@ class Written:
 
 
 def write_report(
-    folder: str | os.PathLike, out: str | os.PathLike | None = None, lang: str = "en"
+    folder: str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    lang: str = "en",
+    practical: Mapping[str, float | tuple[float, float]] | Iterable[str] | None = None,
 ) -> Written:
     """Make the report of a results folder and write it with its figure files.
 
@@ -636,6 +665,9 @@ def write_report(
         for Chinese). The figures go to ``<name>_figures/`` beside it.
     lang : str
         ``"en"`` or ``"zh"``.
+    practical : mapping or iterable of str, optional
+        Practical thresholds replacing those the comparison used, as for
+        :func:`sim.compare` (a comparison's folder only).
 
     Returns
     -------
@@ -658,6 +690,8 @@ def write_report(
     check_out(folder, out)
     figures_dir = figures_folder_for(out)
     results = load_results(folder)
+    if practical is not None:
+        results.table = _with_practical(results, practical)
     # The figures' temporary folder is made first, so an unwritable place fails before
     # any drawing; the page is written while the figures are still there, so a failure
     # at any point leaves the old report and figures whole and nothing new behind.

@@ -139,6 +139,7 @@ TEXT = MappingProxyType(
             "zh": "未列出客车带货指标：本报告中没有情景使用客车运送包裹。",
         },
         "identical": {"en": "identical", "zh": "完全相同"},
+        "no_practical_difference": {"en": "no practical difference", "zh": "无实际差异"},
         "not_available": {"en": "n/a", "zh": "无"},
         # ------------------------------------------------------------ notes
         "no_details": {
@@ -244,6 +245,12 @@ TEXT = MappingProxyType(
             "{d}{unit}, 95% CI {lo} to {hi}; {p})",
             "zh": "{name} 与 {reference} 无显著差异（差值 {d}{unit}，95% 置信区间 {lo} 至 "
             "{hi}{unit}；{p}）",
+        },
+        "verdict_negligible": {
+            "en": "no practical difference between {name} and {reference} (difference "
+            "{d}{unit}, 95% CI {lo} to {hi}; {p}; practical threshold ±{t}{unit})",
+            "zh": "{name} 与 {reference} 无实际差异（差值 {d}{unit}，95% 置信区间 {lo} 至 "
+            "{hi}{unit}；{p}；实际差异阈值 ±{t}{unit}）",
         },
         "verdict_identical": {
             "en": "{name} and {reference} are identical in every replication",

@@ -191,6 +191,7 @@ class Finding:
     outcome : str
         ``"identical"``, ``"unknown"`` (too few pairs), ``"none"`` (the interval
         includes 0), ``"faster"``, ``"slower"``, ``"lower"`` or ``"higher"``.
+        ``"negligible"`` means no practical difference.
     judgement : str or None
         ``"better"`` or ``"worse"`` for a lower/higher outcome of a KPI with a good
         direction; None otherwise.
@@ -207,6 +208,8 @@ class Finding:
     judgement: str | None
     row: pd.Series
     reference_mean: float
+    threshold: float = 0.0
+    """The practical threshold used, in the KPI's units (0: none)."""
 
 
 def _rows(table: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -216,9 +219,12 @@ def _rows(table: pd.DataFrame, name: str) -> pd.DataFrame:
 def finding(table: pd.DataFrame, kpi: str, name: str, reference: str) -> Finding:
     """The finding for one scenario and KPI of a comparison table."""
     row = _rows(table, name).loc[kpi]
-    outcome, judgement = classify(kpi, row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+    threshold = float(row.get("practical", 0.0))
+    threshold = threshold if np.isfinite(threshold) else 0.0
+    interval = (row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+    outcome, judgement = classify(kpi, *interval, threshold)
     reference_mean = float(_rows(table, reference).loc[kpi, "mean"])
-    return Finding(kpi, name, reference, outcome, judgement, row, reference_mean)
+    return Finding(kpi, name, reference, outcome, judgement, row, reference_mean, threshold)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -305,6 +311,11 @@ def verdict_phrase(f: Finding, lang: str) -> Phrase:
     }
     if f.outcome == "none":
         return Phrase("verdict_none", lang, {**fields, **_signed_difference(f)})
+    if f.outcome == "negligible":
+        k = scale(f.kpi)
+        text = format_number(f.threshold * k)
+        fields["t"] = _num(f.threshold, f.scenario, f.kpi, "practical", text, scale=k)
+        return Phrase("verdict_negligible", lang, {**fields, **_signed_difference(f)})
     fields.update(_difference(f), relative=Seq(tuple(_relative(f, lang))))
     if f.outcome in ("lower", "higher"):
         fields["judgement"] = tr(f.judgement, lang) if f.judgement else ""

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table
+from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table, with_practical
 from sim.analysis.directions import HEADLINE_KPIS
 from sim.analysis.sweep import SUMMARY_COLUMNS
 from sim.results.files import MANIFEST
@@ -577,7 +577,7 @@ def _check_against_kpis(
     if not kpis:
         return
     level = manifest.get("confidence_level", 0.95)
-    expected = comparison_table(kpis, wanted, level)
+    expected = comparison_table(kpis, wanted, level, manifest_practical(manifest))
     shown = table[table["scenario"].isin(kpis)].reset_index(drop=True)  # same row order
     numbers = [c for c in COMPARISON_COLUMNS if c not in ("scenario", "kpi")]
     if list(kpis) != list(dict.fromkeys(table["scenario"])):
@@ -595,13 +595,30 @@ def _check_against_kpis(
         )
 
 
+def manifest_practical(manifest: dict) -> dict[str, tuple[float, float]]:
+    """The practical thresholds the comparison was told to use instead of the KPI table's."""
+    given = manifest.get("practical")
+    found = {}
+    for kpi, effect in given.items() if isinstance(given, dict) else ():
+        if isinstance(effect, list) and len(effect) == 2 and all(map(_is_number, effect)):
+            found[str(kpi)] = (float(effect[0]), float(effect[1]))
+    return found
+
+
 def _load_compare(folder: Path, manifest: dict) -> Results:
     _status(manifest, folder / MANIFEST, "comparison")
     path = folder / "comparison.csv"
-    numeric = [c for c in COMPARISON_COLUMNS if c not in ("scenario", "kpi")]
-    table = read_csv(path, COMPARISON_COLUMNS, numeric, required=("scenario", "kpi"))
+    # Folders made before the practical thresholds have no ``practical`` column: the
+    # KPI table's thresholds are filled in (those are what a comparison uses by default).
+    older = [c for c in COMPARISON_COLUMNS if c != "practical"]
+    numeric = [c for c in older if c not in ("scenario", "kpi")]
+    table = read_csv(path, older, numeric, required=("scenario", "kpi"))
     if table.empty:
         raise ResultsError(f"{path} has no rows")
+    if "practical" in table.columns:
+        table = _numbers(path, table, ["practical"])
+    else:
+        table = with_practical(table, manifest_practical(manifest))
     table["scenario"] = table["scenario"].astype(str)
     names = list(dict.fromkeys(table["scenario"]))
     listed = [str(s.get("name")) for s in manifest.get("scenarios", [])]
@@ -656,7 +673,7 @@ def _load_sweep(folder: Path, manifest: dict) -> Results:
     per_point = len(sweep) // len(names)
     table = sweep[["kpi", "mean", "ci_low", "ci_high"]].copy()
     table.insert(0, "scenario", [name for name in names for _ in range(per_point)])
-    for column in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
+    for column in ("diff", "diff_ci_low", "diff_ci_high", "p_value", "practical"):
         table[column] = math.nan
     _check_long_table(path, table, names)
     results = Results(folder, "sweep", manifest, names, table, sweep=sweep, varied=varied)

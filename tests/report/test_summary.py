@@ -24,6 +24,7 @@ WORDS = {
     "identical": "identical in every replication",
     "unknown": "cannot tell",
     "none": "no significant difference",
+    "negligible": "no practical difference",
     "faster": " faster than ",
     "slower": " slower than ",
     "lower": " lower",
@@ -48,12 +49,28 @@ def differences(draw):
     return (low + high) / 2, low, high
 
 
+thresholds = st.one_of(st.just(0.0), st.floats(0, 1e4, allow_nan=False))
+
+
 @settings(max_examples=400, deadline=None)
-@given(kpi=st.sampled_from(KPI_NAMES), interval=differences(), p=st.floats(0, 1))
-def test_the_outcome_agrees_with_the_terminal_verdict(kpi, interval, p):
+@given(
+    kpi=st.sampled_from(KPI_NAMES), interval=differences(), p=st.floats(0, 1), threshold=thresholds
+)
+def test_the_outcome_agrees_with_the_terminal_verdict(kpi, interval, p, threshold):
     diff, low, high = interval
-    outcome, judgement = classify(kpi, diff, low, high)
-    line = verdict(kpi, "b", "a", diff, low, high, p, 10.0, identical=interval == (0, 0, 0))
+    outcome, judgement = classify(kpi, diff, low, high, threshold)
+    line = verdict(
+        kpi,
+        "b",
+        "a",
+        diff,
+        low,
+        high,
+        p,
+        10.0,
+        identical=interval == (0, 0, 0),
+        threshold=threshold,
+    )
     assert WORDS[outcome] in line
     others = [words for key, words in WORDS.items() if key != outcome and key not in ("lower",)]
     assert not any(words in line for words in others if words.strip() not in WORDS[outcome])
@@ -67,8 +84,9 @@ def test_the_outcome_agrees_with_the_terminal_verdict(kpi, interval, p):
     interval=differences(),
     p=st.one_of(st.just(math.nan), st.floats(0, 1)),
     reference=finite,
+    threshold=thresholds,
 )
-def test_the_english_phrase_is_the_terminal_line(kpi, interval, p, reference):
+def test_the_english_phrase_is_the_terminal_line(kpi, interval, p, reference, threshold):
     diff, low, high = interval
     table = pd.DataFrame(
         [
@@ -82,6 +100,7 @@ def test_the_english_phrase_is_the_terminal_line(kpi, interval, p, reference):
         diff_ci_low=[np.nan, low],
         diff_ci_high=[np.nan, high],
         p_value=[np.nan, p],
+        practical=[np.nan, threshold],
     )
     (terminal,) = verdicts(table, [kpi])
     phrase = verdict_phrase(finding(table, kpi, "b", "a"), "en").plain()
