@@ -23,7 +23,13 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.analysis.compare import format_interval, format_number, p_value_text, with_practical
+from sim.analysis.compare import (
+    format_interval,
+    format_number,
+    format_value,
+    p_value_text,
+    with_practical,
+)
 from sim.analysis.directions import HEADLINE_KPIS
 from sim.checking.errors import CheckError
 from sim.checking.options import practical_effects
@@ -304,6 +310,7 @@ def _kpi_table(results: Results, lang: str) -> str:
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
     if compare:
         note = tr("table_note_compare", lang, reference=results.reference)
+        notes.insert(0, _practical_note(by[results.names[1]], lang))
     elif results.kind == "run":
         note = tr("table_note_run", lang)
     else:
@@ -314,6 +321,16 @@ def _kpi_table(results: Results, lang: str) -> str:
         f'<div class="table-wrap"><table id="kpi-table"><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>\n{body}\n</tbody></table></div>{notes_html}"
     )
+
+
+def _practical_note(rows: pd.DataFrame, lang: str) -> str:
+    """Which differences are "no practical difference": the headline KPIs' thresholds."""
+    shown = []
+    for kpi in HEADLINE_KPIS:
+        if kpi in rows.index and np.isfinite(rows.loc[kpi, "practical"]):
+            value = format_value(kpi, rows.loc[kpi, "practical"], difference=True).lstrip("+")
+            shown.append(f"{kpi_label(kpi, lang)} ±{value}")
+    return tr("table_note_practical", lang, thresholds=tr("list_sep", lang).join(shown))
 
 
 def _day_kind_cell(kind_means: pd.Series, column: str) -> str:

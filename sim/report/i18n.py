@@ -125,6 +125,14 @@ TEXT = MappingProxyType(
             "相同的包裹），以 {reference} 为参照。比例和利用率以 % 表示，其差值以百分点表示。"
             "主要指标以粗体显示。",
         },
+        "table_note_practical": {
+            "en": "Grey: no practical difference — the whole 95% interval, or a clear "
+            "difference's estimate, is within the indicator's practical threshold ({thresholds}; "
+            "other indicators: see docs/report.md; change with --practical KPI=VALUE).",
+            "zh": "灰色：无实际差异——整个 95% 置信区间，或已确定差异的估计值，在该指标的"
+            "实际差异阈值之内（{thresholds}；其他指标见 docs/report.md；"
+            "可用 --practical KPI=VALUE 修改）。",
+        },
         "table_note_run": {
             "en": "Means over replications with 95% confidence intervals. Shares and "
             "utilisations are in %.",
@@ -174,36 +182,28 @@ TEXT = MappingProxyType(
             "CJK SC（或思源黑体 Source Han Sans SC、文泉驿正黑 WenQuanYi Zen Hei）。",
         },
         # ------------------------------------------------------------ summary
-        "speed_faster": {
-            "en": "{fast} gets parcels to the village point faster than {slow}: {m_fast} h on "
-            "average against {m_slow} h, {d} h sooner ({relative}95% CI {lo}–{hi} h; {p}).",
-            "zh": "{fast} 比 {slow} 更快把包裹送到村级服务点：平均 {m_fast} 小时，对比 "
-            "{m_slow} 小时，快 {d} 小时（{relative}95% 置信区间 {lo}–{hi} 小时；{p}）。",
+        "tradeoff": {
+            "en": "{name} against {reference}: {clauses}.",
+            "zh": "{name} 与 {reference} 相比：{clauses}。",
         },
-        "speed_slower": {
-            "en": "{fast} gets parcels to the village point faster than {slow}: {m_fast} h on "
-            "average against {m_slow} h; with {slow} they take {d} h longer ({relative}95% CI "
-            "{lo}–{hi} h; {p}).",
-            "zh": "{fast} 比 {slow} 更快把包裹送到村级服务点：平均 {m_fast} 小时，对比 "
-            "{m_slow} 小时；采用 {slow} 时多用 {d} 小时（{relative}95% 置信区间 {lo}–{hi} 小时；"
-            "{p}）。",
+        "clause_sep": {"en": "; ", "zh": "；"},
+        "tradeoff_item": {"en": "{label} ({change})", "zh": "{label}（{change}）"},
+        "tradeoff_better": {"en": "better on {items}", "zh": "{items}更优"},
+        "tradeoff_worse": {"en": "worse on {items}", "zh": "{items}更差"},
+        "tradeoff_higher": {"en": "higher {items}", "zh": "{items}更高"},
+        "tradeoff_lower": {"en": "lower {items}", "zh": "{items}更低"},
+        "tradeoff_negligible": {
+            "en": "no practical difference on {items}",
+            "zh": "{items}无实际差异",
         },
-        "speed_none": {
-            "en": "The simulation does not show whether {name} or {reference} is faster on "
-            "average ({m_name} h against {m_reference} h): the difference of {d} h has a 95% "
-            "confidence interval from {lo} to {hi} h, which includes zero ({p}).",
-            "zh": "仿真结果不能表明 {name} 与 {reference} 哪个平均更快（{m_name} 小时对比 "
-            "{m_reference} 小时）：差值 {d} 小时的 95% 置信区间为 {lo} 至 {hi} 小时，包含零"
-            "（{p}）。",
+        "tradeoff_none": {
+            "en": "not clear on {items} (the 95% interval includes zero)",
+            "zh": "{items}差异不明确（95% 置信区间包含零）",
         },
-        "speed_identical": {
-            "en": "{name} and {reference} take exactly the same time on average in every "
-            "replication ({m_name} h).",
-            "zh": "{name} 与 {reference} 在每次重复模拟中的平均送达时长完全相同（{m_name} 小时）。",
-        },
-        "speed_unknown": {
-            "en": "Too few replications to tell whether {name} or {reference} is faster.",
-            "zh": "重复次数太少，无法判断 {name} 与 {reference} 哪个更快。",
+        "tradeoff_identical": {"en": "identical on {items}", "zh": "{items}完全相同"},
+        "tradeoff_unknown": {
+            "en": "too few replications to tell on {items}",
+            "zh": "{items}重复次数太少，无法判断",
         },
         "value_of": {
             "en": "{name} {mean}{unit} (95% CI {lo}–{hi})",

@@ -108,6 +108,14 @@ class Num:
 
 
 @dataclass(frozen=True)
+class KpiName:
+    """A KPI named in a sentence: its label as shown, in bold and tagged with the KPI in HTML."""
+
+    kpi: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Joined:
     """Parts joined by the language's list separator."""
 
@@ -156,7 +164,7 @@ def _num_html(part: Num) -> str:
 
 
 def render(part, html: bool) -> str:
-    """Plain text or HTML of any part: str, Name, Num, Joined, Seq or Phrase."""
+    """Plain text or HTML of any part: str, Name, KpiName, Num, Joined, Seq or Phrase."""
     if isinstance(part, Phrase):
         pieces = []
         for literal, name, _, _ in string.Formatter().parse(TEXT[part.key][part.lang]):
@@ -172,6 +180,9 @@ def render(part, html: bool) -> str:
         return "".join(render(p, html) for p in part.parts)
     if isinstance(part, Name):
         return f'<strong class="name">{escape(part.text)}</strong>' if html else part.text
+    if isinstance(part, KpiName):
+        tagged = f'<strong class="kpi" data-kpi="{escape(part.kpi)}">{escape(part.text)}</strong>'
+        return tagged if html else part.text
     if isinstance(part, Num):
         return _num_html(part) if html else part.text
     return escape(str(part), quote=False) if html else str(part)
@@ -338,44 +349,6 @@ def value_phrase(table: pd.DataFrame, name: str, kpi: str, lang: str, named: boo
     return Phrase(key, lang, {**fields, "lo": lo, "hi": hi})
 
 
-def _speed(results: Results, name: str, lang: str) -> Phrase:
-    kpi = "lead_time_mean_h"
-    f = finding(results.table, kpi, name, results.reference)
-    means = {
-        n: mean_parts(_rows(results.table, n).loc[kpi], n, kpi)[0] for n in (name, f.reference)
-    }
-    names = {"name": Name(name), "reference": Name(f.reference)}
-    if f.outcome in ("identical", "unknown"):
-        return Phrase(f"speed_{f.outcome}", lang, {**names, "m_name": means[name]})
-    fields = {"p": Seq(tuple(_p_part(f)))}
-    if f.outcome == "none":
-        return Phrase(
-            "speed_none",
-            lang,
-            {
-                **names,
-                **fields,
-                **_signed_difference(f),
-                "m_name": means[name],
-                "m_reference": means[f.reference],
-            },
-        )
-    fast, slow = (name, f.reference) if f.outcome == "faster" else (f.reference, name)
-    return Phrase(
-        f"speed_{f.outcome}",
-        lang,
-        {
-            **fields,
-            **_difference(f),
-            "fast": Name(fast),
-            "slow": Name(slow),
-            "m_fast": means[fast],
-            "m_slow": means[slow],
-            "relative": Seq(tuple(_relative(f, lang))),
-        },
-    )
-
-
 def summary_kpis(results: Results) -> list[str]:
     """KPIs the summary speaks about: the headline KPIs, then the experiment's focus KPIs."""
     focus = [str(k) for k in results.manifest.get("focus_kpis", []) or []]
@@ -391,7 +364,7 @@ def _horizon(results: Results) -> tuple:
 
 @dataclass
 class Summary:
-    """The summary: a lead (speed), lines per KPI, and how sure the numbers are.
+    """The summary: a lead (trade-offs), lines per KPI, and how sure the numbers are.
 
     Attributes
     ----------
@@ -421,7 +394,7 @@ class Summary:
 
 
 def _compare_summary(summary: Summary, results: Results, kpis: list[str], how: dict) -> None:
-    """A comparison: who is the reference, who is faster, a line per KPI, how sure."""
+    """A comparison: who is the reference, each scenario's trade-offs, a line per KPI, how sure."""
     lang, table = summary.lang, results.table
     others = [Name(name) for name in results.names[1:]]
     summary.lead.append(
@@ -431,7 +404,11 @@ def _compare_summary(summary: Summary, results: Results, kpis: list[str], how: d
             {"reference": Name(results.reference), "others": Joined(tuple(others), lang)},
         )
     )
-    summary.lead += [_speed(results, name, lang) for name in results.names[1:]]
+    from sim.report.tradeoffs import tradeoff_phrase  # it builds on this module's parts
+
+    summary.lead += [
+        tradeoff_phrase(table, name, results.reference, kpis, lang) for name in results.names[1:]
+    ]
     for kpi in kpis:
         values = Joined(tuple(value_phrase(table, n_, kpi, lang) for n_ in results.names), lang)
         verdicts = Joined(
