@@ -545,9 +545,9 @@ class ExperimentFolder:
     def write_details(self, arm: Arm, replications: int) -> list[str]:
         """Gather the detail tables of replications 0..n-1 into ``DIR/<arm>/details/``.
 
-        Writes ``lead_time_percentiles.csv``, ``villages.csv``, ``daily.csv`` and
-        ``day_kinds.csv`` (ordinary and peak days apart; every replication, with a
-        ``replication`` column first) and the network:
+        Writes ``lead_time_percentiles.csv``, ``villages.csv``, ``daily.csv``,
+        ``day_kinds.csv`` (ordinary and peak days apart) and ``stages.csv`` (where the
+        time goes; every replication, with a ``replication`` column first) and the network:
         ``places.csv`` and ``services.csv``. Nothing is written if a replication's
         record has no detail tables (one kept by an older ruralsim).
 
@@ -572,7 +572,11 @@ class ExperimentFolder:
                     self._record_path(arm.key, replication).read_text(encoding="utf-8")
                 )
                 per_replication[replication] = {
-                    name: _columns_from_json(record["details"][name]) for name in DETAIL_TABLES
+                    name: _columns_from_json(record["details"][name])
+                    for name in DETAIL_TABLES
+                    # A replication kept by an older ruralsim has no stages: the others
+                    # are still gathered, and the report leaves the stages out.
+                    if name != "stages" or name in record["details"]
                 }
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 return []

@@ -22,6 +22,7 @@ from sim.analysis.details import (
     village_lead_times,
 )
 from sim.analysis.kpis import KPI_NAMES
+from sim.analysis.stages import stage_table
 from sim.analysis.warmup import daily_mean_lead_time
 from sim.network.services import Plan
 from sim.runner import simulate
@@ -46,7 +47,7 @@ def kpi_row(kpis: dict, seed: int, replication: int) -> dict:
     }
 
 
-DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds")
+DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds", "stages")
 """Per-replication detail tables kept by compare and sweep (see :mod:`sim.analysis.details`)."""
 
 
@@ -79,6 +80,7 @@ def detail_tables(run) -> dict[str, dict[str, list]]:
         "villages": _columns(village_lead_times(run)),
         "daily": _columns(daily_series(run)),
         "day_kinds": _columns(day_kind_kpis(run)),
+        "stages": _columns(stage_table(run)),
     }
 
 
@@ -87,12 +89,15 @@ def gather_details(
 ) -> dict[str, pd.DataFrame]:
     """The detail files of one scenario: each replication's tables, and its network.
 
-    ``lead_time_percentiles``, ``villages``, ``daily`` and ``day_kinds`` hold every
-    replication, in replication order, with a ``replication`` column first;
+    ``lead_time_percentiles``, ``villages``, ``daily``, ``day_kinds`` and ``stages``
+    hold every replication, in replication order, with a ``replication`` column first
+    (``stages`` only when every replication has it: one kept by an older ruralsim has not);
     ``places`` and ``services`` describe the planned network once.
     """
     files = {}
     for name in DETAIL_TABLES:
+        if name == "stages" and not all("stages" in r for r in per_replication.values()):
+            continue
         frames = []
         for replication in sorted(per_replication):
             frame = pd.DataFrame(per_replication[replication][name])

@@ -26,7 +26,6 @@ from matplotlib.figure import Figure
 from sim.analysis.compare import (
     format_interval,
     format_number,
-    format_value,
     p_value_text,
     with_practical,
 )
@@ -37,6 +36,7 @@ from sim.report import figures as plots
 from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
+from sim.report.stages import plot_stages, stages_table, with_stages
 from sim.report.summary import (
     DAY_KIND_COLUMNS,
     Summary,
@@ -196,6 +196,8 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
             drawn.append(
                 ("distance_bands", plots.plot_distance_bands(details, lang=lang, labels=labels))
             )
+            if with_stages(results):  # older results lack the stage tables
+                drawn.append(("stages", plot_stages(details, lang=lang, labels=labels)))
     if not have_details:
         if results.kind == "run":
             why = tr("no_details_run", lang)
@@ -214,6 +216,7 @@ _TITLES = {
     "daily": ("fig_daily_title", "cap_daily"),
     "distance_bands": ("fig_bands_title", "cap_bands"),
     "sweep": ("fig_sweep_title", "cap_sweep"),
+    "stages": ("fig_stages_title", "cap_stages"),
 }
 
 
@@ -310,13 +313,15 @@ def _kpi_table(results: Results, lang: str) -> str:
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
     if compare:
         note = tr("table_note_compare", lang, reference=results.reference)
-        notes.insert(0, _practical_note(by[results.names[1]], lang))
+        practical_html = f'<p class="note">{_practical_note(by[results.names[1]], lang)}</p>'
     elif results.kind == "run":
         note = tr("table_note_run", lang)
     else:
         note = tr("table_note_sweep", lang)
     body = "\n".join(rows)
     notes_html = "".join(f'<p class="note">{escape(n)}</p>' for n in [note, *notes])
+    if compare:
+        notes_html += practical_html
     return (
         f'<div class="table-wrap"><table id="kpi-table"><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>\n{body}\n</tbody></table></div>{notes_html}"
@@ -324,13 +329,25 @@ def _kpi_table(results: Results, lang: str) -> str:
 
 
 def _practical_note(rows: pd.DataFrame, lang: str) -> str:
-    """Which differences are "no practical difference": the headline KPIs' thresholds."""
+    """Which differences are "no practical difference": the headline KPIs' thresholds (HTML)."""
     shown = []
     for kpi in HEADLINE_KPIS:
         if kpi in rows.index and np.isfinite(rows.loc[kpi, "practical"]):
-            value = format_value(kpi, rows.loc[kpi, "practical"], difference=True).lstrip("+")
-            shown.append(f"{kpi_label(kpi, lang)} ±{value}")
-    return tr("table_note_practical", lang, thresholds=tr("list_sep", lang).join(shown))
+            value = rows.loc[kpi, "practical"] * scale(kpi)
+            suffix = unit_suffix("pp_short" if is_percent(kpi) else display_unit(kpi), lang)
+            shown.append(f"{kpi_label(kpi, lang)} ±{format_number(value)}{suffix}")
+    text = tr(
+        "table_note_practical",
+        lang,
+        thresholds=tr("list_sep", lang).join(shown),
+        docs="\x00docs\x00",
+        option="\x00option\x00",
+    )
+    code = {"docs": "docs/report.md", "option": "--practical KPI=VALUE"}
+    parts = escape(text).split("\x00")
+    return "".join(
+        f"<code>{escape(code[part])}</code>" if i % 2 else part for i, part in enumerate(parts)
+    )
 
 
 def _day_kind_cell(kind_means: pd.Series, column: str) -> str:
@@ -391,6 +408,7 @@ def _summary_html(summary: Summary) -> str:
     if summary.lines:
         items = "".join(f"<li>{line.html()}</li>" for line in summary.lines)
         parts.append(f'<ul class="findings">{items}</ul>')
+    parts += [f'<p class="stages">{p.html()}</p>' for p in summary.stages]
     parts += [f'<p class="peak-days">{p.html()}</p>' for p in summary.peaks]
     parts += [f"<p>{p.html()}</p>" for p in summary.certainty]
     return "\n".join(parts)
@@ -519,7 +537,7 @@ def _page(results: Results, lang: str, parts: dict[str, str]) -> str:
 <h2>{escape(tr("kpi_table", lang))}</h2>
 {_kpi_table(results, lang)}
 </section>
-{_day_kinds_table(results, lang)}<section id="figures">
+{_day_kinds_table(results, lang)}{stages_table(results, lang)}<section id="figures">
 <h2>{escape(tr("figures", lang))}</h2>
 {parts["figure_notes"]}
 {parts["figures"]}

@@ -128,10 +128,9 @@ TEXT = MappingProxyType(
         "table_note_practical": {
             "en": "Grey: no practical difference — the whole 95% interval, or a clear "
             "difference's estimate, is within the indicator's practical threshold ({thresholds}; "
-            "other indicators: see docs/report.md; change with --practical KPI=VALUE).",
+            "other indicators: see {docs}; change with {option}).",
             "zh": "灰色：无实际差异——整个 95% 置信区间，或已确定差异的估计值，在该指标的"
-            "实际差异阈值之内（{thresholds}；其他指标见 docs/report.md；"
-            "可用 --practical KPI=VALUE 修改）。",
+            "实际差异阈值之内（{thresholds}；其他指标见 {docs}；可用 {option} 修改）。",
         },
         "table_note_run": {
             "en": "Means over replications with 95% confidence intervals. Shares and "
@@ -187,7 +186,7 @@ TEXT = MappingProxyType(
             "zh": "{name} 与 {reference} 相比：{clauses}。",
         },
         "clause_sep": {"en": "; ", "zh": "；"},
-        "tradeoff_item": {"en": "{label} ({change})", "zh": "{label}（{change}）"},
+        "tradeoff_item": {"en": "{label} ({change}{unit})", "zh": "{label}（{change}{unit}）"},
         "tradeoff_better": {"en": "better on {items}", "zh": "{items}更优"},
         "tradeoff_worse": {"en": "worse on {items}", "zh": "{items}更差"},
         "tradeoff_higher": {"en": "higher {items}", "zh": "{items}更高"},
@@ -477,6 +476,70 @@ TEXT = MappingProxyType(
         "fig_mean": {"en": "mean", "zh": "均值"},
         "legend_scenarios": {"en": "Scenarios", "zh": "情景"},
         "legend_points": {"en": "Points", "zh": "扫描点"},
+        # ------------------------------------------------------------ where the time goes
+        "stage_hub_processing": {
+            "en": "At the hub: inspection and sorting",
+            "zh": "分拨中心查验与分拣",
+        },
+        "stage_hub_waiting": {"en": "Waiting at the hub for a vehicle", "zh": "在分拨中心等车"},
+        "stage_to_station": {"en": "Riding to the township station", "zh": "运往乡镇服务站"},
+        "stage_station_waiting": {"en": "Waiting at the station", "zh": "在乡镇服务站等待"},
+        "stage_to_village": {"en": "Riding to the village", "zh": "运往村级服务点"},
+        "stage_point_waiting": {
+            "en": "Waiting at the point for the villager",
+            "zh": "在服务点等待村民取件",
+        },
+        "stages_title": {"en": "Where the time goes", "zh": "时间花在哪里"},
+        "col_measure": {"en": "Measured until", "zh": "统计至"},
+        "col_stage_total": {"en": "Total (h)", "zh": "合计（小时）"},
+        "measure_lead": {
+            "en": "at the village point (mean lead time, h)",
+            "zh": "送达村级服务点（平均送达时长，小时）",
+        },
+        "measure_door": {
+            "en": "in the villager's hands (mean door time, h)",
+            "zh": "交到村民手中（平均到手时长，小时）",
+        },
+        "stages_note": {
+            "en": "Mean hours per parcel in each stage, means of {n} replications: until the "
+            "village point over delivered parcels, until the villager's hands over collected "
+            "ones (as the key figures). The stages add up to the mean lead and door times. "
+            "Parcels that never pass a township station spend no time in its two stages; bus "
+            "legs count as riding.",
+            "zh": "每件包裹在各环节的平均小时数，为 {n} 次重复模拟的均值：送达村级服务点按已送达"
+            "包裹计，交到村民手中按已取件包裹计（与关键指标一致）。各环节之和等于平均送达时长和"
+            "平均到手时长。不经过乡镇服务站的包裹在两个服务站环节用时为零；客车运输计入运输环节。",
+        },
+        "stage_most": {
+            "en": "Where the time goes ({name}): of the {total} h mean lead time, the longest "
+            "stage is {stage}, {hours} h ({share}).",
+            "zh": "时间花在哪里（{name}）：平均送达时长 {total} 小时中，耗时最长的环节是"
+            "{stage}，{hours} 小时（{share}）。",
+        },
+        "fig_stages_title": {
+            "en": "Where the time goes: mean hours per parcel in each stage",
+            "zh": "时间花在哪里：每件包裹在各环节的平均小时数",
+        },
+        "fig_stages_x": {"en": "Mean hours per parcel", "zh": "每件包裹平均小时数"},
+        "fig_stages_lead": {"en": "{name}: to the village point", "zh": "{name}：送达服务点"},
+        "fig_stages_door": {
+            "en": "{name}: to the villager's hands",
+            "zh": "{name}：交到村民手中",
+        },
+        "fig_stages_slowest": {
+            "en": "{name}: ten slowest villages",
+            "zh": "{name}：送达最慢的十个村",
+        },
+        "cap_stages": {
+            "en": "Top: each scenario's mean time per parcel until the village point and until "
+            "the villager's hands, split into the stages of the way; the number at the end of "
+            "a bar is the total, the mean lead or door time. Below: the ten villages with the "
+            "longest mean lead time of each scenario, split the same way. Means over "
+            "replications.",
+            "zh": "上图：各情景每件包裹送达村级服务点和交到村民手中的平均时长，按途经环节拆分；"
+            "条末数字为合计，即平均送达时长或平均到手时长。下图：各情景平均送达时长最长的十个村，"
+            "按同样方式拆分。为各次重复模拟的均值。",
+        },
         # ------------------------------------------------------------ map legend
         "place_hub": {"en": "County hub", "zh": "县级分拨中心"},
         "place_station": {"en": "Township station", "zh": "乡镇服务站"},

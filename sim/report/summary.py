@@ -382,12 +382,15 @@ class Summary:
     lang: str = "en"
     peaks: list = field(default_factory=list)
     """One phrase per scenario with measured peak days: how much slower they were."""
+    stages: list = field(default_factory=list)
+    """One phrase per scenario with stage tables: the stage of the lead time that costs most."""
 
     def plain(self) -> str:
         """The summary as plain text (for a notebook or a terminal)."""
         space = "" if self.lang == "zh" else " "
         blocks = [space.join(p.plain() for p in self.lead)]
         blocks += [f"- {line.plain()}" for line in self.lines]
+        blocks += [p.plain() for p in self.stages]
         blocks += [p.plain() for p in self.peaks]
         blocks += [space.join(p.plain() for p in self.certainty)]
         return "\n".join(b for b in blocks if b)
@@ -478,6 +481,11 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
         )
     phrases = (peak_phrase(results, name, lang) for name in with_peaks(results))
     summary.peaks = [phrase for phrase in phrases if phrase is not None]
+    if results.kind != "sweep":
+        from sim.report.stages import stage_phrase  # it builds on this module's parts
+
+        found = (stage_phrase(results, name, lang) for name in results.names)
+        summary.stages = [phrase for phrase in found if phrase is not None]
     return summary
 
 

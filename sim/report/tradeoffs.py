@@ -69,21 +69,21 @@ def label_in_sentence(kpi: str, lang: str) -> str:
     return label
 
 
-def change(f: Finding, lang: str) -> Num | None:
-    """The change shown beside a KPI: a signed difference or a relative change."""
+def change(f: Finding, lang: str) -> tuple[Num, str] | None:
+    """The change shown beside a KPI and its unit: a signed difference or a relative change."""
     d = f.row["diff"]
     if not np.isfinite(d) or f.outcome in ("none", "identical", "unknown"):
         return None
     k = scale(f.kpi)
     if is_share(f.kpi) or unit(f.kpi) in _ABSOLUTE_UNITS:
-        the_unit = "pp_short" if is_share(f.kpi) else unit(f.kpi)
-        text = f"{'+' if d > 0 else ''}{format_number(d * k)}{unit_suffix(the_unit, lang)}"
-        return Num(text, float(d), f.scenario, f.kpi, "diff", scale=k)
+        the_unit = unit_suffix("pp_short" if is_share(f.kpi) else unit(f.kpi), lang)
+        text = f"{'+' if d > 0 else ''}{format_number(d * k)}"
+        return Num(text, float(d), f.scenario, f.kpi, "diff", scale=k), the_unit
     mean = f.reference_mean
     if not (np.isfinite(mean) and mean != 0):
         return None
     relative = d / abs(mean)
-    return Num(percent_change(relative), float(relative), f.scenario, f.kpi, "relative")
+    return Num(percent_change(relative), float(relative), f.scenario, f.kpi, "relative"), ""
 
 
 def _item(f: Finding, lang: str):
@@ -91,7 +91,7 @@ def _item(f: Finding, lang: str):
     shown = change(f, lang)
     if shown is None or clause_of(f) == "negligible":
         return name
-    return Phrase("tradeoff_item", lang, {"label": name, "change": shown})
+    return Phrase("tradeoff_item", lang, {"label": name, "change": shown[0], "unit": shown[1]})
 
 
 def tradeoff_phrase(table, name: str, reference: str, kpis: list[str], lang: str) -> Phrase:

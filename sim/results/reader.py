@@ -30,6 +30,7 @@ import pandas as pd
 
 from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table, with_practical
 from sim.analysis.directions import HEADLINE_KPIS
+from sim.analysis.stages import STAGE_COLUMNS
 from sim.analysis.sweep import SUMMARY_COLUMNS
 from sim.results.files import MANIFEST
 from sim.results.manifest import ManifestError, check_manifest
@@ -43,9 +44,10 @@ DETAIL_FILES = {
     "places": "places.csv",
     "services": "services.csv",
     "day_kinds": "day_kinds.csv",
+    "stages": "stages.csv",
 }
 """The detail tables of one scenario, in ``<scenario>/details/``."""
-_OPTIONAL_FILES = ("day_kinds",)
+_OPTIONAL_FILES = ("day_kinds", "stages")
 """Detail tables an older ruralsim did not write: a folder without them still loads."""
 
 _DETAIL_COLUMNS = {
@@ -83,6 +85,7 @@ _DETAIL_COLUMNS = {
         "on_time_24h_share",
         "door_time_mean_h",
     ),
+    "stages": ("replication", "measure", "village", "parcels", *STAGE_COLUMNS, "total_h"),
 }
 _NUMERIC = {
     "percentiles": ("replication", "quantile", "lead_time_h"),
@@ -99,15 +102,18 @@ _NUMERIC = {
     "places": ("x_km", "y_km"),
     "services": (),
     "day_kinds": ("replication", "days", "parcels", "delivered"),
+    "stages": ("replication", "parcels"),
 }
 _OPTIONAL_VALUES = {
     "villages": ("lead_time_mean_h",),
     "percentiles": ("lead_time_h",),
     "day_kinds": ("lead_time_mean_h", "lead_time_p90_h", "on_time_24h_share", "door_time_mean_h"),
+    # The county's rows have no village; a village without parcels has no times.
+    "stages": ("village", *STAGE_COLUMNS, "total_h"),
 }
 """Detail columns that may be empty (a village, a replication or a kind of day with no
 parcel delivered). Every other column named above must have a value in every row."""
-_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds")
+_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds", "stages")
 """Detail tables with a row set per replication (the same rows in each)."""
 DAY_KINDS = ("ordinary", "peak")
 """The kinds of day in ``day_kinds.csv``, as :data:`sim.analysis.details.DAY_KINDS` (a test
@@ -147,6 +153,11 @@ class Details:
         measured, ``parcels``, ``delivered``, ``lead_time_mean_h``, ``lead_time_p90_h``,
         ``on_time_24h_share``, ``door_time_mean_h`` (empty where none was delivered).
         None for results of an older ruralsim.
+    stages : DataFrame or None
+        Where the time goes (:func:`sim.analysis.stages.stage_table`; and
+        ``replication``): per ``measure`` (lead, door) and ``village`` (empty for the
+        county), ``parcels``, the mean hours of each stage and ``total_h``. None for
+        results of an older ruralsim.
     """
 
     percentiles: pd.DataFrame | None = None
@@ -155,6 +166,7 @@ class Details:
     places: pd.DataFrame | None = None
     services: pd.DataFrame | None = None
     day_kinds: pd.DataFrame | None = None
+    stages: pd.DataFrame | None = None
 
 
 @dataclass
@@ -431,7 +443,7 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
     for key, name in DETAIL_FILES.items():
         optional = _OPTIONAL_VALUES.get(key, ())
         required = [c for c in _DETAIL_COLUMNS[key] if c not in optional]
-        numeric = (*_NUMERIC[key], *optional)
+        numeric = (*_NUMERIC[key], *(c for c in optional if c != "village"))
         path = where / name
         if key in _OPTIONAL_FILES and not path.exists():
             continue
@@ -450,7 +462,26 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
     _check_network(where, tables)
     if "day_kinds" in tables:
         _check_day_kinds(where, tables["day_kinds"], daily)
+    if "stages" in tables:
+        _check_stages(where, tables["stages"], set(tables["places"]["id"].astype(str)))
     return Details(**tables)
+
+
+def _check_stages(where: Path, stages: pd.DataFrame, places: set[str]) -> None:
+    """Check ``stages.csv``: lead and door rows, for the county and places of the network."""
+    path = where / DETAIL_FILES["stages"]
+    _whole_numbers(path, stages, "parcels")
+    stages["measure"] = stages["measure"].astype(str)
+    odd = sorted(set(stages["measure"]) - {"lead", "door"})
+    if odd:
+        raise ResultsError(f"{path}: measure {odd[0]!r} is neither lead nor door; is it damaged?")
+    villages = stages["village"].dropna().astype(str)
+    unknown = sorted(set(villages) - places)
+    if unknown:
+        raise ResultsError(
+            f"{path}: village {unknown[0]!r} is not in {where / DETAIL_FILES['places']}; "
+            "one of them is damaged"
+        )
 
 
 def _check_day_kinds(where: Path, day_kinds: pd.DataFrame, daily: pd.DataFrame) -> None:
