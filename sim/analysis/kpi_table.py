@@ -346,6 +346,18 @@ KPI_NAMES = tuple(kpi.name for kpi in KPIS)
 HEADLINE_KPIS = tuple(kpi.name for kpi in KPIS if kpi.headline)
 """KPIs that get a verdict line by default, in column order."""
 
+TOTAL_KPIS = (
+    "vehicle_km",
+    "vehicle_hours",
+    "cost_transport_cny",
+    "cost_facilities_cny",
+    "cost_fees_cny",
+    "cost_total_cny",
+    "co2_kg",
+    "bus_fee_cny",
+)
+"""KPIs that are sums over the measured days (the report says so and gives them per day)."""
+
 
 def get(name: str) -> Kpi | None:
     """The record of a KPI, or None for a name the table does not know."""

@@ -36,6 +36,7 @@ from sim.report import figures as plots
 from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
+from sim.report.period import per_day_html
 from sim.report.stages import plot_stages, stages_table, with_stages
 from sim.report.summary import (
     DAY_KIND_COLUMNS,
@@ -44,6 +45,7 @@ from sim.report.summary import (
     day_kind_means,
     display_unit,
     is_percent,
+    kpi_heading,
     scale,
     summarize_results,
     unit_suffix,
@@ -86,7 +88,8 @@ th, td { padding: 5px 8px; border-bottom: 1px solid #e4e4de; text-align: right;
 th:first-child, td:first-child { text-align: left; }
 thead th { background: #f0f0ea; position: sticky; top: 0; }
 tr.headline td:first-child { font-weight: bold; }
-td .ci { display: block; color: #6b6b66; font-size: 0.88em; white-space: nowrap; }
+td .per-day { display: block; color: #555; font-size: 0.85em; }
+.ci { display: block; color: #6b6b66; font-size: 0.88em; white-space: nowrap; }
 td code, .kpi-code { color: #77776f; font-size: 0.82em; }
 td.better { background: #e3f3e5; }
 td.worse { background: #fbe3df; }
@@ -272,10 +275,10 @@ def _uses_buses(results: Results) -> bool:
     return bool((rows["mean"].fillna(0) > 0).any())
 
 
-def _kpi_header(kpi: str, lang: str) -> str:
+def _kpi_header(kpi: str, lang: str, label: str | None = None) -> str:
     the_unit = display_unit(kpi)
     suffix = "" if the_unit == "parcels" else unit_suffix(the_unit, lang).strip()
-    label = kpi_label(kpi, lang)
+    label = label or kpi_label(kpi, lang)
     if suffix:
         label = f"{label} ({suffix})" if lang == "en" else f"{label}（{suffix}）"
     return f'{escape(label)}<br><code class="kpi-code">{escape(kpi)}</code>'
@@ -302,8 +305,12 @@ def _kpi_table(results: Results, lang: str) -> str:
     rows = []
     for kpi in kpis:
         css = ' class="headline"' if kpi in HEADLINE_KPIS else ""
-        cells = [f"<td>{_kpi_header(kpi, lang)}</td>"]
-        cells += [f"<td>{_cell_value(kpi, by[n].loc[kpi], lang)}</td>" for n in results.names]
+        cells = [f"<td>{_kpi_header(kpi, lang, kpi_heading(results, kpi, lang))}</td>"]
+        cells += [
+            f"<td>{_cell_value(kpi, by[n].loc[kpi], lang)}"
+            f"{per_day_html(results, n, kpi, by[n].loc[kpi, 'mean'], lang)}</td>"
+            for n in results.names
+        ]
         if compare:
             for name in results.names[1:]:
                 text, cell_css = _cell_diff(kpi, by[name].loc[kpi], lang)

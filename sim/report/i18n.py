@@ -293,25 +293,40 @@ TEXT = MappingProxyType(
             "zh": "{label}：{values}；{verdicts}。",
         },
         "certainty_compare": {
-            "en": "How sure: each number is the mean of {n} replications of {days} simulated "
-            "days (the first {warmup} left out as warm-up). Every scenario saw exactly the "
-            "same parcels (common random numbers, seed {seed}), so differences are paired "
-            "replication by replication. A difference is called only when its 95% confidence "
-            "interval excludes zero (paired t-test p-values in brackets). Each line is a "
-            "separate test at 95%: among many lines, one may pass by chance.",
-            "zh": "可信程度：每个数值是 {n} 次重复模拟的均值，每次模拟 {days} 天（前 {warmup} "
-            "天作为预热期不计入）。所有情景使用完全相同的包裹（共同随机数，种子 {seed}），"
+            "en": "How sure: each number is the mean of {n} replications. Each replication "
+            "simulates {simulated} days: {warmup} warm-up day(s), left out (the network starts "
+            "empty), {measured} measured days, whose parcels make the numbers (totals such as "
+            "cost and CO₂ are over these {measured} days), and {drain} day(s) without new "
+            "parcels, in which they finish. Every scenario saw exactly the same parcels "
+            "(common random numbers, seed {seed}), so differences are paired replication by "
+            "replication. A difference is called only when its 95% confidence interval "
+            "excludes zero (paired t-test p-values in brackets), and called better or worse "
+            "only beyond the indicator's practical threshold. Each line is a separate test at "
+            "95%: among many lines, one may pass by chance.",
+            "zh": "可信程度：每个数值是 {n} 次重复模拟的均值。每次模拟 {simulated} 天：前 {warmup} "
+            "天为预热期，不计入（网络从空开始）；其后 {measured} 天为统计期，数值来自这些天的包裹"
+            "（成本、二氧化碳等总量为这 {measured} 天的合计）；最后 {drain} 天不再有新包裹，"
+            "让统计的包裹完成配送。所有情景使用完全相同的包裹（共同随机数，种子 {seed}），"
             "因此差值按重复逐一配对。只有当差值的 95% 置信区间不包含零时才判定存在差异"
-            "（括号内为配对 t 检验的 p 值）。每一行都是一次单独的 95% 水平检验：行数较多时，"
-            "可能有一行因偶然而显著。",
+            "（括号内为配对 t 检验的 p 值），且只有超过该指标的实际差异阈值才判定更优或更差。"
+            "每一行都是一次单独的 95% 水平检验：行数较多时，可能有一行因偶然而显著。",
         },
         "certainty_run": {
-            "en": "Each number is the mean of {n} replications of {days} simulated days (the "
-            "first {warmup} left out as warm-up), seed {seed}, with its 95% confidence "
-            "interval.",
-            "zh": "每个数值是 {n} 次重复模拟的均值（每次模拟 {days} 天，前 {warmup} 天作为预热期"
-            "不计入，种子 {seed}），并给出 95% 置信区间。",
+            "en": "Each number is the mean of {n} replications, with its 95% confidence "
+            "interval (seed {seed}). Each replication simulates {simulated} days: {warmup} "
+            "warm-up day(s), left out, {measured} measured days, whose parcels make the numbers "
+            "(totals are over these {measured} days), and {drain} day(s) without new parcels, "
+            "in which they finish.",
+            "zh": "每个数值是 {n} 次重复模拟的均值，并给出 95% 置信区间（种子 {seed}）。每次模拟 "
+            "{simulated} 天：前 {warmup} 天为预热期，不计入；其后 {measured} 天为统计期，数值来自"
+            "这些天的包裹（总量为这 {measured} 天的合计）；最后 {drain} 天不再有新包裹，让它们"
+            "完成配送。",
         },
+        "label_over_days": {
+            "en": "{label} over {days} measured days",
+            "zh": "{label}（统计期 {days} 天合计）",
+        },
+        "per_day": {"en": "{value} per day", "zh": "每天 {value}"},
         "certainty_sweep": {
             "en": "Each point is the mean of {n} replications with its 95% confidence "
             "interval; every point saw the same parcels where its demand is the same "

@@ -27,6 +27,7 @@ from sim.analysis.compare import classify, format_interval, format_number, p_val
 from sim.analysis.directions import HEADLINE_KPIS, is_share, unit
 from sim.analysis.stats import t_interval
 from sim.report.i18n import TEXT, kpi_label, tr, unit_text
+from sim.report.period import how_fields, is_total, period
 from sim.results.reader import DAY_KINDS, Results
 
 
@@ -356,10 +357,12 @@ def summary_kpis(results: Results) -> list[str]:
     return [k for k in dict.fromkeys([*HEADLINE_KPIS, *focus]) if k in known]
 
 
-def _horizon(results: Results) -> tuple:
-    scenario = results.scenarios.get(results.reference, {})
-    horizon = scenario.get("horizon", {}) if isinstance(scenario, dict) else {}
-    return horizon.get("days", "?"), horizon.get("warmup_days", "?")
+def kpi_heading(results: Results, kpi: str, lang: str) -> str:
+    """A KPI's label, with the period for a total ("CO₂ emissions over 28 measured days")."""
+    found = period(results)
+    if not is_total(kpi) or found is None:
+        return kpi_label(kpi, lang)
+    return tr("label_over_days", lang, label=kpi_label(kpi, lang), days=found.measured)
 
 
 @dataclass
@@ -425,7 +428,7 @@ def _compare_summary(summary: Summary, results: Results, kpis: list[str], how: d
             Phrase(
                 "kpi_line",
                 lang,
-                {"label": kpi_label(kpi, lang), "values": values, "verdicts": verdicts},
+                {"label": kpi_heading(results, kpi, lang), "values": values, "verdicts": verdicts},
             )
         )
     summary.certainty.append(Phrase("certainty_compare", lang, how))
@@ -440,7 +443,7 @@ def _run_summary(summary: Summary, results: Results, kpis: list[str], how: dict)
                 "run_line",
                 lang,
                 {
-                    "label": kpi_label(kpi, lang),
+                    "label": kpi_heading(results, kpi, lang),
                     "value": value_phrase(results.table, name, kpi, lang, named=False),
                 },
             )
@@ -466,9 +469,8 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
     """
     summary = Summary(lang=lang)
     kpis = summary_kpis(results)
-    days, warmup = _horizon(results)
     n = results.replications if results.replications is not None else "?"
-    how = {"n": str(n), "days": str(days), "warmup": str(warmup), "seed": str(results.seed)}
+    how = {"n": str(n), "seed": str(results.seed), **how_fields(results)}
     if results.kind == "compare":
         _compare_summary(summary, results, kpis, how)
     elif results.kind == "run":
