@@ -494,7 +494,7 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
 def _sweep_line(results: Results, kpi: str, lang: str) -> Phrase:
     rows = results.table[results.table["kpi"] == kpi]
     means = rows.set_index("scenario")["mean"]
-    label = kpi_label(kpi, lang)
+    label = kpi_heading(results, kpi, lang)
     finite = means[np.isfinite(means)]
     if finite.empty or finite.min() == finite.max():
         name = results.names[0]
