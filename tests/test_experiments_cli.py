@@ -74,6 +74,7 @@ def test_compare_writes_tables_manifests_and_verdicts(tmp_path, capsys):
                     "villages",
                     "daily",
                     "day_kinds",
+                    "stages",
                     "places",
                     "services",
                 )

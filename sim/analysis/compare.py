@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis import kpi_table
 from sim.analysis.directions import HIGHER, LOWER, direction, is_share, judge, unit
 from sim.analysis.stats import t_interval
 
@@ -34,8 +35,13 @@ COMPARISON_COLUMNS = (
     "diff_ci_low",
     "diff_ci_high",
     "p_value",
+    "practical",
 )
-"""Columns of ``comparison.csv``, in order."""
+"""Columns of ``comparison.csv``, in order.
+
+``practical`` is the practical threshold the comparison used for the row's
+difference, in the KPI's units (:func:`practical_threshold`); NaN for the reference.
+"""
 
 _NOT_KPIS = ("replication", "seed")
 
@@ -123,6 +129,7 @@ def comparison_table(
     kpis: Mapping[str, pd.DataFrame],
     columns: Sequence[str] | None = None,
     level: float = 0.95,
+    practical: Mapping[str, tuple[float, float]] | None = None,
 ) -> pd.DataFrame:
     """The long comparison table (``comparison.csv``).
 
@@ -136,6 +143,8 @@ def comparison_table(
         except ``replication`` and ``seed``.
     level : float, optional
         Confidence level, 0.95 by default.
+    practical : mapping of str to (absolute, relative), optional
+        Practical thresholds that replace the KPI table's (see :func:`with_practical`).
 
     Returns
     -------
@@ -167,7 +176,73 @@ def comparison_table(
                     p_value=paired.p_value,
                 )
             rows.append(row)
-    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    return with_practical(table, practical)
+
+
+# --------------------------------------------------------------------------- practical
+
+
+def effect_threshold(absolute: float, relative: float, reference_mean: float) -> float:
+    """``max(absolute, relative × |reference mean|)`` (the relative part 0 for a NaN mean)."""
+    scaled = relative * abs(reference_mean) if np.isfinite(reference_mean) else 0.0
+    return max(absolute, scaled)
+
+
+def practical_threshold(
+    kpi: str,
+    reference_mean: float,
+    practical: Mapping[str, tuple[float, float]] | None = None,
+) -> float:
+    """The difference of ``kpi`` that counts in practice, in the KPI's units.
+
+    Parameters
+    ----------
+    kpi : str
+        KPI name.
+    reference_mean : float
+        The reference scenario's mean (for a relative threshold).
+    practical : mapping of str to (absolute, relative), optional
+        Thresholds replacing the KPI table's (:attr:`~sim.analysis.kpi_table.Kpi.practical`);
+        a KPI the table does not know gets 1% of the reference mean.
+
+    Returns
+    -------
+    float
+        ``max(absolute, relative × |reference mean|)``.
+    """
+    record = kpi_table.get(kpi)
+    default = record.practical if record is not None else (0.0, 0.01)
+    absolute, relative = (practical or {}).get(kpi, default)
+    return effect_threshold(absolute, relative, reference_mean)
+
+
+def with_practical(
+    table: pd.DataFrame, practical: Mapping[str, tuple[float, float]] | None = None
+) -> pd.DataFrame:
+    """``table`` with its ``practical`` column (re)computed from the reference's means.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A comparison table; the first scenario is the reference.
+    practical : mapping of str to (absolute, relative), optional
+        Thresholds replacing the KPI table's, by KPI.
+
+    Returns
+    -------
+    DataFrame
+        A copy; ``practical`` is NaN in the reference's rows.
+    """
+    table = table.copy()
+    names = list(dict.fromkeys(table["scenario"]))
+    reference = table[table["scenario"] == names[0]] if names else table
+    means = dict(zip(reference["kpi"], reference["mean"], strict=True))
+    table["practical"] = [
+        np.nan if name == names[0] else practical_threshold(kpi, means.get(kpi, np.nan), practical)
+        for name, kpi in zip(table["scenario"], table["kpi"], strict=True)
+    ]
+    return table
 
 
 # --------------------------------------------------------------------------- words
@@ -195,11 +270,26 @@ def format_interval(low: float, high: float) -> tuple[str, str]:
     return pair
 
 
-def classify(kpi: str, diff: float, ci_low: float, ci_high: float) -> tuple[str, str | None]:
+def classify(
+    kpi: str, diff: float, ci_low: float, ci_high: float, threshold: float = 0.0
+) -> tuple[str, str | None]:
     """What a paired difference shows: the one rule behind every verdict.
 
     The terminal's verdict lines (:func:`verdict`), the report's summary and its
-    table's difference cells all decide with this function.
+    table's difference cells all decide with this function, with the comparison
+    table's ``practical`` threshold. In order:
+
+    1. the difference and its interval are all exactly 0: identical;
+    2. no finite interval: unknown;
+    3. the whole interval lies within ±threshold: no practical difference
+       ("negligible"), whether or not it includes 0 — the data show any
+       difference is too small to matter;
+    4. the interval includes 0: not clear ("none");
+    5. the interval excludes 0 but the estimate is no larger than the threshold:
+       no practical difference ("negligible") — real, but too small to matter;
+    6. otherwise faster/slower or lower/higher, better or worse.
+
+    A threshold of 0 (the default) leaves the statistical rule alone.
 
     Parameters
     ----------
@@ -207,13 +297,15 @@ def classify(kpi: str, diff: float, ci_low: float, ci_high: float) -> tuple[str,
         KPI name.
     diff, ci_low, ci_high : float
         Mean paired difference and its confidence interval.
+    threshold : float, optional
+        The practical threshold in the KPI's units (:func:`practical_threshold`).
 
     Returns
     -------
     outcome : str
-        ``"identical"`` (difference and interval all exactly 0), ``"unknown"`` (no
-        finite interval), ``"none"`` (the interval includes 0), ``"faster"`` or
-        ``"slower"`` (lead and door times), ``"lower"`` or ``"higher"``.
+        ``"identical"``, ``"unknown"``, ``"negligible"`` (no practical difference),
+        ``"none"`` (the interval includes 0), ``"faster"`` or ``"slower"`` (lead and
+        door times), ``"lower"`` or ``"higher"``.
     judgement : str or None
         ``"better"`` or ``"worse"`` for a lower/higher outcome of a KPI with a good
         direction; None otherwise.
@@ -222,8 +314,13 @@ def classify(kpi: str, diff: float, ci_low: float, ci_high: float) -> tuple[str,
         return "identical", None
     if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
         return "unknown", None
+    practical = threshold if np.isfinite(threshold) and threshold > 0 else 0.0
+    if practical and -practical <= ci_low and ci_high <= practical:
+        return "negligible", None
     if ci_low <= 0.0 <= ci_high:
         return "none", None
+    if abs(diff) <= practical:
+        return "negligible", None
     lower = diff < 0
     way = direction(kpi)
     if kpi.startswith(("lead_time", "door_time")) and way == LOWER:
@@ -273,12 +370,14 @@ def verdict(
     *,
     identical: bool = False,
     level: float = 0.95,
+    threshold: float = 0.0,
 ) -> str:
     """One line saying what a paired difference shows, without overclaiming.
 
     The outcome is decided by :func:`classify`, as in the report. A difference is
     called only when its confidence interval excludes 0; otherwise the line says
-    "no significant difference". Better and worse follow the KPI's good direction
+    "no significant difference". One within the practical threshold is "no practical
+    difference" (see :func:`classify`). Better and worse follow the KPI's good direction
     (:mod:`sim.analysis.directions`); neutral KPIs are only higher or lower. Lead and
     door times read as faster or slower.
 
@@ -298,6 +397,8 @@ def verdict(
         Every replication gave exactly the same value in both scenarios.
     level : float, optional
         Confidence level of the interval, for the wording.
+    threshold : float, optional
+        The practical threshold in the KPI's units (0: none).
 
     Returns
     -------
@@ -310,10 +411,17 @@ def verdict(
     suffix = f" {the_unit}" if the_unit else ""
     if identical:
         return f"{kpi}: {name} and {reference} are identical in every replication"
-    outcome, judgement = classify(kpi, diff, ci_low, ci_high)
+    outcome, judgement = classify(kpi, diff, ci_low, ci_high, threshold)
     if outcome == "unknown":
         return f"{kpi}: cannot tell ({name} vs {reference} needs at least 2 paired replications)"
     d, low, high = (_scaled(kpi, v) for v in (diff, ci_low, ci_high))
+    if outcome == "negligible":
+        return (
+            f"{kpi}: no practical difference between {name} and {reference} "
+            f"(difference {'+' if d > 0 else ''}{format_number(d)}{suffix}, {pct} CI "
+            f"{' to '.join(format_interval(low, high))}; {p_text(p_value)}; "
+            f"practical threshold ±{format_number(_scaled(kpi, threshold))}{suffix})"
+        )
     # All zero without ``identical=True`` (e.g. a zero-width interval at 0): no difference.
     if outcome in ("none", "identical"):
         return (
@@ -360,6 +468,7 @@ def verdicts(table: pd.DataFrame, kpis: Sequence[str], level: float = 0.95) -> l
         for kpi in kpis:
             row = rows.loc[kpi]
             interval = (row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+            threshold = row.get("practical", 0.0)
             lines.append(
                 verdict(
                     kpi,
@@ -371,6 +480,7 @@ def verdicts(table: pd.DataFrame, kpis: Sequence[str], level: float = 0.95) -> l
                     # A zero mean with a zero-width interval: every difference is 0.
                     identical=all(value == 0.0 for value in interval),
                     level=level,
+                    threshold=threshold if np.isfinite(threshold) else 0.0,
                 )
             )
     return lines

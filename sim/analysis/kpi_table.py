@@ -54,6 +54,13 @@ class Kpi:
         Short label, as in the report's table and figures.
     meaning_en, meaning_zh : str
         One sentence on how it is measured.
+    practical : tuple of float
+        ``(absolute, relative)``: the practical threshold. A paired difference no
+        larger than ``max(absolute, relative × |reference mean|)`` is "no practical
+        difference" (:func:`sim.analysis.compare.classify`); absolute in the KPI's
+        units (shares as fractions: 0.01 is 1 percentage point), relative as a
+        fraction of the reference's mean. Each record says why its value; a KPI
+        without one gets 1% of the reference's mean.
     """
 
     name: str
@@ -64,6 +71,7 @@ class Kpi:
     label_zh: str
     meaning_en: str
     meaning_zh: str
+    practical: tuple[float, float] = (0.0, 0.01)
 
     @property
     def share(self) -> bool:
@@ -99,36 +107,42 @@ KPIS: tuple[Kpi, ...] = (
         "Parcels in the cohort: those for the villages that reached the hub during the "
         "measured days.",
         "统计队列中的包裹数：统计期内到达分拨中心、寄往各村的包裹。",
+        practical=(0.0, 0.01),  # 1% of the cohort: counts scale with the county and the days
     ),
     Kpi(
         "parcels_delivered", "parcels", "higher", False,
         "Parcels delivered", "已送达包裹数",
         "Cohort parcels at the village point or handed over at home by the end of the run.",
         "运行结束时已送达村级服务点或送货上门的队列包裹数。",
+        practical=(0.0, 0.01),  # 1% of the cohort: counts scale with the county and the days
     ),
     Kpi(
         "parcels_picked_up", "parcels", "higher", False,
         "Parcels picked up", "村民已取件包裹数",
         "Cohort parcels in the villager's hands by the end of the run.",
         "运行结束时已到村民手中的队列包裹数。",
+        practical=(0.0, 0.01),  # 1% of the cohort: counts scale with the county and the days
     ),
     Kpi(
         "parcels_in_system", "parcels", "lower", False,
         "Parcels still in the network", "期末仍在网络中的包裹数",
         "Cohort parcels still in the network at the end (generated − delivered).",
         "运行结束时仍在网络中的队列包裹数（生成数 − 送达数）。",
+        practical=(0.0, 0.01),  # 1% of the reference's count (any change when it is 0)
     ),
     Kpi(
         "lead_time_mean_h", "h", "lower", True,
         "Mean lead time", "平均送达时长",
         "Mean time from hub arrival to the village point or home, over delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门的平均时长。",
+        practical=(0.25, 0.0),  # a quarter of an hour: finer than anyone plans a pickup by
     ),
     Kpi(
         "lead_time_p50_h", "h", "lower", False,
         "Median lead time", "送达时长中位数",
         "Median time from hub arrival to the village point or home, over delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门时长的中位数。",
+        practical=(0.25, 0.0),  # a quarter of an hour, as the mean
     ),
     Kpi(
         "lead_time_p90_h", "h", "lower", True,
@@ -136,6 +150,7 @@ KPIS: tuple[Kpi, ...] = (
         "90th percentile of the time from hub arrival to the village point or home, over "
         "delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门时长的第 90 百分位数。",
+        practical=(0.25, 0.0),  # a quarter of an hour, as the mean
     ),
     Kpi(
         "lead_time_p95_h", "h", "lower", False,
@@ -143,6 +158,7 @@ KPIS: tuple[Kpi, ...] = (
         "95th percentile of the time from hub arrival to the village point or home, over "
         "delivered parcels.",
         "已送达包裹从到达分拨中心到送达村级服务点或家门时长的第 95 百分位数。",
+        practical=(0.25, 0.0),  # a quarter of an hour, as the mean
     ),
     Kpi(
         "door_time_mean_h", "h", "lower", False,
@@ -150,6 +166,7 @@ KPIS: tuple[Kpi, ...] = (
         "Mean time from hub arrival until in the villager's hands, over picked-up parcels "
         "(a collection in town included).",
         "已取件包裹从到达分拨中心到交到村民手中的平均时长（含到乡镇网点自取的等待）。",
+        practical=(0.25, 0.0),  # a quarter of an hour, as the lead time
     ),
     Kpi(
         "villager_trip_km", "km", "lower", False,
@@ -157,18 +174,21 @@ KPIS: tuple[Kpi, ...] = (
         "Round trips by road from the village to its township, one per cohort parcel whose "
         "path ends at a brand's township outlet (0 when parcels reach the village).",
         "路径止于乡镇快递网点的队列包裹，每件计一次村庄至乡镇的往返道路里程（送达村级则为 0）。",
+        practical=(0.0, 0.01),  # 1% of the reference's total (a total over the measured days)
     ),
     Kpi(
         "on_time_24h_share", "share", "higher", True,
         "Delivered within 24 h", "24 小时内送达比例",
         "Share of the cohort delivered within 24 h of hub arrival (undelivered count as late).",
         "到达分拨中心后 24 小时内送达的队列包裹占比（未送达的计为超时）。",
+        practical=(0.01, 0.0),  # 1 percentage point: 1 parcel in 100 (as check's default)
     ),
     Kpi(
         "on_time_48h_share", "share", "higher", False,
         "Delivered within 48 h", "48 小时内送达比例",
         "Share of the cohort delivered within 48 h of hub arrival (undelivered count as late).",
         "到达分拨中心后 48 小时内送达的队列包裹占比（未送达的计为超时）。",
+        practical=(0.01, 0.0),  # 1 percentage point, as within 24 h
     ),
     Kpi(
         "vehicle_km", "km", "lower", False,
@@ -178,6 +198,7 @@ KPIS: tuple[Kpi, ...] = (
         "(legs completed plus the driven part of the current one).",
         "统计期内出发车次的行驶公里数；k 辆车共同执行的车次计 k 次，运行结束时仍在途的车次"
         "计已行驶的里程（已完成的路段加上当前路段已行驶的部分）。",
+        practical=(0.0, 0.01),  # 1% of the reference's total: totals scale with county and days
     ),
     Kpi(
         "vehicle_hours", "h", "lower", False,
@@ -186,6 +207,7 @@ KPIS: tuple[Kpi, ...] = (
         "times, and a trip still under way when the run stops counts its hours up to then.",
         "统计期内出发车次的运行小时数；k 辆车共同执行的车次计 k 次，运行结束时仍在途的车次"
         "计至结束时的时长。",
+        practical=(0.0, 0.01),  # 1% of the reference's total: totals scale with county and days
     ),
     Kpi(
         "cost_transport_cny", "CNY", "lower", False,
@@ -193,6 +215,7 @@ KPIS: tuple[Kpi, ...] = (
         "Vehicle-km × cost per km + vehicle-days × cost per vehicle-day, per fleet; a "
         "vehicle-day counts only vehicles a departure of that day actually sent.",
         "各车队的车公里 × 每公里成本 + 车日 × 每车日成本；车日只计当天实际发出的车辆。",
+        practical=(0.0, 0.01),  # 1% of the reference's total (a total over the measured days)
     ),
     Kpi(
         "cost_facilities_cny", "CNY", "lower", False,
@@ -200,6 +223,7 @@ KPIS: tuple[Kpi, ...] = (
         "Daily operating cost of the hub, each station parcels change vehicles at and each "
         "village point, over the measured days, less the daily subsidy.",
         "统计期内分拨中心、中转的乡镇站点和各村级服务点的每日运营成本，减去按日补贴。",
+        practical=(0.0, 0.01),  # 1% of the reference's total (a total over the measured days)
     ),
     Kpi(
         "cost_fees_cny", "CNY", "lower", False,
@@ -207,6 +231,7 @@ KPIS: tuple[Kpi, ...] = (
         "Fees paid to bus operators and to village points per parcel, less the subsidy per "
         "parcel.",
         "支付给客运企业和村级服务点的按件费用，减去按件补贴。",
+        practical=(0.0, 0.01),  # 1% of the reference's total (a total over the measured days)
     ),
     Kpi(
         "cost_total_cny", "CNY", "lower", False,
@@ -214,6 +239,7 @@ KPIS: tuple[Kpi, ...] = (
         "cost_transport_cny + cost_facilities_cny + cost_fees_cny.",
         "运输成本 + 场站运营成本 + 费用（cost_transport_cny + cost_facilities_cny + "
         "cost_fees_cny）。",
+        practical=(0.0, 0.01),  # 1% of the reference's total (a total over the measured days)
     ),
     Kpi(
         "cost_per_parcel_cny", "CNY", "lower", True,
@@ -221,12 +247,15 @@ KPIS: tuple[Kpi, ...] = (
         "Total cost divided by the parcels in the cohort (cost_total_cny / "
         "parcels_generated).",
         "总成本除以统计队列包裹数（cost_total_cny / parcels_generated）。",
+        # 5 fen: half a jiao, the step per-parcel fees and subsidies are set in (~2% of 2-4 CNY)
+        practical=(0.05, 0.0),
     ),
     Kpi(
         "co2_kg", "kg", "lower", True,
         "CO₂ emissions", "二氧化碳排放",
         "Vehicle-km × CO2 per km, per fleet.",
         "各车队的车公里 × 每公里二氧化碳排放。",
+        practical=(0.0, 0.01),  # 1% of the reference's total (a total over the measured days)
     ),
     Kpi(
         "sorting_utilization", "share", "neutral", False,
@@ -236,6 +265,7 @@ KPIS: tuple[Kpi, ...] = (
         "exceeds 1.",
         "统计期内分拣线繁忙小时数 / 班次小时数；工作计入完成当天（次日消化的积压计入次日），"
         "因此该比例不超过 1。",
+        practical=(0.01, 0.0),  # 1 percentage point of the shift
     ),
     Kpi(
         "urban_parcels", "parcels", "neutral", False,
@@ -244,6 +274,7 @@ KPIS: tuple[Kpi, ...] = (
         "measured days: sorted there, then handed to urban delivery; not in the village KPIs.",
         "统计期内到达分拨中心、寄往县城地址的包裹（demand.urban_share）：在分拨中心分拣后"
         "交城区派送，不计入村级指标。",
+        practical=(0.0, 0.01),  # 1% of the reference's count
     ),
     Kpi(
         "urban_sorted_mean_h", "h", "lower", False,
@@ -251,6 +282,7 @@ KPIS: tuple[Kpi, ...] = (
         "Mean time from hub arrival to the end of sorting of the county town's parcels "
         "(those sorted by the end of the run).",
         "县城包裹从到达分拨中心到分拣完成的平均时长（运行结束前已分拣的）。",
+        practical=(0.25, 0.0),  # a quarter of an hour, as the lead time
     ),
     Kpi(
         "point_overflow_parcels", "parcels", "lower", False,
@@ -258,18 +290,21 @@ KPIS: tuple[Kpi, ...] = (
         "Cohort parcels that reached a village point whose shelves (points.storage_parcels) "
         "were full; they are left there anyway.",
         "到达时村级服务点货架（points.storage_parcels）已满的队列包裹数；仍留在服务点。",
+        practical=(0.0, 0.01),  # 1% of the reference's count (any change when it is 0)
     ),
     Kpi(
         "van_load_factor_mean", "share", "neutral", False,
         "Mean van load factor", "货车平均装载率",
         "Mean over van trips (fleets with counts_as_van) of peak load / capacity.",
         "货车车次（counts_as_van 的车队）峰值载货量 / 容量的平均值。",
+        practical=(0.01, 0.0),  # 1 percentage point of a van's capacity
     ),
     Kpi(
         "bus_parcels_share", "share", "neutral", False,
         "Parcels that rode a bus", "客车运送的包裹占比",
         "Share of the cohort that rode a bus on some leg.",
         "在某一段由客车运送的队列包裹占比。",
+        practical=(0.01, 0.0),  # 1 percentage point of the cohort
     ),
     Kpi(
         "bus_load_factor_mean", "share", "neutral", False,
@@ -277,24 +312,28 @@ KPIS: tuple[Kpi, ...] = (
         "Mean over bus trips with cargo space of peak parcels aboard / cargo capacity (both "
         "directions).",
         "有货舱的客车车次峰值载件数 / 货舱容量的平均值（双向）。",
+        practical=(0.01, 0.0),  # 1 percentage point of the cargo space
     ),
     Kpi(
         "bus_overflow_parcels", "parcels", "lower", False,
         "Parcels left behind by a full bus", "因客车满载而滞留的包裹数",
         "Cohort parcels left waiting at least once by a full bus.",
         "至少一次因客车满载而被留下等待的队列包裹数。",
+        practical=(0.0, 0.01),  # 1% of the reference's count (any change when it is 0)
     ),
     Kpi(
         "bus_fallback_parcels", "parcels", "lower", False,
         "Parcels handed to the fallback carrier", "转由备用运力配送的包裹数",
         "Cohort parcels that waited fallback_after_h and took the fallback carrier.",
         "等待超过 fallback_after_h 后改由备用运力配送的队列包裹数。",
+        practical=(0.0, 0.01),  # 1% of the reference's count (any change when it is 0)
     ),
     Kpi(
         "bus_fee_cny", "CNY", "lower", False,
         "Fees paid to bus operators", "支付给客运企业的费用",
         "Fees paid to bus operators: per parcel carried + per line-day run.",
         "支付给客运企业的费用：按运送包裹数计费 + 按班线运行天数计费。",
+        practical=(0.0, 0.01),  # 1% of the reference's total (a total over the measured days)
     ),
     Kpi(
         "bus_delay_added_min_mean", "min", "lower", False,
@@ -302,6 +341,7 @@ KPIS: tuple[Kpi, ...] = (
         "Mean over bus trips of the extra dwell parcels caused (handling minutes per parcel "
         "loaded or unloaded).",
         "客车车次因装卸包裹增加的停站时间平均值（每件装卸的处理分钟数）。",
+        practical=(1.0, 0.0),  # a minute: below what a bus timetable shows
     ),
 )  # fmt: skip
 """Every KPI, in the order of the KPI tables' columns."""
@@ -314,6 +354,19 @@ KPI_NAMES = tuple(kpi.name for kpi in KPIS)
 
 HEADLINE_KPIS = tuple(kpi.name for kpi in KPIS if kpi.headline)
 """KPIs that get a verdict line by default, in column order."""
+
+TOTAL_KPIS = (
+    "vehicle_km",
+    "villager_trip_km",
+    "vehicle_hours",
+    "cost_transport_cny",
+    "cost_facilities_cny",
+    "cost_fees_cny",
+    "cost_total_cny",
+    "co2_kg",
+    "bus_fee_cny",
+)
+"""KPIs that are sums over the measured days (the report says so and gives them per day)."""
 
 
 def get(name: str) -> Kpi | None:

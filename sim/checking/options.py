@@ -60,7 +60,7 @@ def parse_kpi(text: str) -> tuple[str, Worse | None]:
 _PART = re.compile(r"^(?P<number>[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*(?P<unit>%|pp)?$")
 
 
-def parse_min_effect(text: str) -> tuple[str, MinEffect]:
+def parse_min_effect(text: str, option: str = "--min-effect") -> tuple[str, MinEffect]:
     """Read a ``--min-effect`` value: ``KPI=PART[,PART]``.
 
     A part is a number in the KPI's units (absolute; for a share also ``Npp``,
@@ -71,6 +71,8 @@ def parse_min_effect(text: str) -> tuple[str, MinEffect]:
     ----------
     text : str
         E.g. ``lead_time_p90_h=0.5,5%``, ``on_time_24h_share=2pp``, ``door_time_mean_h=0``.
+    option : str, optional
+        The option's name, for messages (``--practical`` reads the same values).
 
     Returns
     -------
@@ -86,36 +88,96 @@ def parse_min_effect(text: str) -> tuple[str, MinEffect]:
     name = name.strip()
     example = "e.g. lead_time_p90_h=0.5,5% or on_time_24h_share=2pp"
     if not sep or not value.strip():
-        raise CheckError(f"--min-effect {text}: expected KPI=VALUE, {example}")
+        raise CheckError(f"{option} {text}: expected KPI=VALUE, {example}")
     if name not in KPI_NAMES:
-        raise CheckError(
-            f"--min-effect {text}: unknown KPI {name!r} (known: {', '.join(KPI_NAMES)})"
-        )
+        raise CheckError(f"{option} {text}: unknown KPI {name!r} (known: {', '.join(KPI_NAMES)})")
     absolute = relative = None
     for part in value.split(","):
         match = _PART.match(part.strip())
         if match is None:
             raise CheckError(
-                f"--min-effect {text}: cannot read {part.strip()!r}; a part is a number in "
+                f"{option} {text}: cannot read {part.strip()!r}; a part is a number in "
                 f"the KPI's units, N% (relative) or, for a share, Npp ({example})"
             )
         number, kind = float(match["number"]), match["unit"]
         if not math.isfinite(number) or number < 0:
-            raise CheckError(f"--min-effect {text}: must be 0 or more, got {part.strip()}")
+            raise CheckError(f"{option} {text}: must be 0 or more, got {part.strip()}")
         if kind == "pp" and not is_share(name):
             raise CheckError(
-                f"--min-effect {text}: pp (percentage points) applies only to shares; "
+                f"{option} {text}: pp (percentage points) applies only to shares; "
                 f"give {name} in {unit(name) or 'its units'}"
             )
         if kind == "%":
             if relative is not None:
-                raise CheckError(f"--min-effect {text}: two relative parts")
+                raise CheckError(f"{option} {text}: two relative parts")
             relative = number / 100
         else:
             if absolute is not None:
-                raise CheckError(f"--min-effect {text}: two absolute parts")
+                raise CheckError(f"{option} {text}: two absolute parts")
             absolute = number / 100 if kind == "pp" else number
     return name, MinEffect(absolute or 0.0, relative or 0.0)
+
+
+def parse_practical(text: str) -> tuple[str, tuple[float, float]]:
+    """Read a ``--practical`` value (``compare``, ``report``): as :func:`parse_min_effect`.
+
+    Returns
+    -------
+    tuple
+        The KPI name and its practical threshold ``(absolute, relative)``, which
+        replaces the KPI table's (:attr:`sim.analysis.kpi_table.Kpi.practical`).
+    """
+    name, effect = parse_min_effect(text, "--practical")
+    return name, (effect.absolute, effect.relative)
+
+
+def practical_effects(
+    practical: Mapping[str, float | tuple[float, float]] | Iterable[str] | None,
+) -> dict[str, tuple[float, float]]:
+    """Practical thresholds from the library's or the command line's form.
+
+    Parameters
+    ----------
+    practical : mapping or iterable of str, optional
+        KPI -> absolute threshold in the KPI's units (shares as fractions) or
+        ``(absolute, relative)``; or ``--practical`` strings (:func:`parse_practical`).
+
+    Returns
+    -------
+    dict
+        KPI -> ``(absolute, relative)``; empty for None.
+
+    Raises
+    ------
+    CheckError
+        For an unknown KPI, a KPI given twice, or a negative or non-finite part.
+    """
+    if practical is None:
+        return {}
+    if not isinstance(practical, Mapping):
+        effects: dict[str, tuple[float, float]] = {}
+        for text in [practical] if isinstance(practical, str) else practical:
+            name, effect = parse_practical(text)
+            if name in effects:
+                raise CheckError(f"--practical {name} is given twice")
+            effects[name] = effect
+        return effects
+    effects = {}
+    for name, value in practical.items():
+        parts = value if isinstance(value, tuple | list) else (value, 0.0)
+        if name not in KPI_NAMES:
+            raise CheckError(f"practical: unknown KPI {name!r} (known: {', '.join(KPI_NAMES)})")
+        if (
+            len(parts) != 2
+            or any(isinstance(v, bool) or not isinstance(v, int | float) for v in parts)
+            or not all(math.isfinite(v) and v >= 0 for v in parts)
+        ):
+            raise CheckError(
+                f"practical threshold of {name}: expected a number of 0 or more (absolute, "
+                f"in the KPI's units) or (absolute, relative), got {value!r}"
+            )
+        effects[name] = (float(parts[0]), float(parts[1]))
+    return effects
 
 
 def make_rule(

@@ -10,6 +10,7 @@ from sim.cli.options import (
     UsageError,
     add_experiment,
     add_overrides,
+    add_practical,
     experiment_options,
     run_experiment,
     scenario_name,
@@ -25,6 +26,7 @@ def add_arguments(sub) -> None:
     )
     add_overrides(sub)
     add_experiment(sub, least=2, default_out="default results/NAME_vs_NAME")
+    add_practical(sub)
     sub.add_argument(
         "--report",
         action="store_true",
@@ -44,13 +46,20 @@ def run(args) -> int:
         out = Path("results") / "_vs_".join(names)
     options = experiment_options(args)
     done = run_experiment(
-        lambda: compare(args.scenarios, args.replications, args.seed, out=out, **options),
+        lambda: compare(
+            args.scenarios,
+            args.replications,
+            args.seed,
+            out=out,
+            practical=args.practical,
+            **options,
+        ),
         out,
         args.quiet,
     )
     if done != EXIT_OK:
         return done
     if args.report:
-        return report.write(out, None, "en")
+        return report.write(out, None, "en")  # the thresholds compare used, from the folder
     print(f"for the HTML report: ruralsim report {out}")
     return EXIT_OK

@@ -209,6 +209,33 @@ def add_experiment(sub: argparse.ArgumentParser, least: int, default_out: str) -
     add_execution(sub)
 
 
+def practical(text: str) -> str:
+    """A ``--practical KPI=VALUE`` value, checked here so bad input is a usage error."""
+    from sim.checking.errors import CheckError
+    from sim.checking.options import parse_practical
+
+    try:
+        parse_practical(text)
+    except CheckError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def add_practical(sub: argparse.ArgumentParser) -> None:
+    """``--practical KPI=VALUE`` (compare, report): replace a KPI's practical threshold."""
+    sub.add_argument(
+        "--practical",
+        action="append",
+        type=practical,
+        default=None,
+        metavar="KPI=VALUE",
+        help="a difference of KPI within VALUE is 'no practical difference': a number in the "
+        "KPI's units, N%% of the reference's mean, or Npp for a share (e.g. "
+        "cost_per_parcel_cny=0.1, co2_kg=2%%, on_time_24h_share=2pp; 0 for none); repeatable "
+        "(default: the KPI table's, see docs/report.md)",
+    )
+
+
 def experiment_options(args) -> dict:
     """The keyword arguments ``compare`` and ``sweep`` pass on to the library."""
     return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.cli.options import EXIT_BAD_INPUT, EXIT_OK, out_path
+from sim.cli.options import EXIT_BAD_INPUT, EXIT_OK, add_practical, out_path
 
 HELP = "write a self-contained HTML report (figures, summary, KPI table) of a results folder"
 
@@ -29,14 +29,15 @@ def add_arguments(sub) -> None:
     sub.add_argument(
         "--lang", choices=("en", "zh"), default="en", help="language of the report (default en)"
     )
+    add_practical(sub)
 
 
-def write(folder: Path, out: Path | None, lang: str) -> int:
+def write(folder: Path, out: Path | None, lang: str, practical: list[str] | None = None) -> int:
     """Write the report of ``folder``; also used by ``compare --report``."""
     from sim.report import ResultsError, write_report
 
     try:
-        written = write_report(folder, out, lang)
+        written = write_report(folder, out, lang, practical)
     except ResultsError as exc:  # also the report's own ReportError
         print(f"ruralsim report: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -48,4 +49,4 @@ def write(folder: Path, out: Path | None, lang: str) -> int:
 
 def run(args) -> int:
     """Write the HTML report of a compare, sweep or run results folder."""
-    return write(args.results, args.out, args.lang)
+    return write(args.results, args.out, args.lang, args.practical)

@@ -30,7 +30,14 @@ STAGES = (
     "t_station",
     "t_at_point",
     "t_picked_up",
+    # Last in the tuple so that earlier columns keep their places; the time a parcel
+    # left a township station (boarded there; the last one if it changed at several).
+    "t_left_station",
 )
+"""Time stamps, in column order (a newer stamp is appended; see :data:`JOURNEY`)."""
+
+JOURNEY = (*STAGES[:5], "t_left_station", "t_at_point", "t_picked_up")
+"""The stamps in the order a parcel reaches them (those it reaches: NaN for the others)."""
 
 
 class Ledger:

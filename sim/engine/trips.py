@@ -406,6 +406,8 @@ def trip(
             flow.arrive(dropped, dropped_legs, place, now + dwell)
         if boarded.size and flow.level[place] == HUB:
             ledger.t_left_hub[boarded] = now + dwell
+        elif boarded.size and flow.level[place] == STATION:
+            ledger.t_left_station[boarded] = now + dwell
         if position < last:
             progress.leg, progress.drive_from = position, now + dwell
             yield env.timeout(dwell + service.leg_h[position])

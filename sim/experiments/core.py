@@ -35,6 +35,8 @@ from sim.analysis.precision import DEFAULT_BATCH, SequentialResult, sequential_r
 from sim.analysis.stats import summarize
 from sim.analysis.sweep import sweep_table
 from sim.analysis.warmup import MserResult, mser, text_chart
+from sim.checking.errors import CheckError
+from sim.checking.options import practical_effects
 from sim.experiments import tasks
 from sim.experiments.design import (
     SweepDesign,
@@ -512,6 +514,7 @@ def compare(
     out: str | os.PathLike | None = None,
     resume: bool = False,
     progress: bool | None = False,
+    practical: Mapping[str, float | tuple[float, float]] | Iterable[str] | None = None,
 ) -> Comparison:
     """Compare scenarios with common random numbers: the long comparison table.
 
@@ -549,12 +552,18 @@ def compare(
         Reuse the finished replications in ``out`` (same scenarios and seed only).
     progress : bool or None, optional
         Show a progress bar on stderr (None: only on a terminal).
+    practical : mapping or iterable of str, optional
+        Practical thresholds replacing the KPI table's: KPI -> absolute threshold in
+        the KPI's units (shares as fractions) or ``(absolute, relative)``, or
+        ``--practical`` strings such as ``"cost_per_parcel_cny=0.1"``. A difference
+        within its threshold is "no practical difference"
+        (:func:`sim.analysis.compare.classify`); recorded in the manifest.
 
     Returns
     -------
     Comparison
         ``.table``: the long comparison table (columns ``scenario, kpi, mean, ci_low,
-        ci_high, diff, diff_ci_low, diff_ci_high, p_value``; one row per scenario and
+        ci_high, diff, diff_ci_low, diff_ci_high, p_value, practical``; one row per scenario and
         KPI); ``.kpis``: each scenario's replications; ``.verdicts()``, ``.report()``
         and how it was run.
 
@@ -568,6 +577,10 @@ def compare(
     overrides = list(overrides)
     if len(scenarios) < 2:
         raise ExperimentError(f"a comparison needs at least two scenarios, got {len(scenarios)}")
+    try:
+        thresholds = practical_effects(practical)
+    except CheckError as exc:
+        raise ExperimentError(str(exc)) from None
     settings = Settings.checked(
         replications,
         precision,
@@ -592,9 +605,10 @@ def compare(
         "scenarios": [{"name": s.name, "file": f} for s, f in zip(found, files, strict=True)],
         "comparison": "paired differences to the first scenario (the reference): "
         "diff = scenario - reference per replication, Student-t 95% CI, paired t-test p-value",
+        "practical": {kpi: list(effect) for kpi, effect in thresholds.items()},
     }
     execution = _execute(folder, mode, seed, settings, fields, desc="compare")
-    table = comparison_table(execution.tables, list(KPI_NAMES), LEVEL)
+    table = comparison_table(execution.tables, list(KPI_NAMES), LEVEL, thresholds)
     result = Comparison(table, execution.tables, **execution.how(seed, focus, folder.root))
     result.titles = {s.name: s.title for s in found if s.title}
     if folder.root is not None:

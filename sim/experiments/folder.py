@@ -45,7 +45,7 @@ import pandas as pd
 
 from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
-from sim.experiments.tasks import BRAND_TABLE, DETAIL_TABLES, gather_details
+from sim.experiments.tasks import BRAND_TABLE, DETAIL_TABLES, OPTIONAL_TABLES, gather_details
 from sim.results import (
     MANIFEST,
     nan_to_null,
@@ -570,10 +570,10 @@ class ExperimentFolder:
     def write_details(self, arm: Arm, replications: int) -> list[str]:
         """Gather the detail tables of replications 0..n-1 into ``DIR/<arm>/details/``.
 
-        Writes ``lead_time_percentiles.csv``, ``villages.csv``, ``daily.csv`` and
-        ``day_kinds.csv`` (ordinary and peak days apart; every replication, with a
-        ``replication`` column first), ``brands.csv`` for a scenario with brands, and
-        the network:
+        Writes ``lead_time_percentiles.csv``, ``villages.csv``, ``daily.csv``,
+        ``day_kinds.csv`` (ordinary and peak days apart) and ``stages.csv`` (where the
+        time goes; every replication, with a ``replication`` column first),
+        ``brands.csv`` for a scenario with brands, and the network:
         ``places.csv`` and ``services.csv``. Nothing is written if a replication's
         record has no detail tables (one kept by an older ruralsim).
 
@@ -597,12 +597,13 @@ class ExperimentFolder:
                 record = json.loads(
                     self._record_path(arm.key, replication).read_text(encoding="utf-8")
                 )
-                kept = [
-                    *DETAIL_TABLES,
-                    *([BRAND_TABLE] if BRAND_TABLE in record["details"] else []),
-                ]
+                details = record["details"]
                 per_replication[replication] = {
-                    name: _columns_from_json(record["details"][name]) for name in kept
+                    name: _columns_from_json(details[name])
+                    for name in (*DETAIL_TABLES, BRAND_TABLE)
+                    # A replication kept by an older ruralsim has no stages, one without
+                    # brands no brand table: the others are still gathered.
+                    if name not in OPTIONAL_TABLES or name in details
                 }
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 return []

@@ -24,6 +24,7 @@ from sim.analysis.details import (
 )
 from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.region import aggregates as region_aggregates
+from sim.analysis.stages import stage_table
 from sim.analysis.warmup import daily_mean_lead_time
 from sim.engine.model import plan_for
 from sim.network.services import Plan
@@ -50,9 +51,12 @@ def kpi_row(kpis: dict, seed: int, replication: int) -> dict:
     }
 
 
-DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds")
+DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds", "stages")
 BRAND_TABLE = "brands"
 """The per-brand detail table, kept only for a scenario with ``brands``."""
+OPTIONAL_TABLES = ("stages", BRAND_TABLE)
+"""Detail tables a replication may lack: ``stages`` (one kept by an older ruralsim)
+and ``brands`` (a scenario without brands)."""
 """Per-replication detail tables kept by compare and sweep (see :mod:`sim.analysis.details`)."""
 
 
@@ -89,6 +93,7 @@ def detail_tables(run) -> dict[str, dict[str, list]]:
         "villages": _columns(village_lead_times(run)),
         "daily": _columns(daily_series(run)),
         "day_kinds": _columns(day_kind_kpis(run)),
+        "stages": _columns(stage_table(run)),
     }
     if run.scenario.brands.root:
         tables[BRAND_TABLE] = _columns(brand_results(run))
@@ -100,14 +105,16 @@ def gather_details(
 ) -> dict[str, pd.DataFrame]:
     """The detail files of one scenario: each replication's tables, and its network.
 
-    ``lead_time_percentiles``, ``villages``, ``daily`` and ``day_kinds`` hold every
-    replication, in replication order, with a ``replication`` column first;
+    ``lead_time_percentiles``, ``villages``, ``daily``, ``day_kinds`` and ``stages``
+    hold every replication, in replication order, with a ``replication`` column first;
     ``places`` and ``services`` describe the planned network once; ``brands`` (per
-    brand and replication) is there when the replications have it.
+    brand and replication) is there when the replications have it. An optional table
+    (:data:`OPTIONAL_TABLES`) is written only when every replication has it.
     """
     files = {}
-    first = per_replication[min(per_replication)]
-    for name in (*DETAIL_TABLES, *([BRAND_TABLE] if BRAND_TABLE in first else [])):
+    for name in (*DETAIL_TABLES, BRAND_TABLE):
+        if not all(name in tables for tables in per_replication.values()):
+            continue
         frames = []
         for replication in sorted(per_replication):
             frame = pd.DataFrame(per_replication[replication][name])

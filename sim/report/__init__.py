@@ -18,6 +18,7 @@ from sim.report.figures import (
 )
 from sim.report.fonts import find_cjk_font
 from sim.report.html import Report, ReportError, Written, build_report, write_report
+from sim.report.stages import plot_stages
 from sim.report.summary import Summary, summarize_results
 from sim.results.reader import Details, Results, ResultsError, load_results
 
@@ -39,6 +40,7 @@ __all__ = [
     "plot_distance_bands",
     "plot_headline_kpis",
     "plot_lead_time_cdf",
+    "plot_stages",
     "plot_sweep",
     "summarize_results",
     "write_report",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -22,13 +23,22 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim.analysis.compare import format_interval, format_number, p_value_text
-from sim.analysis.directions import HEADLINE_KPIS, direction, judge
+from sim.analysis.compare import (
+    format_interval,
+    format_number,
+    p_value_text,
+    with_practical,
+)
+from sim.analysis.directions import HEADLINE_KPIS
+from sim.checking.errors import CheckError
+from sim.checking.options import practical_effects
 from sim.report import figures as plots
 from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
+from sim.report.period import per_day_html
 from sim.report.reform import has_brands, plot_reform
+from sim.report.stages import plot_stages, stages_table, with_stages
 from sim.report.summary import (
     DAY_KIND_COLUMNS,
     Summary,
@@ -36,13 +46,20 @@ from sim.report.summary import (
     day_kind_means,
     display_unit,
     is_percent,
+    kpi_heading,
     scale,
     summarize_results,
     unit_suffix,
     with_peaks,
 )
 from sim.results import is_results_folder, package_version, results_folder, write_text_atomic
-from sim.results.reader import DAY_KINDS, Results, ResultsError, load_results
+from sim.results.reader import (
+    DAY_KINDS,
+    Results,
+    ResultsError,
+    load_results,
+    manifest_practical,
+)
 from sim.scenario.reference import field_label
 from sim.scenario.schema import as_shown
 
@@ -73,10 +90,12 @@ th, td { padding: 5px 8px; border-bottom: 1px solid #e4e4de; text-align: right;
 th:first-child, td:first-child { text-align: left; }
 thead th { background: #f0f0ea; position: sticky; top: 0; }
 tr.headline td:first-child { font-weight: bold; }
-td .ci { display: block; color: #6b6b66; font-size: 0.88em; white-space: nowrap; }
+td .per-day { display: block; color: #555; font-size: 0.85em; }
+.ci { display: block; color: #6b6b66; font-size: 0.88em; white-space: nowrap; }
 td code, .kpi-code { color: #77776f; font-size: 0.82em; }
 td.better { background: #e3f3e5; }
 td.worse { background: #fbe3df; }
+td.negligible { background: #eeeeee; }
 .tag { font-size: 0.82em; font-weight: bold; }
 figure { margin: 1.6em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ecece6; }
@@ -186,6 +205,8 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
             drawn.append(
                 ("distance_bands", plots.plot_distance_bands(details, lang=lang, labels=labels))
             )
+            if with_stages(results):  # older results lack the stage tables
+                drawn.append(("stages", plot_stages(details, lang=lang, labels=labels)))
     if not have_details:
         if results.kind == "run":
             why = tr("no_details_run", lang)
@@ -205,6 +226,7 @@ _TITLES = {
     "daily": ("fig_daily_title", "cap_daily"),
     "distance_bands": ("fig_bands_title", "cap_bands"),
     "sweep": ("fig_sweep_title", "cap_sweep"),
+    "stages": ("fig_stages_title", "cap_stages"),
 }
 
 
@@ -224,9 +246,10 @@ def _cell_value(kpi: str, row: pd.Series, lang: str) -> str:
 
 
 def _cell_diff(kpi: str, row: pd.Series, lang: str) -> tuple[str, str]:
-    """A difference cell's HTML and CSS class."""
+    """A difference cell's HTML and CSS class (decided by classify, as every verdict)."""
     d, low, high = row["diff"], row["diff_ci_low"], row["diff_ci_high"]
-    outcome, _ = classify(kpi, d, low, high)
+    threshold = row.get("practical", 0.0)
+    outcome, judgement = classify(kpi, d, low, high, threshold if np.isfinite(threshold) else 0.0)
     if outcome == "identical":
         return escape(tr("identical", lang)), ""
     if not np.isfinite(d):
@@ -238,13 +261,14 @@ def _cell_diff(kpi: str, row: pd.Series, lang: str) -> tuple[str, str]:
     if np.isfinite(low) and np.isfinite(high):
         lo, hi = format_interval(low * k, high * k)
         text += f'<span class="ci">{escape(lo)} – {escape(hi)}</span>'
-    css = ""
-    if outcome not in ("none", "unknown"):
-        verdict = judge(kpi, d) if direction(kpi) != "neutral" else None
-        if verdict is not None:
-            css = verdict
-            text += f' <span class="tag">{escape(tr(verdict, lang).strip(" ()（）"))}</span>'
-    return text, css
+    if outcome == "negligible":
+        tag = escape(tr("no_practical_difference", lang))
+        return f'{text} <span class="tag">{tag}</span>', "negligible"
+    # Lead and door times read faster or slower; their cells are coloured better or worse.
+    verdict = judgement or {"faster": "better", "slower": "worse"}.get(outcome)
+    if verdict is None:
+        return text, ""
+    return f'{text} <span class="tag">{escape(tr(verdict, lang).strip(" ()（）"))}</span>', verdict
 
 
 def _p_cell(p_value: float) -> str:
@@ -258,10 +282,10 @@ def _uses_buses(results: Results) -> bool:
     return bool((rows["mean"].fillna(0) > 0).any())
 
 
-def _kpi_header(kpi: str, lang: str) -> str:
+def _kpi_header(kpi: str, lang: str, label: str | None = None) -> str:
     the_unit = display_unit(kpi)
     suffix = "" if the_unit == "parcels" else unit_suffix(the_unit, lang).strip()
-    label = kpi_label(kpi, lang)
+    label = label or kpi_label(kpi, lang)
     if suffix:
         label = f"{label} ({suffix})" if lang == "en" else f"{label}（{suffix}）"
     return f'{escape(label)}<br><code class="kpi-code">{escape(kpi)}</code>'
@@ -293,8 +317,12 @@ def _kpi_table(results: Results, lang: str) -> str:
     rows = []
     for kpi in kpis:
         css = ' class="headline"' if kpi in HEADLINE_KPIS else ""
-        cells = [f"<td>{_kpi_header(kpi, lang)}</td>"]
-        cells += [f"<td>{_cell_value(kpi, by[n].loc[kpi], lang)}</td>" for n in results.names]
+        cells = [f"<td>{_kpi_header(kpi, lang, kpi_heading(results, kpi, lang))}</td>"]
+        cells += [
+            f"<td>{_cell_value(kpi, by[n].loc[kpi], lang)}"
+            f"{per_day_html(results, n, kpi, by[n].loc[kpi, 'mean'], lang)}</td>"
+            for n in results.names
+        ]
         if compare:
             for name in results.names[1:]:
                 text, cell_css = _cell_diff(kpi, by[name].loc[kpi], lang)
@@ -304,15 +332,40 @@ def _kpi_table(results: Results, lang: str) -> str:
         rows.append(f"<tr{css}>{''.join(cells)}</tr>")
     if compare:
         note = tr("table_note_compare", lang, reference=results.label(results.reference))
+        practical_html = f'<p class="note">{_practical_note(by[results.names[1]], lang)}</p>'
     elif results.kind == "run":
         note = tr("table_note_run", lang)
     else:
         note = tr("table_note_sweep", lang)
     body = "\n".join(rows)
     notes_html = "".join(f'<p class="note">{escape(n)}</p>' for n in [note, *notes])
+    if compare:
+        notes_html += practical_html
     return (
         f'<div class="table-wrap"><table id="kpi-table"><thead><tr>{"".join(head)}</tr></thead>'
         f"<tbody>\n{body}\n</tbody></table></div>{notes_html}"
+    )
+
+
+def _practical_note(rows: pd.DataFrame, lang: str) -> str:
+    """Which differences are "no practical difference": the headline KPIs' thresholds (HTML)."""
+    shown = []
+    for kpi in HEADLINE_KPIS:
+        if kpi in rows.index and np.isfinite(rows.loc[kpi, "practical"]):
+            value = rows.loc[kpi, "practical"] * scale(kpi)
+            suffix = unit_suffix("pp_short" if is_percent(kpi) else display_unit(kpi), lang)
+            shown.append(f"{kpi_label(kpi, lang)} ±{format_number(value)}{suffix}")
+    text = tr(
+        "table_note_practical",
+        lang,
+        thresholds=tr("list_sep", lang).join(shown),
+        docs="\x00docs\x00",
+        option="\x00option\x00",
+    )
+    code = {"docs": "docs/report.md", "option": "--practical KPI=VALUE"}
+    parts = escape(text).split("\x00")
+    return "".join(
+        f"<code>{escape(code[part])}</code>" if i % 2 else part for i, part in enumerate(parts)
     )
 
 
@@ -376,6 +429,7 @@ def _summary_html(summary: Summary) -> str:
     if summary.lines:
         items = "".join(f"<li>{line.html()}</li>" for line in summary.lines)
         parts.append(f'<ul class="findings">{items}</ul>')
+    parts += [f'<p class="stages">{p.html()}</p>' for p in summary.stages]
     parts += [f'<p class="peak-days">{p.html()}</p>' for p in summary.peaks]
     parts += [f"<p>{p.html()}</p>" for p in summary.certainty]
     return "\n".join(parts)
@@ -504,7 +558,7 @@ def _page(results: Results, lang: str, parts: dict[str, str]) -> str:
 <h2>{escape(tr("kpi_table", lang))}</h2>
 {_kpi_table(results, lang)}
 </section>
-{_day_kinds_table(results, lang)}<section id="figures">
+{_day_kinds_table(results, lang)}{stages_table(results, lang)}<section id="figures">
 <h2>{escape(tr("figures", lang))}</h2>
 {parts["figure_notes"]}
 {parts["figures"]}
@@ -562,6 +616,20 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
 
 
 _REPORT_NAMES = {"en": "report.html", "zh": "report_zh.html"}
+
+
+def _with_practical(results: Results, practical) -> pd.DataFrame:
+    """The comparison table with its practical thresholds replaced where ``practical`` says."""
+    if results.kind != "compare":
+        raise ReportError(
+            f"{results.folder}: --practical applies to a comparison's differences; this folder "
+            f"holds a {results.kind}"
+        )
+    try:
+        given = practical_effects(practical)
+    except CheckError as exc:
+        raise ReportError(str(exc)) from None
+    return with_practical(results.table, {**manifest_practical(results.manifest), **given})
 
 
 def default_out(folder: str | os.PathLike, lang: str = "en") -> Path:
@@ -637,7 +705,10 @@ class Written:
 
 
 def write_report(
-    folder: str | os.PathLike, out: str | os.PathLike | None = None, lang: str = "en"
+    folder: str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    lang: str = "en",
+    practical: Mapping[str, float | tuple[float, float]] | Iterable[str] | None = None,
 ) -> Written:
     """Make the report of a results folder and write it with its figure files.
 
@@ -650,6 +721,9 @@ def write_report(
         for Chinese). The figures go to ``<name>_figures/`` beside it.
     lang : str
         ``"en"`` or ``"zh"``.
+    practical : mapping or iterable of str, optional
+        Practical thresholds replacing those the comparison used, as for
+        :func:`sim.compare` (a comparison's folder only).
 
     Returns
     -------
@@ -672,6 +746,8 @@ def write_report(
     check_out(folder, out)
     figures_dir = figures_folder_for(out)
     results = load_results(folder)
+    if practical is not None:
+        results.table = _with_practical(results, practical)
     # The figures' temporary folder is made first, so an unwritable place fails before
     # any drawing; the page is written while the figures are still there, so a failure
     # at any point leaves the old report and figures whole and nothing new behind.

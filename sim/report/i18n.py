@@ -125,6 +125,13 @@ TEXT = MappingProxyType(
             "相同的包裹），以 {reference} 为参照。比例和利用率以 % 表示，其差值以百分点表示。"
             "主要指标以粗体显示。",
         },
+        "table_note_practical": {
+            "en": "Grey: no practical difference — the whole 95% interval, or a clear "
+            "difference's estimate, is within the indicator's practical threshold ({thresholds}; "
+            "other indicators: see {docs}; change with {option}).",
+            "zh": "灰色：无实际差异——整个 95% 置信区间，或已确定差异的估计值，在该指标的"
+            "实际差异阈值之内（{thresholds}；其他指标见 {docs}；可用 {option} 修改）。",
+        },
         "table_note_run": {
             "en": "Means over replications with 95% confidence intervals. Shares and "
             "utilisations are in %.",
@@ -139,6 +146,7 @@ TEXT = MappingProxyType(
             "zh": "未列出客车带货指标：本报告中没有情景使用客车运送包裹。",
         },
         "identical": {"en": "identical", "zh": "完全相同"},
+        "no_practical_difference": {"en": "no practical difference", "zh": "无实际差异"},
         "not_available": {"en": "n/a", "zh": "无"},
         # ------------------------------------------------------------ notes
         "no_details": {
@@ -173,36 +181,28 @@ TEXT = MappingProxyType(
             "CJK SC（或思源黑体 Source Han Sans SC、文泉驿正黑 WenQuanYi Zen Hei）。",
         },
         # ------------------------------------------------------------ summary
-        "speed_faster": {
-            "en": "{fast} gets parcels to the village point faster than {slow}: {m_fast} h on "
-            "average against {m_slow} h, {d} h sooner ({relative}95% CI {lo}–{hi} h; {p}).",
-            "zh": "{fast} 比 {slow} 更快把包裹送到村级服务点：平均 {m_fast} 小时，对比 "
-            "{m_slow} 小时，快 {d} 小时（{relative}95% 置信区间 {lo}–{hi} 小时；{p}）。",
+        "tradeoff": {
+            "en": "{name} against {reference}: {clauses}.",
+            "zh": "{name} 与 {reference} 相比：{clauses}。",
         },
-        "speed_slower": {
-            "en": "{fast} gets parcels to the village point faster than {slow}: {m_fast} h on "
-            "average against {m_slow} h; with {slow} they take {d} h longer ({relative}95% CI "
-            "{lo}–{hi} h; {p}).",
-            "zh": "{fast} 比 {slow} 更快把包裹送到村级服务点：平均 {m_fast} 小时，对比 "
-            "{m_slow} 小时；采用 {slow} 时多用 {d} 小时（{relative}95% 置信区间 {lo}–{hi} 小时；"
-            "{p}）。",
+        "clause_sep": {"en": "; ", "zh": "；"},
+        "tradeoff_item": {"en": "{label} ({change}{unit})", "zh": "{label}（{change}{unit}）"},
+        "tradeoff_better": {"en": "better on {items}", "zh": "{items}更优"},
+        "tradeoff_worse": {"en": "worse on {items}", "zh": "{items}更差"},
+        "tradeoff_higher": {"en": "higher {items}", "zh": "{items}更高"},
+        "tradeoff_lower": {"en": "lower {items}", "zh": "{items}更低"},
+        "tradeoff_negligible": {
+            "en": "no practical difference on {items}",
+            "zh": "{items}无实际差异",
         },
-        "speed_none": {
-            "en": "The simulation does not show whether {name} or {reference} is faster on "
-            "average ({m_name} h against {m_reference} h): the difference of {d} h has a 95% "
-            "confidence interval from {lo} to {hi} h, which includes zero ({p}).",
-            "zh": "仿真结果不能表明 {name} 与 {reference} 哪个平均更快（{m_name} 小时对比 "
-            "{m_reference} 小时）：差值 {d} 小时的 95% 置信区间为 {lo} 至 {hi} 小时，包含零"
-            "（{p}）。",
+        "tradeoff_none": {
+            "en": "not clear on {items} (the 95% interval includes zero)",
+            "zh": "{items}差异不明确（95% 置信区间包含零）",
         },
-        "speed_identical": {
-            "en": "{name} and {reference} take exactly the same time on average in every "
-            "replication ({m_name} h).",
-            "zh": "{name} 与 {reference} 在每次重复模拟中的平均送达时长完全相同（{m_name} 小时）。",
-        },
-        "speed_unknown": {
-            "en": "Too few replications to tell whether {name} or {reference} is faster.",
-            "zh": "重复次数太少，无法判断 {name} 与 {reference} 哪个更快。",
+        "tradeoff_identical": {"en": "identical on {items}", "zh": "{items}完全相同"},
+        "tradeoff_unknown": {
+            "en": "too few replications to tell on {items}",
+            "zh": "{items}重复次数太少，无法判断",
         },
         "value_of": {
             "en": "{name} {mean}{unit} (95% CI {lo}–{hi})",
@@ -244,6 +244,12 @@ TEXT = MappingProxyType(
             "{d}{unit}, 95% CI {lo} to {hi}; {p})",
             "zh": "{name} 与 {reference} 无显著差异（差值 {d}{unit}，95% 置信区间 {lo} 至 "
             "{hi}{unit}；{p}）",
+        },
+        "verdict_negligible": {
+            "en": "no practical difference between {name} and {reference} (difference "
+            "{d}{unit}, 95% CI {lo} to {hi}; {p}; practical threshold ±{t}{unit})",
+            "zh": "{name} 与 {reference} 无实际差异（差值 {d}{unit}，95% 置信区间 {lo} 至 "
+            "{hi}{unit}；{p}；实际差异阈值 ±{t}{unit}）",
         },
         "verdict_identical": {
             "en": "{name} and {reference} are identical in every replication",
@@ -287,25 +293,40 @@ TEXT = MappingProxyType(
             "zh": "{label}：{values}；{verdicts}。",
         },
         "certainty_compare": {
-            "en": "How sure: each number is the mean of {n} replications of {days} simulated "
-            "days (the first {warmup} left out as warm-up). Every scenario saw exactly the "
-            "same parcels (common random numbers, seed {seed}), so differences are paired "
-            "replication by replication. A difference is called only when its 95% confidence "
-            "interval excludes zero (paired t-test p-values in brackets). Each line is a "
-            "separate test at 95%: among many lines, one may pass by chance.",
-            "zh": "可信程度：每个数值是 {n} 次重复模拟的均值，每次模拟 {days} 天（前 {warmup} "
-            "天作为预热期不计入）。所有情景使用完全相同的包裹（共同随机数，种子 {seed}），"
+            "en": "How sure: each number is the mean of {n} replications. Each replication "
+            "simulates {simulated} days: {warmup} warm-up day(s), left out (the network starts "
+            "empty), {measured} measured days, whose parcels make the numbers (totals such as "
+            "cost and CO₂ are over these {measured} days), and {drain} day(s) without new "
+            "parcels, in which they finish. Every scenario saw exactly the same parcels "
+            "(common random numbers, seed {seed}), so differences are paired replication by "
+            "replication. A difference is called only when its 95% confidence interval "
+            "excludes zero (paired t-test p-values in brackets), and called better or worse "
+            "only beyond the indicator's practical threshold. Each line is a separate test at "
+            "95%: among many lines, one may pass by chance.",
+            "zh": "可信程度：每个数值是 {n} 次重复模拟的均值。每次模拟 {simulated} 天：前 {warmup} "
+            "天为预热期，不计入（网络从空开始）；其后 {measured} 天为统计期，数值来自这些天的包裹"
+            "（成本、二氧化碳等总量为这 {measured} 天的合计）；最后 {drain} 天不再有新包裹，"
+            "让统计的包裹完成配送。所有情景使用完全相同的包裹（共同随机数，种子 {seed}），"
             "因此差值按重复逐一配对。只有当差值的 95% 置信区间不包含零时才判定存在差异"
-            "（括号内为配对 t 检验的 p 值）。每一行都是一次单独的 95% 水平检验：行数较多时，"
-            "可能有一行因偶然而显著。",
+            "（括号内为配对 t 检验的 p 值），且只有超过该指标的实际差异阈值才判定更优或更差。"
+            "每一行都是一次单独的 95% 水平检验：行数较多时，可能有一行因偶然而显著。",
         },
         "certainty_run": {
-            "en": "Each number is the mean of {n} replications of {days} simulated days (the "
-            "first {warmup} left out as warm-up), seed {seed}, with its 95% confidence "
-            "interval.",
-            "zh": "每个数值是 {n} 次重复模拟的均值（每次模拟 {days} 天，前 {warmup} 天作为预热期"
-            "不计入，种子 {seed}），并给出 95% 置信区间。",
+            "en": "Each number is the mean of {n} replications, with its 95% confidence "
+            "interval (seed {seed}). Each replication simulates {simulated} days: {warmup} "
+            "warm-up day(s), left out, {measured} measured days, whose parcels make the numbers "
+            "(totals are over these {measured} days), and {drain} day(s) without new parcels, "
+            "in which they finish.",
+            "zh": "每个数值是 {n} 次重复模拟的均值，并给出 95% 置信区间（种子 {seed}）。每次模拟 "
+            "{simulated} 天：前 {warmup} 天为预热期，不计入；其后 {measured} 天为统计期，数值来自"
+            "这些天的包裹（总量为这 {measured} 天的合计）；最后 {drain} 天不再有新包裹，让它们"
+            "完成配送。",
         },
+        "label_over_days": {
+            "en": "{label} over {days} measured days",
+            "zh": "{label}（统计期 {days} 天合计）",
+        },
+        "per_day": {"en": "{value} per day", "zh": "每天 {value}"},
         "certainty_sweep": {
             "en": "Each point is the mean of {n} replications with its 95% confidence "
             "interval; every point saw the same parcels where its demand is the same "
@@ -500,6 +521,70 @@ TEXT = MappingProxyType(
         "fig_mean": {"en": "mean", "zh": "均值"},
         "legend_scenarios": {"en": "Scenarios", "zh": "情景"},
         "legend_points": {"en": "Points", "zh": "扫描点"},
+        # ------------------------------------------------------------ where the time goes
+        "stage_hub_processing": {
+            "en": "At the hub: inspection and sorting",
+            "zh": "分拨中心查验与分拣",
+        },
+        "stage_hub_waiting": {"en": "Waiting at the hub for a vehicle", "zh": "在分拨中心等车"},
+        "stage_to_station": {"en": "Riding to the township station", "zh": "运往乡镇服务站"},
+        "stage_station_waiting": {"en": "Waiting at the station", "zh": "在乡镇服务站等待"},
+        "stage_to_village": {"en": "Riding to the village", "zh": "运往村级服务点"},
+        "stage_point_waiting": {
+            "en": "Waiting at the point for the villager",
+            "zh": "在服务点等待村民取件",
+        },
+        "stages_title": {"en": "Where the time goes", "zh": "时间花在哪里"},
+        "col_measure": {"en": "Measured until", "zh": "统计至"},
+        "col_stage_total": {"en": "Total (h)", "zh": "合计（小时）"},
+        "measure_lead": {
+            "en": "at the village point (mean lead time, h)",
+            "zh": "送达村级服务点（平均送达时长，小时）",
+        },
+        "measure_door": {
+            "en": "in the villager's hands (mean door time, h)",
+            "zh": "交到村民手中（平均到手时长，小时）",
+        },
+        "stages_note": {
+            "en": "Mean hours per parcel in each stage, means of {n} replications: until the "
+            "village point over delivered parcels, until the villager's hands over collected "
+            "ones (as the key figures). The stages add up to the mean lead and door times. "
+            "Parcels that never pass a township station spend no time in its two stages; bus "
+            "legs count as riding.",
+            "zh": "每件包裹在各环节的平均小时数，为 {n} 次重复模拟的均值：送达村级服务点按已送达"
+            "包裹计，交到村民手中按已取件包裹计（与关键指标一致）。各环节之和等于平均送达时长和"
+            "平均到手时长。不经过乡镇服务站的包裹在两个服务站环节用时为零；客车运输计入运输环节。",
+        },
+        "stage_most": {
+            "en": "Where the time goes ({name}): of the {total} h mean lead time, the longest "
+            "stage is {stage}, {hours} h ({share}).",
+            "zh": "时间花在哪里（{name}）：平均送达时长 {total} 小时中，耗时最长的环节是"
+            "{stage}，{hours} 小时（{share}）。",
+        },
+        "fig_stages_title": {
+            "en": "Where the time goes: mean hours per parcel in each stage",
+            "zh": "时间花在哪里：每件包裹在各环节的平均小时数",
+        },
+        "fig_stages_x": {"en": "Mean hours per parcel", "zh": "每件包裹平均小时数"},
+        "fig_stages_lead": {"en": "{name}: to the village point", "zh": "{name}：送达服务点"},
+        "fig_stages_door": {
+            "en": "{name}: to the villager's hands",
+            "zh": "{name}：交到村民手中",
+        },
+        "fig_stages_slowest": {
+            "en": "{name}: ten slowest villages",
+            "zh": "{name}：送达最慢的十个村",
+        },
+        "cap_stages": {
+            "en": "Top: each scenario's mean time per parcel until the village point and until "
+            "the villager's hands, split into the stages of the way; the number at the end of "
+            "a bar is the total, the mean lead or door time. Below: the ten villages with the "
+            "longest mean lead time of each scenario, split the same way. Means over "
+            "replications.",
+            "zh": "上图：各情景每件包裹送达村级服务点和交到村民手中的平均时长，按途经环节拆分；"
+            "条末数字为合计，即平均送达时长或平均到手时长。下图：各情景平均送达时长最长的十个村，"
+            "按同样方式拆分。为各次重复模拟的均值。",
+        },
         # ------------------------------------------------------------ map legend
         "place_hub": {"en": "County hub", "zh": "县级分拨中心"},
         "place_station": {"en": "Township station", "zh": "乡镇服务站"},

@@ -28,6 +28,7 @@ from sim.analysis.compare import classify, format_interval, format_number, p_val
 from sim.analysis.directions import HEADLINE_KPIS, is_share, unit
 from sim.analysis.stats import t_interval
 from sim.report.i18n import TEXT, kpi_label, tr, unit_text
+from sim.report.period import how_fields, is_total, period
 from sim.results.reader import DAY_KINDS, Results
 
 
@@ -109,6 +110,14 @@ class Num:
 
 
 @dataclass(frozen=True)
+class KpiName:
+    """A KPI named in a sentence: its label as shown, in bold and tagged with the KPI in HTML."""
+
+    kpi: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Joined:
     """Parts joined by the language's list separator."""
 
@@ -157,7 +166,7 @@ def _num_html(part: Num) -> str:
 
 
 def render(part, html: bool) -> str:
-    """Plain text or HTML of any part: str, Name, Num, Joined, Seq or Phrase."""
+    """Plain text or HTML of any part: str, Name, KpiName, Num, Joined, Seq or Phrase."""
     if isinstance(part, Phrase):
         pieces = []
         for literal, name, _, _ in string.Formatter().parse(TEXT[part.key][part.lang]):
@@ -173,6 +182,9 @@ def render(part, html: bool) -> str:
         return "".join(render(p, html) for p in part.parts)
     if isinstance(part, Name):
         return f'<strong class="name">{escape(part.text)}</strong>' if html else part.text
+    if isinstance(part, KpiName):
+        tagged = f'<strong class="kpi" data-kpi="{escape(part.kpi)}">{escape(part.text)}</strong>'
+        return tagged if html else part.text
     if isinstance(part, Num):
         return _num_html(part) if html else part.text
     return escape(str(part), quote=False) if html else str(part)
@@ -192,6 +204,7 @@ class Finding:
     outcome : str
         ``"identical"``, ``"unknown"`` (too few pairs), ``"none"`` (the interval
         includes 0), ``"faster"``, ``"slower"``, ``"lower"`` or ``"higher"``.
+        ``"negligible"`` means no practical difference.
     judgement : str or None
         ``"better"`` or ``"worse"`` for a lower/higher outcome of a KPI with a good
         direction; None otherwise.
@@ -208,6 +221,8 @@ class Finding:
     judgement: str | None
     row: pd.Series
     reference_mean: float
+    threshold: float = 0.0
+    """The practical threshold used, in the KPI's units (0: none)."""
 
 
 def _rows(table: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -217,9 +232,12 @@ def _rows(table: pd.DataFrame, name: str) -> pd.DataFrame:
 def finding(table: pd.DataFrame, kpi: str, name: str, reference: str) -> Finding:
     """The finding for one scenario and KPI of a comparison table."""
     row = _rows(table, name).loc[kpi]
-    outcome, judgement = classify(kpi, row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+    threshold = float(row.get("practical", 0.0))
+    threshold = threshold if np.isfinite(threshold) else 0.0
+    interval = (row["diff"], row["diff_ci_low"], row["diff_ci_high"])
+    outcome, judgement = classify(kpi, *interval, threshold)
     reference_mean = float(_rows(table, reference).loc[kpi, "mean"])
-    return Finding(kpi, name, reference, outcome, judgement, row, reference_mean)
+    return Finding(kpi, name, reference, outcome, judgement, row, reference_mean, threshold)
 
 
 # --------------------------------------------------------------------------- numbers
@@ -306,6 +324,11 @@ def verdict_phrase(f: Finding, lang: str) -> Phrase:
     }
     if f.outcome == "none":
         return Phrase("verdict_none", lang, {**fields, **_signed_difference(f)})
+    if f.outcome == "negligible":
+        k = scale(f.kpi)
+        text = format_number(f.threshold * k)
+        fields["t"] = _num(f.threshold, f.scenario, f.kpi, "practical", text, scale=k)
+        return Phrase("verdict_negligible", lang, {**fields, **_signed_difference(f)})
     fields.update(_difference(f), relative=Seq(tuple(_relative(f, lang))))
     if f.outcome in ("lower", "higher"):
         fields["judgement"] = tr(f.judgement, lang) if f.judgement else ""
@@ -328,44 +351,6 @@ def value_phrase(table: pd.DataFrame, name: str, kpi: str, lang: str, named: boo
     return Phrase(key, lang, {**fields, "lo": lo, "hi": hi})
 
 
-def _speed(results: Results, name: str, lang: str) -> Phrase:
-    kpi = "lead_time_mean_h"
-    f = finding(results.table, kpi, name, results.reference)
-    means = {
-        n: mean_parts(_rows(results.table, n).loc[kpi], n, kpi)[0] for n in (name, f.reference)
-    }
-    names = {"name": Name(name), "reference": Name(f.reference)}
-    if f.outcome in ("identical", "unknown"):
-        return Phrase(f"speed_{f.outcome}", lang, {**names, "m_name": means[name]})
-    fields = {"p": Seq(tuple(_p_part(f)))}
-    if f.outcome == "none":
-        return Phrase(
-            "speed_none",
-            lang,
-            {
-                **names,
-                **fields,
-                **_signed_difference(f),
-                "m_name": means[name],
-                "m_reference": means[f.reference],
-            },
-        )
-    fast, slow = (name, f.reference) if f.outcome == "faster" else (f.reference, name)
-    return Phrase(
-        f"speed_{f.outcome}",
-        lang,
-        {
-            **fields,
-            **_difference(f),
-            "fast": Name(fast),
-            "slow": Name(slow),
-            "m_fast": means[fast],
-            "m_slow": means[slow],
-            "relative": Seq(tuple(_relative(f, lang))),
-        },
-    )
-
-
 def summary_kpis(results: Results) -> list[str]:
     """KPIs the summary speaks about: the headline KPIs, then the experiment's focus KPIs."""
     focus = [str(k) for k in results.manifest.get("focus_kpis", []) or []]
@@ -373,15 +358,17 @@ def summary_kpis(results: Results) -> list[str]:
     return [k for k in dict.fromkeys([*HEADLINE_KPIS, *focus]) if k in known]
 
 
-def _horizon(results: Results) -> tuple:
-    scenario = results.scenarios.get(results.reference, {})
-    horizon = scenario.get("horizon", {}) if isinstance(scenario, dict) else {}
-    return horizon.get("days", "?"), horizon.get("warmup_days", "?")
+def kpi_heading(results: Results, kpi: str, lang: str) -> str:
+    """A KPI's label, with the period for a total ("CO₂ emissions over 28 measured days")."""
+    found = period(results)
+    if not is_total(kpi) or found is None:
+        return kpi_label(kpi, lang)
+    return tr("label_over_days", lang, label=kpi_label(kpi, lang), days=found.measured)
 
 
 @dataclass
 class Summary:
-    """The summary: a lead (speed), lines per KPI, and how sure the numbers are.
+    """The summary: a lead (trade-offs), lines per KPI, and how sure the numbers are.
 
     Attributes
     ----------
@@ -399,19 +386,22 @@ class Summary:
     lang: str = "en"
     peaks: list = field(default_factory=list)
     """One phrase per scenario with measured peak days: how much slower they were."""
+    stages: list = field(default_factory=list)
+    """One phrase per scenario with stage tables: the stage of the lead time that costs most."""
 
     def plain(self) -> str:
         """The summary as plain text (for a notebook or a terminal)."""
         space = "" if self.lang == "zh" else " "
         blocks = [space.join(p.plain() for p in self.lead)]
         blocks += [f"- {line.plain()}" for line in self.lines]
+        blocks += [p.plain() for p in self.stages]
         blocks += [p.plain() for p in self.peaks]
         blocks += [space.join(p.plain() for p in self.certainty)]
         return "\n".join(b for b in blocks if b)
 
 
 def _compare_summary(summary: Summary, results: Results, kpis: list[str], how: dict) -> None:
-    """A comparison: who is the reference, who is faster, a line per KPI, how sure."""
+    """A comparison: who is the reference, each scenario's trade-offs, a line per KPI, how sure."""
     lang, table = summary.lang, results.table
     others = [Name(name) for name in results.names[1:]]
     summary.lead.append(
@@ -421,7 +411,11 @@ def _compare_summary(summary: Summary, results: Results, kpis: list[str], how: d
             {"reference": Name(results.reference), "others": Joined(tuple(others), lang)},
         )
     )
-    summary.lead += [_speed(results, name, lang) for name in results.names[1:]]
+    from sim.report.tradeoffs import tradeoff_phrase  # it builds on this module's parts
+
+    summary.lead += [
+        tradeoff_phrase(table, name, results.reference, kpis, lang) for name in results.names[1:]
+    ]
     for kpi in kpis:
         values = Joined(tuple(value_phrase(table, n_, kpi, lang) for n_ in results.names), lang)
         verdicts = Joined(
@@ -435,7 +429,7 @@ def _compare_summary(summary: Summary, results: Results, kpis: list[str], how: d
             Phrase(
                 "kpi_line",
                 lang,
-                {"label": kpi_label(kpi, lang), "values": values, "verdicts": verdicts},
+                {"label": kpi_heading(results, kpi, lang), "values": values, "verdicts": verdicts},
             )
         )
     summary.certainty.append(Phrase("certainty_compare", lang, how))
@@ -450,7 +444,7 @@ def _run_summary(summary: Summary, results: Results, kpis: list[str], how: dict)
                 "run_line",
                 lang,
                 {
-                    "label": kpi_label(kpi, lang),
+                    "label": kpi_heading(results, kpi, lang),
                     "value": value_phrase(results.table, name, kpi, lang, named=False),
                 },
             )
@@ -476,9 +470,8 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
     """
     summary = Summary(lang=lang)
     kpis = summary_kpis(results)
-    days, warmup = _horizon(results)
     n = results.replications if results.replications is not None else "?"
-    how = {"n": str(n), "days": str(days), "warmup": str(warmup), "seed": str(results.seed)}
+    how = {"n": str(n), "seed": str(results.seed), **how_fields(results)}
     if results.kind == "compare":
         _compare_summary(summary, results, kpis, how)
     elif results.kind == "run":
@@ -497,6 +490,11 @@ def summarize_results(results: Results, lang: str = "en") -> Summary:
         summary.lead.append(reform)
     phrases = (peak_phrase(results, name, lang) for name in with_peaks(results))
     summary.peaks = [phrase for phrase in phrases if phrase is not None]
+    if results.kind != "sweep":
+        from sim.report.stages import stage_phrase  # it builds on this module's parts
+
+        found = (stage_phrase(results, name, lang) for name in results.names)
+        summary.stages = [phrase for phrase in found if phrase is not None]
     return titled(summary, {name: results.title(name) for name in results.names})
 
 
@@ -526,7 +524,7 @@ def titled(summary: Summary, titles: dict[str, str]) -> Summary:
 def _sweep_line(results: Results, kpi: str, lang: str) -> Phrase:
     rows = results.table[results.table["kpi"] == kpi]
     means = rows.set_index("scenario")["mean"]
-    label = kpi_label(kpi, lang)
+    label = kpi_heading(results, kpi, lang)
     finite = means[np.isfinite(means)]
     if finite.empty or finite.min() == finite.max():
         name = results.names[0]

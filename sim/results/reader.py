@@ -28,8 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table
+from sim.analysis.compare import COMPARISON_COLUMNS, comparison_table, with_practical
 from sim.analysis.directions import HEADLINE_KPIS
+from sim.analysis.stages import STAGE_COLUMNS
 from sim.analysis.sweep import SUMMARY_COLUMNS
 from sim.results.files import MANIFEST
 from sim.results.manifest import ManifestError, check_manifest
@@ -43,9 +44,10 @@ DETAIL_FILES = {
     "places": "places.csv",
     "services": "services.csv",
     "day_kinds": "day_kinds.csv",
+    "stages": "stages.csv",
 }
 """The detail tables of one scenario, in ``<scenario>/details/``."""
-_OPTIONAL_FILES = ("day_kinds",)
+_OPTIONAL_FILES = ("day_kinds", "stages")
 """Detail tables an older ruralsim did not write: a folder without them still loads."""
 
 _DETAIL_COLUMNS = {
@@ -83,6 +85,7 @@ _DETAIL_COLUMNS = {
         "on_time_24h_share",
         "door_time_mean_h",
     ),
+    "stages": ("replication", "measure", "village", "parcels", *STAGE_COLUMNS, "total_h"),
 }
 _NUMERIC = {
     "percentiles": ("replication", "quantile", "lead_time_h"),
@@ -99,15 +102,18 @@ _NUMERIC = {
     "places": ("x_km", "y_km"),
     "services": (),
     "day_kinds": ("replication", "days", "parcels", "delivered"),
+    "stages": ("replication", "parcels"),
 }
 _OPTIONAL_VALUES = {
     "villages": ("lead_time_mean_h",),
     "percentiles": ("lead_time_h",),
     "day_kinds": ("lead_time_mean_h", "lead_time_p90_h", "on_time_24h_share", "door_time_mean_h"),
+    # The county's rows have no village; a village without parcels has no times.
+    "stages": ("village", *STAGE_COLUMNS, "total_h"),
 }
 """Detail columns that may be empty (a village, a replication or a kind of day with no
 parcel delivered). Every other column named above must have a value in every row."""
-_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds")
+_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds", "stages")
 """Detail tables with a row set per replication (the same rows in each)."""
 DAY_KINDS = ("ordinary", "peak")
 """The kinds of day in ``day_kinds.csv``, as :data:`sim.analysis.details.DAY_KINDS` (a test
@@ -147,6 +153,11 @@ class Details:
         measured, ``parcels``, ``delivered``, ``lead_time_mean_h``, ``lead_time_p90_h``,
         ``on_time_24h_share``, ``door_time_mean_h`` (empty where none was delivered).
         None for results of an older ruralsim.
+    stages : DataFrame or None
+        Where the time goes (:func:`sim.analysis.stages.stage_table`; and
+        ``replication``): per ``measure`` (lead, door) and ``village`` (empty for the
+        county), ``parcels``, the mean hours of each stage and ``total_h``. None for
+        results of an older ruralsim.
     """
 
     percentiles: pd.DataFrame | None = None
@@ -155,6 +166,7 @@ class Details:
     places: pd.DataFrame | None = None
     services: pd.DataFrame | None = None
     day_kinds: pd.DataFrame | None = None
+    stages: pd.DataFrame | None = None
 
 
 @dataclass
@@ -441,7 +453,7 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
     for key, name in DETAIL_FILES.items():
         optional = _OPTIONAL_VALUES.get(key, ())
         required = [c for c in _DETAIL_COLUMNS[key] if c not in optional]
-        numeric = (*_NUMERIC[key], *optional)
+        numeric = (*_NUMERIC[key], *(c for c in optional if c != "village"))
         path = where / name
         if key in _OPTIONAL_FILES and not path.exists():
             continue
@@ -460,7 +472,26 @@ def _read_details(folder: Path | None, replications: int) -> Details | None:
     _check_network(where, tables)
     if "day_kinds" in tables:
         _check_day_kinds(where, tables["day_kinds"], daily)
+    if "stages" in tables:
+        _check_stages(where, tables["stages"], set(tables["places"]["id"].astype(str)))
     return Details(**tables)
+
+
+def _check_stages(where: Path, stages: pd.DataFrame, places: set[str]) -> None:
+    """Check ``stages.csv``: lead and door rows, for the county and places of the network."""
+    path = where / DETAIL_FILES["stages"]
+    _whole_numbers(path, stages, "parcels")
+    stages["measure"] = stages["measure"].astype(str)
+    odd = sorted(set(stages["measure"]) - {"lead", "door"})
+    if odd:
+        raise ResultsError(f"{path}: measure {odd[0]!r} is neither lead nor door; is it damaged?")
+    villages = stages["village"].dropna().astype(str)
+    unknown = sorted(set(villages) - places)
+    if unknown:
+        raise ResultsError(
+            f"{path}: village {unknown[0]!r} is not in {where / DETAIL_FILES['places']}; "
+            "one of them is damaged"
+        )
 
 
 def _check_day_kinds(where: Path, day_kinds: pd.DataFrame, daily: pd.DataFrame) -> None:
@@ -587,7 +618,7 @@ def _check_against_kpis(
     if not kpis:
         return
     level = manifest.get("confidence_level", 0.95)
-    expected = comparison_table(kpis, wanted, level)
+    expected = comparison_table(kpis, wanted, level, manifest_practical(manifest))
     shown = table[table["scenario"].isin(kpis)].reset_index(drop=True)  # same row order
     numbers = [c for c in COMPARISON_COLUMNS if c not in ("scenario", "kpi")]
     if list(kpis) != list(dict.fromkeys(table["scenario"])):
@@ -605,13 +636,30 @@ def _check_against_kpis(
         )
 
 
+def manifest_practical(manifest: dict) -> dict[str, tuple[float, float]]:
+    """The practical thresholds the comparison was told to use instead of the KPI table's."""
+    given = manifest.get("practical")
+    found = {}
+    for kpi, effect in given.items() if isinstance(given, dict) else ():
+        if isinstance(effect, list) and len(effect) == 2 and all(map(_is_number, effect)):
+            found[str(kpi)] = (float(effect[0]), float(effect[1]))
+    return found
+
+
 def _load_compare(folder: Path, manifest: dict) -> Results:
     _status(manifest, folder / MANIFEST, "comparison")
     path = folder / "comparison.csv"
-    numeric = [c for c in COMPARISON_COLUMNS if c not in ("scenario", "kpi")]
-    table = read_csv(path, COMPARISON_COLUMNS, numeric, required=("scenario", "kpi"))
+    # Folders made before the practical thresholds have no ``practical`` column: the
+    # KPI table's thresholds are filled in (those are what a comparison uses by default).
+    older = [c for c in COMPARISON_COLUMNS if c != "practical"]
+    numeric = [c for c in older if c not in ("scenario", "kpi")]
+    table = read_csv(path, older, numeric, required=("scenario", "kpi"))
     if table.empty:
         raise ResultsError(f"{path} has no rows")
+    if "practical" in table.columns:
+        table = _numbers(path, table, ["practical"])
+    else:
+        table = with_practical(table, manifest_practical(manifest))
     table["scenario"] = table["scenario"].astype(str)
     names = list(dict.fromkeys(table["scenario"]))
     listed = [str(s.get("name")) for s in manifest.get("scenarios", [])]
@@ -666,7 +714,7 @@ def _load_sweep(folder: Path, manifest: dict) -> Results:
     per_point = len(sweep) // len(names)
     table = sweep[["kpi", "mean", "ci_low", "ci_high"]].copy()
     table.insert(0, "scenario", [name for name in names for _ in range(per_point)])
-    for column in ("diff", "diff_ci_low", "diff_ci_high", "p_value"):
+    for column in ("diff", "diff_ci_low", "diff_ci_high", "p_value", "practical"):
         table[column] = math.nan
     _check_long_table(path, table, names)
     results = Results(folder, "sweep", manifest, names, table, sweep=sweep, varied=varied)

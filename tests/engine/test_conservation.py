@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim import simulate
-from sim.engine.ledger import STAGES
+from sim.engine.ledger import JOURNEY
 from sim.runner import check_scenario
 from sim.scenario import ScenarioError
 from sim.scenario.schema import DELIVERY_MODELS
@@ -109,13 +109,13 @@ def test_every_parcel_is_delivered_or_still_in_the_network(scenario, seed):
 @given(scenario=scenarios(), seed=st.integers(0, 2**32))
 def test_stages_are_reached_in_order_and_never_negative(scenario, seed):
     ledger = simulate(scenario, seed=seed).parcels
-    times = ledger[list(STAGES)].to_numpy()
+    times = ledger[list(JOURNEY)].to_numpy()
     assert (np.nan_to_num(times, nan=0.0) >= 0).all()
     previous = times[:, 0]
     for column in range(1, times.shape[1]):
         current = times[:, column]
         both = ~np.isnan(current) & ~np.isnan(previous)
-        assert (current[both] >= previous[both] - 1e-9).all(), STAGES[column]
+        assert (current[both] >= previous[both] - 1e-9).all(), JOURNEY[column]
         # A stage reached means every earlier stage on the path was reached too.
         previous = np.where(np.isnan(current), previous, current)
     reached_point = ~np.isnan(ledger["t_at_point"].to_numpy())

@@ -22,6 +22,7 @@ FIGURES = [
     "distance_bands",
     "headline_kpis",
     "lead_time_cdf",
+    "stages",
 ]
 
 
@@ -47,6 +48,7 @@ def test_compare_with_report_writes_the_report_beside_the_results(tmp_path, caps
         "county_map",
         "daily",
         "distance_bands",
+        "stages",
     ]
     assert "leiyang_via_township" in html and "leiyang_direct" in html
     files = sorted(p.name for p in (out / "report_figures").iterdir())

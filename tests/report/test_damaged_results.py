@@ -106,6 +106,11 @@ COMPARE = [
     ("sc_via/details/day_kinds.csv", set_cell("lead_time_mean_h", "inf"), "holds 'inf' in data"),
     ("sc_via/details/day_kinds.csv", short_row, "line 3 has"),
     ("sc_via/details/day_kinds.csv", folder_instead, "is a folder, not a CSV file"),
+    ("sc_via/details/stages.csv", drop_last_row, "replication 2 has"),
+    ("sc_via/details/stages.csv", set_cell("measure", "lunch"), "neither lead nor door"),
+    ("sc_via/details/stages.csv", set_cell("village", "Atlantis"), "'Atlantis' is not in"),
+    ("sc_via/details/stages.csv", set_cell("parcels", "2.5"), "holds 2.5 in data row 1, not a"),
+    ("sc_via/details/stages.csv", set_cell("hub_waiting_h", "inf"), "holds 'inf' in data row"),
     ("manifest.json", edit_manifest(replications="three"), "field 'replications' is 'three'"),
     ("manifest.json", edit_manifest(replications=99), "manifest.json says 99 replication"),
     ("manifest.json", edit_manifest(replications=True), "field 'replications' is True"),
@@ -181,11 +186,12 @@ def test_a_text_nan_in_a_name_column_is_a_name(compare_folder, tmp_path):
     old = json.loads((folder / "manifest.json").read_text())["replications"]
     villages = (details / "villages.csv").read_text()
     first = villages.splitlines()[1].split(",")[1]
-    for name in ("villages.csv", "places.csv", "services.csv"):
+    for name in ("villages.csv", "places.csv", "services.csv", "stages.csv"):
         path = details / name
         path.write_text(path.read_text().replace(first, "NA"))
     results = load_results(folder)
     assert "NA" in set(results.details["sc_via"].villages["village"])
+    assert "NA" in set(results.details["sc_via"].stages["village"])
     assert results.replications == old
 
 
@@ -205,6 +211,24 @@ def test_results_without_day_kinds_still_load_and_make_a_report(compare_folder, 
     assert _day_kinds_table(results, "en") == "" and summarize_results(results).peaks == []
     good = load_results(compare_folder).details["sc_via"].day_kinds
     assert list(good["kind"]) == ["ordinary", "peak"] * 3  # read when it is there
+
+
+def test_results_without_stages_still_load_and_make_a_report(compare_folder, tmp_path):
+    """stages.csv is newer than the other detail tables: an older folder has none."""
+    from sim.report.html import _figures
+    from sim.report.stages import stages_table
+    from sim.report.summary import summarize_results
+    from sim.results.reader import load_results
+
+    folder = tmp_path / "old"
+    shutil.copytree(compare_folder, folder)
+    for path in folder.glob("*/details/stages.csv"):
+        path.unlink()
+    results = load_results(folder)
+    assert all(details.stages is None for details in results.details.values())
+    assert stages_table(results, "en") == "" and summarize_results(results).stages == []
+    assert "stages" not in [name for name, _ in _figures(results, "en")[0]]
+    assert load_results(compare_folder).details["sc_via"].stages is not None
 
 
 def test_the_reader_knows_the_kinds_of_day_the_analysis_writes():

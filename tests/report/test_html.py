@@ -26,6 +26,7 @@ COMPARE_FIGURES = [
     "county_map",
     "daily",
     "distance_bands",
+    "stages",
 ]
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -303,6 +304,7 @@ def test_sweep_and_run_folders_give_reports(sweep_folder, compare_folder, tmp_pa
         "fig-county_map",
         "fig-daily",
         "fig-distance_bands",
+        "fig-stages",
     ]
 
 

@@ -1,0 +1,172 @@
+"""Where the time goes: mean lead and door time split into the stages of a parcel's way.
+
+From the ledger's stamps, per delivered parcel of the cohort (:func:`sim.analysis.kpis.cohort`):
+
+==================  =========================================  ==========================
+stage               what                                       from the ledger
+==================  =========================================  ==========================
+``hub_processing``  inspection and sorting at the county hub   ``t_sorted - t_hub``
+``hub_waiting``     sorted, waiting at the hub for a vehicle   ``t_left_hub - t_sorted``
+``to_station``      riding from the hub to the township        ``t_station - t_left_hub``
+                    station
+``station_waiting`` at the station: cross-docking and waiting  ``t_left_station -
+                    for the township vehicle                   t_station``
+``to_village``      riding to the village point                ``t_at_point -
+                                                               t_left_station``
+                                                               (direct: ``- t_left_hub``)
+``point_waiting``   at the village point until the villager    ``t_picked_up - t_at_point``
+                    collects it (door time only)
+==================  =========================================  ==========================
+
+The stages telescope, so for every parcel they add up exactly to its lead time
+(``t_at_point - t_hub``; ``point_waiting`` is 0 there) or door time (``t_picked_up -
+t_hub``), and their means over the same parcels add up to ``lead_time_mean_h`` and
+``door_time_mean_h``. A parcel that never passed a station (direct, or a bus straight to
+the village) has 0 for both station stages, never NaN. A bus leg counts as riding, its
+stops included. A parcel that changed vehicles at more than one station: ``t_station``
+and ``t_left_station`` are the last station's, so the earlier stations count as riding
+to the station. Lead times are over delivered parcels, door times over those collected by
+the end of the run, as the KPIs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+STAGES = (
+    "hub_processing",
+    "hub_waiting",
+    "to_station",
+    "station_waiting",
+    "to_village",
+    "point_waiting",
+)
+"""The stages in the order a parcel goes through them."""
+
+STAGE_COLUMNS = tuple(f"{stage}_h" for stage in STAGES)
+"""Their columns in ``stages.csv`` (mean hours)."""
+
+MEASURES = ("lead", "door")
+"""``lead``: hub arrival to the village point; ``door``: to the villager's hands."""
+
+COUNTY = ""
+"""The ``village`` of the rows for every parcel of the county (``stages.csv`` leaves it empty)."""
+
+
+def parcel_stages(ledger) -> np.ndarray:
+    """Each parcel's time in each stage (hours), one column per :data:`STAGES`.
+
+    NaN where the parcel has not got that far; the station stages are 0 for a parcel
+    that never passed a station.
+    """
+    column = ledger.column
+    t_hub, t_sorted, t_left_hub = column("t_hub"), column("t_sorted"), column("t_left_hub")
+    t_at_point, t_picked_up = column("t_at_point"), column("t_picked_up")
+    via_station = ~np.isnan(column("t_station"))
+    # Without a station both station stamps sit at the hub departure: 0 h in each station
+    # stage, and riding to the village starts when the parcel left the hub.
+    t_station = np.where(via_station, column("t_station"), t_left_hub)
+    t_left_station = np.where(via_station, column("t_left_station"), t_left_hub)
+    return np.column_stack(
+        [
+            t_sorted - t_hub,
+            t_left_hub - t_sorted,
+            t_station - t_left_hub,
+            t_left_station - t_station,
+            t_at_point - t_left_station,
+            t_picked_up - t_at_point,
+        ]
+    )
+
+
+def _means(stages: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: parcels and each stage's mean (NaN for a group without parcels)."""
+    count = np.bincount(groups, minlength=n_groups)
+    sums = np.column_stack(
+        [np.bincount(groups, weights=stages[:, i], minlength=n_groups) for i in range(len(STAGES))]
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return count, sums / count[:, None]
+
+
+def stage_table(run) -> pd.DataFrame:
+    """Mean time per stage, for the whole county and for each village point.
+
+    Parameters
+    ----------
+    run : sim.engine.model.Run
+        A finished run.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``measure`` (``lead``/``door``), ``village`` (:data:`COUNTY` for the
+        county, else the village point's id), ``parcels``, :data:`STAGE_COLUMNS` and
+        ``total_h`` (their sum: the mean lead or door time). Rows: ``lead`` for the
+        county, then for every village point; then the same for ``door``.
+    """
+    # Here, not at the top: the report reads stages.csv without loading the model.
+    from sim.analysis.kpis import cohort
+
+    ledger, geo = run.ledger, run.plan.geography
+    stages = parcel_stages(ledger)
+    delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
+    collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
+    points = np.asarray(geo.points)
+    frames = []
+    for measure, parcels in (("lead", delivered), ("door", collected)):
+        times = stages[parcels]
+        if measure == "lead":
+            times[:, STAGES.index("point_waiting")] = 0.0
+        destination = ledger.column("destination")[parcels]
+        # Group 0 is the county; group 1 + k is village point k.
+        index = np.full(len(geo.ids), -1)
+        index[points] = np.arange(points.size) + 1
+        county = np.zeros(destination.size, dtype=np.int64)
+        count, means = _means(
+            np.vstack([times, times]),
+            np.concatenate([county, index[destination]]),
+            points.size + 1,
+        )
+        frame = pd.DataFrame(means, columns=list(STAGE_COLUMNS))
+        frame.insert(0, "parcels", count)
+        frame.insert(0, "village", [COUNTY, *(geo.ids[p] for p in points)])
+        frame.insert(0, "measure", measure)
+        frame["total_h"] = frame[list(STAGE_COLUMNS)].sum(axis=1, min_count=len(STAGES))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def mean_stages(stages: pd.DataFrame, measure: str = "lead") -> pd.DataFrame:
+    """Mean over replications of each stage: the county and every village.
+
+    Parameters
+    ----------
+    stages : DataFrame
+        ``stages.csv`` (every replication, a ``replication`` column).
+    measure : str
+        ``"lead"`` or ``"door"``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``village`` (:data:`COUNTY` first), columns :data:`STAGE_COLUMNS` and
+        ``total_h``: means over the replications where the place had parcels.
+    """
+    rows = stages[stages["measure"] == measure].copy()
+    rows["village"] = rows["village"].fillna(COUNTY).astype(str)
+    columns = [*STAGE_COLUMNS, "total_h"]
+    return rows.groupby("village", sort=False)[columns].mean()
+
+
+def slowest_villages(stages: pd.DataFrame, count: int = 10) -> pd.DataFrame:
+    """The ``count`` village points with the longest mean lead time, slowest first."""
+    villages = mean_stages(stages, "lead").drop(index=COUNTY, errors="ignore")
+    return villages.dropna(subset=["total_h"]).sort_values("total_h", ascending=False).head(count)
+
+
+def costliest_stage(means: pd.Series) -> str:
+    """The stage taking the most time on average (first in :data:`STAGES` on a tie)."""
+    values = means[list(STAGE_COLUMNS)].to_numpy(dtype=float)
+    return STAGES[int(np.nanargmax(values))]
