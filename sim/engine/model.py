@@ -126,7 +126,9 @@ def receive_inbound(env, scenario, plan, ledger, hub, flow, streams):
     for day in range(days):
         if day * 24.0 > env.now:
             yield env.timeout(day * 24.0 - env.now)
-        parcels = inbound_day(scenario.demand, base, day, streams, urban)
+        parcels = inbound_day(
+            scenario.demand, base, day, streams, urban, scenario.horizon.weekday_offset
+        )
         # Only the villages' parcels are picked up at a village point.
         village = parcels.destination != HUB
         home = np.zeros(village.size, dtype=bool)
@@ -168,7 +170,9 @@ def run(
     seed = scenario.seed if seed is None else int(seed)
     plan = plan_for(scenario) if plan is None else plan
     horizon = scenario.horizon
-    expected = expected_parcels(scenario.demand, plan.geography.population, horizon.days)
+    expected = expected_parcels(
+        scenario.demand, plan.geography.population, horizon.days, horizon.weekday_offset
+    )
     # A little headroom over the expected count saves the ledger from growing.
     ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)
