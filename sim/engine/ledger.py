@@ -21,6 +21,8 @@ LEFT_BEHIND = 16  # left waiting at least once by a full bus
 FELL_BACK = 32  # waited too long for its first-choice carrier and took the fallback
 OVER_STORAGE = 64  # reached a village point whose shelves were full (left there anyway)
 
+# Outbound parcels (farm products from the villages) leave t_hub and the inbound stages
+# NaN: their drop-off at the village point is t_created, and their own stages follow.
 STAGES = (
     "t_created",
     "t_hub",
@@ -29,6 +31,12 @@ STAGES = (
     "t_station",
     "t_at_point",
     "t_picked_up",
+)
+OUTBOUND_STAGES = (
+    "t_collected",  # first boarded a vehicle at its village point
+    "t_reached_hub",  # alighted at the hub (then sorted: t_sorted)
+    "t_shipped",  # left the hub on an outbound line-haul
+    "t_spoiled",  # perishable, spoiled (left the flow); NaN if it did not
 )
 
 
@@ -52,11 +60,27 @@ class Ledger:
         # Drawn when the parcel is created so that two scenarios run with the same
         # seed give each parcel the same pickup behaviour (common random numbers).
         self.pickup_delay_h = np.empty(capacity)
-        for stage in STAGES:
+        # Outbound cold chain: when a perishable parcel spoils if it stays warm from now
+        # on (inf: never), and since when it has been cold (NaN: it is warm).
+        self.spoils_at = np.empty(capacity)
+        self.cold_since = np.empty(capacity)
+        self.product = np.empty(capacity, dtype=np.int8)  # outbound product index; -1 inbound
+        for stage in (*STAGES, *OUTBOUND_STAGES):
             # Filled with NaN row by row in append(): one pass over the memory, not two.
             setattr(self, stage, np.empty(capacity))
 
-    _COLUMNS = ("destination", "origin", "direction", "flags", "pickup_delay_h", *STAGES)
+    _COLUMNS = (
+        "destination",
+        "origin",
+        "direction",
+        "flags",
+        "pickup_delay_h",
+        *STAGES,
+        *OUTBOUND_STAGES,
+        "product",
+        "spoils_at",
+        "cold_since",
+    )
 
     @property
     def capacity(self) -> int:
@@ -81,6 +105,8 @@ class Ledger:
         t_created: np.ndarray,
         t_hub: np.ndarray,
         pickup_delay_h: np.ndarray,
+        product: np.ndarray | int = -1,
+        spoils_at: np.ndarray | float = np.inf,
     ) -> np.ndarray:
         """Add parcels; returns their row indices."""
         count = len(destination)
@@ -94,8 +120,10 @@ class Ledger:
         self.t_created[rows] = t_created
         self.t_hub[rows] = t_hub
         self.pickup_delay_h[rows] = pickup_delay_h
-        for stage in STAGES[2:]:  # every stage after t_created and t_hub: not yet reached
-            getattr(self, stage)[rows] = np.nan
+        for stage in (*STAGES[2:], *OUTBOUND_STAGES, "cold_since"):
+            getattr(self, stage)[rows] = np.nan  # after t_created and t_hub: not yet reached
+        self.product[rows] = product
+        self.spoils_at[rows] = spoils_at
         self.n += count
         return np.arange(rows.start, rows.stop)
 

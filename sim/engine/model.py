@@ -18,6 +18,7 @@ from sim.engine.demand import (
 )
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
+from sim.engine.outbound import OutboundFlow, receive_outbound
 from sim.engine.plan_cache import cached_plan
 from sim.engine.points import PointShelves
 from sim.engine.streams import Streams, draw_positive
@@ -89,6 +90,8 @@ def plan_for(scenario: Scenario) -> Plan:
     legs = scenario.delivery.path_legs
     if scenario.buses.policy == "no_later" and any(BUS in leg.by for leg in legs):
         sections = sections | _READY_TIME_SECTIONS
+    if scenario.outbound is not None:  # keeps the bus lines' directions back (build_plan)
+        sections = sections | {"outbound", "horizon"}  # (seasons need the calendar)
     return _plan_from_json(scenario.model_dump_json(include=sections))
 
 
@@ -187,6 +190,9 @@ def run(
     hub = HubLine(scenario.hub)
     total_days = horizon.days + horizon.drain_days
     env.process(receive_inbound(env, scenario, plan, ledger, hub, flow, streams))
+    if scenario.outbound is not None:
+        flow.outbound = OutboundFlow(scenario, flow, streams)
+        env.process(receive_outbound(env, scenario, plan, ledger, flow, streams))
     # Peak days may send extra vehicles; drain days have no new parcels, so are never peaks.
     peak_days = [
         day < horizon.days and peak_factor(scenario.demand, day) > 1 for day in range(total_days)
@@ -202,6 +208,8 @@ def run(
         **{f"waiting_at_{k}": v for k, v in flow.waiting().items()},
         "on_vehicles": flow.on_vehicles(),
     }
+    if flow.outbound is not None:
+        in_network.update(flow.outbound.in_network(env.now))
     flow.record_unfinished(env.now)
     trips = trip_table(flow, plan)
     return Run(
@@ -270,4 +278,18 @@ def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
             # False for a trip still under way when the run stopped (counted pro rata).
             "finished": np.array(log.finished, dtype=bool),
         }
+        | outbound_columns(flow)
     )
+
+
+def outbound_columns(flow: ParcelFlow) -> dict[str, np.ndarray]:
+    """The trip log's outbound columns, for a run with outbound parcels (else none)."""
+    if flow.outbound is None:
+        return {}
+    log = flow.log
+    return {
+        "outbound_parcels": np.array(log.outbound_parcels, dtype=np.int64),
+        "outbound_parcel_km": np.array(log.outbound_parcel_km, dtype=float),
+        # Vehicles the departure would have sent for its inbound parcels alone.
+        "inbound_vehicles": np.array(log.inbound_vehicles, dtype=np.int64),
+    }

@@ -30,13 +30,16 @@ STREAMS = (
     "inspection",
     "sorting",
     "bus_delay",
+    "outbound",
+    "outbound_sorting",
 )
 """Every source of randomness, by name: a mistyped name is an error, never a new stream.
 
 ``demand_peak`` and ``pickup_peak`` draw the parcels a peak adds (or the thinning of a
 trough), so the ordinary parcels of a day are the same with or without a peak;
 ``demand_urban`` draws the county town's parcels, so the villages' are the same
-whatever ``urban_share``."""
+whatever ``urban_share``; ``outbound`` draws the farm products dropped off at the
+village points, so the inbound parcels are the same with or without them."""
 
 
 class Streams:
