@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
-from sim.engine.ledger import FELL_BACK, INBOUND, LEFT_BEHIND, OUTBOUND, OVER_STORAGE, RODE_BUS
+from sim.engine.ledger import FELL_BACK, LEFT_BEHIND, OUTBOUND, OVER_STORAGE, RODE_BUS
 from sim.network.geography import HUB, STATION
 from sim.scenario.schema import BUS
 
@@ -41,6 +41,9 @@ def arrived_in_measured_days(run: Run) -> np.ndarray:
 
     The measured days are after the warm-up and before the end of the horizon
     (``horizon.warmup_days`` to ``horizon.days``); the drain days are not among them.
+    Outbound parcels (farm products) never arrive at the hub in this sense (their
+    ``t_hub`` is NaN; :func:`outbound_cohort` counts them), so every inbound KPI
+    counts inbound parcels only.
 
     Returns
     -------
@@ -52,14 +55,9 @@ def arrived_in_measured_days(run: Run) -> np.ndarray:
     return (t_hub >= horizon.warmup_days * 24.0) & (t_hub < horizon.days * 24.0)
 
 
-def inbound(run: Run) -> np.ndarray:
-    """Which parcels came into the county (not farm products going out)."""
-    return run.ledger.column("direction") == INBOUND
-
-
 def for_town(run: Run) -> np.ndarray:
-    """Which inbound parcels are for the county town (their destination is the hub itself)."""
-    return (run.ledger.column("destination") == HUB) & inbound(run)
+    """Which parcels are for the county town (their destination is the hub itself)."""
+    return run.ledger.column("destination") == HUB
 
 
 def cohort(run: Run) -> np.ndarray:
@@ -76,7 +74,7 @@ def cohort(run: Run) -> np.ndarray:
     numpy.ndarray
         A boolean mask over the run's ledger rows.
     """
-    return arrived_in_measured_days(run) & ~for_town(run) & inbound(run)
+    return arrived_in_measured_days(run) & ~for_town(run)
 
 
 def shift_hours(scenario: Scenario) -> float:

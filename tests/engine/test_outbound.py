@@ -66,7 +66,7 @@ def test_every_parcel_of_either_direction_is_accounted_for(model, drain_days):
     assert k["parcels_generated"] == k["parcels_delivered"] + k["parcels_in_system"]
 
 
-def _one_village(cutoffs, inbound=0.0):
+def _one_village(cutoffs, inbound=0.0, product=None):
     """One village on one van route; products dropped off 07:00-07:01, the van leaves at 08:00."""
     return small_scenario(
         horizon={"days": 2, "warmup_days": 1, "drain_days": 1},
@@ -76,7 +76,7 @@ def _one_village(cutoffs, inbound=0.0):
         fleets={"hub_van": {"departures": ["08:00"], "stop_min": 0, "handling_min_per_parcel": 0}},
         outbound={
             "parcels_per_capita_day": 0.02,
-            "products": [OIL | {"share": 1.0}],
+            "products": [product or OIL | {"share": 1.0}],
             "drop_off": [{"start": "07:00", "end": "07:01"}],
             # One parcel a minute, so the last of n is sorted n minutes after arrival.
             "sorting": {"rate_per_h": 60, "shifts": [{"start": "00:00", "end": "24:00"}]},
