@@ -45,7 +45,7 @@ import pandas as pd
 
 from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
-from sim.experiments.tasks import DETAIL_TABLES, gather_details
+from sim.experiments.tasks import DETAIL_TABLES, SCENARIO_DETAIL_TABLES, gather_details
 from sim.results import (
     MANIFEST,
     nan_to_null,
@@ -571,8 +571,12 @@ class ExperimentFolder:
                 record = json.loads(
                     self._record_path(arm.key, replication).read_text(encoding="utf-8")
                 )
+                kept = (
+                    *DETAIL_TABLES,
+                    *(t for t in SCENARIO_DETAIL_TABLES if t in record["details"]),
+                )
                 per_replication[replication] = {
-                    name: _columns_from_json(record["details"][name]) for name in DETAIL_TABLES
+                    name: _columns_from_json(record["details"][name]) for name in kept
                 }
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 return []

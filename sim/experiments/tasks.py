@@ -19,6 +19,7 @@ from sim.analysis.details import (
     day_kind_kpis,
     lead_time_percentiles,
     network_tables,
+    outbound_daily,
     village_lead_times,
 )
 from sim.analysis.kpis import KPI_NAMES
@@ -48,6 +49,9 @@ def kpi_row(kpis: dict, seed: int, replication: int) -> dict:
 
 DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds")
 """Per-replication detail tables kept by compare and sweep (see :mod:`sim.analysis.details`)."""
+SCENARIO_DETAIL_TABLES = ("outbound_daily",)
+"""Detail tables kept only for scenarios that have them (``outbound_daily``: an
+``outbound`` section)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def detail_tables(run) -> dict[str, dict[str, list]]:
         "villages": _columns(village_lead_times(run)),
         "daily": _columns(daily_series(run)),
         "day_kinds": _columns(day_kind_kpis(run)),
-    }
+    } | ({"outbound_daily": _columns(outbound_daily(run))} if run.scenario.outbound else {})
 
 
 def gather_details(
@@ -92,7 +96,8 @@ def gather_details(
     ``places`` and ``services`` describe the planned network once.
     """
     files = {}
-    for name in DETAIL_TABLES:
+    first = per_replication[min(per_replication)] if per_replication else {}
+    for name in (*DETAIL_TABLES, *(t for t in SCENARIO_DETAIL_TABLES if t in first)):
         frames = []
         for replication in sorted(per_replication):
             frame = pd.DataFrame(per_replication[replication][name])

@@ -43,9 +43,10 @@ DETAIL_FILES = {
     "places": "places.csv",
     "services": "services.csv",
     "day_kinds": "day_kinds.csv",
+    "outbound_daily": "outbound_daily.csv",
 }
 """The detail tables of one scenario, in ``<scenario>/details/``."""
-_OPTIONAL_FILES = ("day_kinds",)
+_OPTIONAL_FILES = ("day_kinds", "outbound_daily")
 """Detail tables an older ruralsim did not write: a folder without them still loads."""
 
 _DETAIL_COLUMNS = {
@@ -83,6 +84,16 @@ _DETAIL_COLUMNS = {
         "on_time_24h_share",
         "door_time_mean_h",
     ),
+    "outbound_daily": (
+        "replication",
+        "day",
+        "measured",
+        "product",
+        "dropped",
+        "shipped_same_day",
+        "shipped",
+        "spoiled",
+    ),
 }
 _NUMERIC = {
     "percentiles": ("replication", "quantile", "lead_time_h"),
@@ -99,6 +110,7 @@ _NUMERIC = {
     "places": ("x_km", "y_km"),
     "services": (),
     "day_kinds": ("replication", "days", "parcels", "delivered"),
+    "outbound_daily": ("replication", "day", "dropped", "shipped_same_day", "shipped", "spoiled"),
 }
 _OPTIONAL_VALUES = {
     "villages": ("lead_time_mean_h",),
@@ -107,7 +119,7 @@ _OPTIONAL_VALUES = {
 }
 """Detail columns that may be empty (a village, a replication or a kind of day with no
 parcel delivered). Every other column named above must have a value in every row."""
-_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds")
+_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds", "outbound_daily")
 """Detail tables with a row set per replication (the same rows in each)."""
 DAY_KINDS = ("ordinary", "peak")
 """The kinds of day in ``day_kinds.csv``, as :data:`sim.analysis.details.DAY_KINDS` (a test
@@ -147,6 +159,10 @@ class Details:
         measured, ``parcels``, ``delivered``, ``lead_time_mean_h``, ``lead_time_p90_h``,
         ``on_time_24h_share``, ``door_time_mean_h`` (empty where none was delivered).
         None for results of an older ruralsim.
+    outbound_daily : DataFrame or None
+        Per replication, day of drop-off and ``product``: ``measured``, ``dropped``,
+        ``shipped_same_day``, ``shipped``, ``spoiled`` (farm products going out); None
+        for a scenario without an ``outbound`` section.
     """
 
     percentiles: pd.DataFrame | None = None
@@ -155,6 +171,7 @@ class Details:
     places: pd.DataFrame | None = None
     services: pd.DataFrame | None = None
     day_kinds: pd.DataFrame | None = None
+    outbound_daily: pd.DataFrame | None = None
 
 
 @dataclass
