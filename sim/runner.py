@@ -11,6 +11,7 @@ from sim.engine.demand import expected_parcels
 from sim.engine.ledger import Ledger
 from sim.engine.model import Run, all_plans, run
 from sim.network.geography import Geography, build_geography
+from sim.network.returns import return_paths
 from sim.network.services import Plan
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.schema import Scenario
@@ -56,7 +57,8 @@ def check_demand_fits(scenario: Scenario, geography: Geography) -> None:
     demand = scenario.demand
     population = float(geography.population.sum())
     # The same expectation the run sizes its ledger with.
-    parcels = expected_parcels(demand, geography.population, scenario.horizon.days)
+    horizon = scenario.horizon
+    parcels = expected_parcels(demand, geography.population, horizon.days, horizon.weekday_offset)
     needed = parcels * _ledger_row_bytes()
     limit = _memory_limit()
     if needed > limit:
@@ -78,7 +80,8 @@ def check_scenario(scenario: Scenario) -> None:
 
     Reads the network (a places CSV can be wrong), refuses demand too large to hold
     in memory, then plans the routes (a village can be out of reach, a bus stop not
-    in the network).
+    in the network; with farm products going out, every village needs a way back to
+    the hub: :func:`sim.network.returns.return_paths`).
 
     Raises
     ------
@@ -86,7 +89,9 @@ def check_scenario(scenario: Scenario) -> None:
         Naming the YAML path or the CSV file, row and column.
     """
     check_demand_fits(scenario, build_geography(scenario.network))
-    all_plans(scenario)  # every network's: a brand's own fleets can fail to reach a place
+    plans = all_plans(scenario)  # every network's: a brand's own fleets can fail to reach a place
+    if scenario.outbound is not None:
+        return_paths(plans[0])
 
 
 def load_checked(

@@ -65,7 +65,14 @@ RUNS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
-SHARES = ("on_time_24h_share", "on_time_48h_share", "bus_parcels_share")
+SHARES = (
+    "on_time_24h_share",
+    "on_time_48h_share",
+    "bus_parcels_share",
+    "outbound_same_day_share",
+    "backhaul_share",
+    "spoilage_share",
+)
 UTILISATIONS = ("sorting_utilization", "van_load_factor_mean", "bus_load_factor_mean")
 COUNTS = (
     "parcels_generated",
@@ -76,6 +83,10 @@ COUNTS = (
     "bus_fallback_parcels",
     "urban_parcels",
     "point_overflow_parcels",
+    "outbound_parcels_generated",
+    "outbound_parcels_shipped",
+    "outbound_parcels_in_system",
+    "spoiled_parcels",
 )
 
 
@@ -297,6 +308,10 @@ def check_ranges(run_) -> None:
         "bus_load_factor_mean": not (measured.loc[is_bus, "capacity"] > 0).any(),
         "bus_delay_added_min_mean": not is_bus.any(),
         "urban_sorted_mean_h": not _town_parcels_sorted(run_),
+        "outbound_lead_time_mean_h": k["outbound_parcels_shipped"] == 0,
+        "outbound_same_day_share": k["outbound_parcels_generated"] == 0,
+        "spoilage_share": k["outbound_parcels_generated"] == 0,
+        "backhaul_share": measured.get("outbound_parcel_km", pd.Series(dtype=float)).sum() == 0,
     }
     # Only a subsidy is a negative cost, so only with one may a cost be negative.
     costs = run_.scenario.costs

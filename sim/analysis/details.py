@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
 from sim.engine.demand import peak_factor
+from sim.engine.ledger import OUTBOUND
 from sim.network.geography import LEVEL_NAMES, POINT, STATION
 from sim.scenario.schema import format_clock
 
@@ -166,6 +167,48 @@ def _township(geo, place: int) -> str:
     if level == STATION:
         return geo.ids[place]
     return geo.ids[geo.parent[place]] if level == POINT else ""
+
+
+def outbound_daily(run) -> pd.DataFrame:
+    """Per day of drop-off and product: farm products dropped off, shipped, spoiled.
+
+    Columns ``day, measured, product, dropped, shipped_same_day, shipped, spoiled``;
+    shipped and spoiled count those of the day's parcels that were by the end of the
+    run (``shipped_same_day``: on a line-haul of the day they were dropped off, as
+    the KPI ``outbound_same_day_share``). One row per day of the horizon and product.
+    """
+    ledger, scenario = run.ledger, run.scenario
+    products = [p.name for p in scenario.outbound.products]
+    days = np.arange(scenario.horizon.days)
+    outbound = ledger.column("direction") == OUTBOUND
+    created = ledger.column("t_created")[outbound]
+    day = np.floor(created / 24.0).astype(np.int64)
+    product = ledger.column("product")[outbound].astype(np.int64)
+    shipped_at = ledger.column("t_shipped")[outbound]
+    shipped = shipped_at <= run.end_h
+    same_day = shipped & (shipped_at <= (day + 1) * 24.0)
+    spoiled = ledger.column("t_spoiled")[outbound] <= run.end_h
+    cell = day * len(products) + product
+    size = days.size * len(products)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(cell[mask], minlength=size)[:size]
+
+    every = np.ones(cell.size, dtype=bool)
+    horizon = scenario.horizon
+    return pd.DataFrame(
+        {
+            "day": np.repeat(days, len(products)),
+            "measured": np.repeat(
+                (days >= horizon.warmup_days) & (days < horizon.days), len(products)
+            ),
+            "product": np.tile(products, days.size),
+            "dropped": count(every),
+            "shipped_same_day": count(same_day),
+            "shipped": count(shipped),
+            "spoiled": count(spoiled),
+        }
+    )
 
 
 def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:

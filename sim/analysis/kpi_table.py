@@ -343,6 +343,62 @@ KPIS: tuple[Kpi, ...] = (
         "客车车次因装卸包裹增加的停站时间平均值（每件装卸的处理分钟数）。",
         practical=(1.0, 0.0),  # a minute: below what a bus timetable shows
     ),
+    Kpi(
+        "outbound_parcels_generated", "parcels", "neutral", False,
+        "Farm-product parcels dropped off", "农产品寄出包裹数",
+        "Outbound parcels (outbound section) dropped off at the village points in the "
+        "measured days: the outbound cohort.",
+        "统计期内在村级服务点交寄的出村包裹（outbound 配置）数：出村统计队列。",
+    ),
+    Kpi(
+        "outbound_parcels_shipped", "parcels", "higher", False,
+        "Farm-product parcels shipped", "已发出农产品包裹数",
+        "Outbound cohort parcels that left the hub on an outbound line-haul by the end of "
+        "the run.",
+        "运行结束时已随出县干线从分拨中心发出的出村队列包裹数。",
+    ),
+    Kpi(
+        "outbound_parcels_in_system", "parcels", "lower", False,
+        "Farm-product parcels still in the network", "期末仍在网络中的农产品包裹数",
+        "Outbound cohort parcels neither shipped nor spoiled by the end (generated − "
+        "shipped − spoiled).",
+        "运行结束时既未发出也未腐损的出村队列包裹数（生成数 − 发出数 − 腐损数）。",
+    ),
+    Kpi(
+        "outbound_lead_time_mean_h", "h", "lower", False,
+        "Mean farm-product lead time", "农产品平均出县时长",
+        "Mean time from drop-off at the village point to leaving the hub on a line-haul, over "
+        "shipped parcels.",
+        "已发出包裹从在村级服务点交寄到随干线离开分拨中心的平均时长。",
+    ),
+    Kpi(
+        "outbound_same_day_share", "share", "higher", False,
+        "Farm products out the same day", "农产品当日出县比例",
+        "Share of the outbound cohort that left on a line-haul of the day it was dropped off "
+        "(a 24:00 departure counts for that day; unshipped count as not).",
+        "当天交寄、当天随干线发出的出村队列包裹占比（24:00 发车计入当天；未发出的不计）。",
+    ),
+    Kpi(
+        "backhaul_share", "share", "higher", False,
+        "Farm products on vehicles running anyway", "农产品搭载既有车次比例",
+        "Share of outbound parcel-km carried by vehicles that ran anyway: sent for the "
+        "inbound parcels alone, or buses; trips departing in the measured days.",
+        "出村包裹公里中由原本就要出车的车辆承运的比例：仅为进村包裹也会发出的车辆，或客车；"
+        "按统计期内出发的车次计。",
+    ),
+    Kpi(
+        "spoiled_parcels", "parcels", "lower", False,
+        "Farm-product parcels spoiled", "腐损农产品包裹数",
+        "Perishable outbound cohort parcels that spent longer than their shelf life outside "
+        "cold storage (checked when they move) and left the flow.",
+        "在冷藏之外停留超过保质期（在转运环节检查）而退出流程的易腐出村队列包裹数。",
+    ),
+    Kpi(
+        "spoilage_share", "share", "lower", False,
+        "Farm products spoiled", "农产品腐损比例",
+        "spoiled_parcels / outbound_parcels_generated.",
+        "腐损包裹数 / 出村包裹数（spoiled_parcels / outbound_parcels_generated）。",
+    ),
 )  # fmt: skip
 """Every KPI, in the order of the KPI tables' columns."""
 

@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
-from sim.engine.ledger import COLLECTED_IN_TOWN, FELL_BACK, LEFT_BEHIND, OVER_STORAGE, RODE_BUS
+from sim.engine.ledger import (
+    COLLECTED_IN_TOWN,
+    FELL_BACK,
+    LEFT_BEHIND,
+    OUTBOUND,
+    OVER_STORAGE,
+    RODE_BUS,
+)
 from sim.network.geography import HUB, STATION
 from sim.scenario.schema import BUS
 
@@ -42,6 +49,9 @@ def arrived_in_measured_days(run: Run) -> np.ndarray:
 
     The measured days are after the warm-up and before the end of the horizon
     (``horizon.warmup_days`` to ``horizon.days``); the drain days are not among them.
+    Outbound parcels (farm products) never arrive at the hub in this sense (their
+    ``t_hub`` is NaN; :func:`outbound_cohort` counts them), so every inbound KPI
+    counts inbound parcels only.
 
     Returns
     -------
@@ -125,6 +135,7 @@ def compute_kpis(run: Run) -> dict:
     parcels = _parcel_kpis(run)
     vehicles = _vehicle_kpis(run)
     every = {**parcels, **vehicles, **_cost_kpis(run, parcels, vehicles), **_hub_kpis(run)}
+    every |= _outbound_kpis(run)
     return {name: every[name] for name in KPI_NAMES}
 
 
@@ -380,3 +391,57 @@ def bus_fees(trips: pd.DataFrame, services: pd.DataFrame) -> float:
         }
     ).drop_duplicates(["line", "day"])
     return per_parcel + float(line_days["fee"].sum())
+
+
+def outbound_cohort(run: Run) -> np.ndarray:
+    """Which parcels are the measured outbound ones: dropped off in the measured days."""
+    horizon = run.scenario.horizon
+    created = run.ledger.column("t_created")
+    measured = (created >= horizon.warmup_days * 24.0) & (created < horizon.days * 24.0)
+    return measured & (run.ledger.column("direction") == OUTBOUND)
+
+
+def backhaul_share(run: Run) -> float:
+    """Share of the outbound parcel-km carried by vehicles that ran anyway.
+
+    A vehicle runs anyway when its departure would have sent it for the inbound
+    parcels alone (or it is a bus, which runs for its passengers). Per trip, the
+    outbound parcel-km count times the share of its vehicles that ran anyway
+    (``inbound_vehicles / vehicles``, at most 1); over the trips departing in the
+    measured days. NaN without outbound parcel-km.
+    """
+    trips, horizon = run.trips, run.scenario.horizon
+    if "outbound_parcel_km" not in trips:
+        return float("nan")
+    depart = trips["depart_h"]
+    measured = trips[(depart >= horizon.warmup_days * 24.0) & (depart < horizon.days * 24.0)]
+    parcel_km = measured["outbound_parcel_km"].to_numpy()
+    anyway = np.minimum(measured["inbound_vehicles"] / measured["vehicles"], 1.0).to_numpy()
+    total = parcel_km.sum()
+    return float((parcel_km * anyway).sum() / total) if total > 0 else float("nan")
+
+
+def _outbound_kpis(run: Run) -> dict:
+    """The farm products' first kilometre: shipped, same day, spoiled, and backhaul."""
+    ledger, end_h = run.ledger, run.end_h
+    measured = outbound_cohort(run)
+    created, shipped_at = ledger.column("t_created"), ledger.column("t_shipped")
+    shipped = measured & (shipped_at <= end_h)
+    spoiled = measured & (ledger.column("t_spoiled") <= end_h)
+    generated = int(np.count_nonzero(measured))
+    same_day = shipped & (shipped_at <= (np.floor(created / 24.0) + 1.0) * 24.0)
+    n_shipped, n_spoiled = int(np.count_nonzero(shipped)), int(np.count_nonzero(spoiled))
+
+    def share(count: int) -> float:
+        return count / generated if generated else float("nan")
+
+    return {
+        "outbound_parcels_generated": generated,
+        "outbound_parcels_shipped": n_shipped,
+        "outbound_parcels_in_system": generated - n_shipped - n_spoiled,
+        "outbound_lead_time_mean_h": _mean((shipped_at - created)[shipped]),
+        "outbound_same_day_share": share(int(np.count_nonzero(same_day))),
+        "backhaul_share": backhaul_share(run),
+        "spoiled_parcels": n_spoiled,
+        "spoilage_share": share(n_spoiled),
+    }

@@ -69,6 +69,14 @@ RULES: dict[str, str] = {
     "bus_fallback_parcels": SUM,
     "bus_fee_cny": SUM,
     "bus_delay_added_min_mean": "bus_trips",
+    "outbound_parcels_generated": SUM,
+    "outbound_parcels_shipped": SUM,
+    "outbound_parcels_in_system": SUM,
+    "outbound_lead_time_mean_h": "outbound_parcels_shipped",
+    "outbound_same_day_share": "outbound_parcels_generated",
+    "backhaul_share": "outbound_parcel_km",
+    "spoiled_parcels": SUM,
+    "spoilage_share": "outbound_parcels_generated",
 }
 """How each KPI of the region is made from its counties': ``"sum"``, ``"histogram"``
 (a lead-time percentile), or the name of the weight of a weighted mean (a KPI
@@ -90,8 +98,8 @@ def aggregates(run) -> dict:
     dict
         ``weights``: the counts the county's means divide by that are not KPIs
         themselves (``staffed_h``, ``urban_sorted``, ``van_trips``, ``bus_trips``,
-        ``bus_trips_with_cargo_space``); ``lead_bins`` and ``lead_counts``: the
-        sparse histogram of the delivered cohort's lead times (bin *i* holds
+        ``bus_trips_with_cargo_space``, ``outbound_parcel_km``); ``lead_bins`` and
+        ``lead_counts``: the sparse histogram of the delivered cohort's lead times (bin *i* holds
         ``[i, i+1) × BIN_H`` hours), as plain lists.
     """
     ledger, scenario = run.ledger, run.scenario
@@ -115,6 +123,10 @@ def aggregates(run) -> dict:
             "bus_trips_with_cargo_space": int(
                 np.count_nonzero(is_bus & (trips["capacity"].to_numpy() > 0))
             ),
+            # What backhaul_share divides by (0 without farm products going out).
+            "outbound_parcel_km": float(trips["outbound_parcel_km"].sum())
+            if "outbound_parcel_km" in trips
+            else 0.0,
         },
         "lead_bins": bins.tolist(),
         "lead_counts": counts.tolist(),

@@ -4,7 +4,8 @@ Parcels per village-day are Poisson with mean
 
     population × ``parcels_per_capita_day`` × weekday factor × peak factor,
 
-where the weekday factor is ``weekday_factors[day % 7]`` (day 0 is a Monday) and the
+where the weekday factor is ``weekday_factors[(offset + day) % 7]`` (day 0 is a Monday, or
+the weekday of ``horizon.start_date``: offset ``horizon.weekday_offset``) and the
 peak factor is the product of the factors of the peaks covering the day (1 outside
 peaks). Three quantities derive from this, each with its own function:
 
@@ -40,12 +41,13 @@ def peak_factor(demand: Demand, day: int) -> float:
     return factor
 
 
-def day_factor(demand: Demand, day: int) -> float:
+def day_factor(demand: Demand, day: int, weekday_offset: int = 0) -> float:
     """Demand multiplier of one day: weekday profile times any peak covering it.
 
-    Day 0 is a Monday.
+    Day 0 is a Monday, or the weekday *weekday_offset* (``horizon.weekday_offset``:
+    that of ``horizon.start_date``).
     """
-    return demand.weekday_factors[day % 7] * peak_factor(demand, day)
+    return demand.weekday_factors[(weekday_offset + day) % 7] * peak_factor(demand, day)
 
 
 def base_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
@@ -83,7 +85,9 @@ def mean_daily_parcels(demand: Demand, population: np.ndarray) -> np.ndarray:
     return base_daily_parcels(demand, population) * float(np.mean(demand.weekday_factors))
 
 
-def expected_parcels(demand: Demand, population: np.ndarray, days: int) -> float:
+def expected_parcels(
+    demand: Demand, population: np.ndarray, days: int, weekday_offset: int = 0
+) -> float:
     """Expected number of parcels reaching the hub on days ``0 … days - 1`` in total.
 
     The sum over those days of the whole county's base daily parcels (villages and
@@ -91,7 +95,7 @@ def expected_parcels(demand: Demand, population: np.ndarray, days: int) -> float
     """
     base = float(base_daily_parcels(demand, population).sum())
     base += urban_daily_parcels(demand, population)
-    return base * sum(day_factor(demand, day) for day in range(days))
+    return base * sum(day_factor(demand, day, weekday_offset) for day in range(days))
 
 
 @dataclass(frozen=True)
@@ -132,7 +136,12 @@ def _draw(
 
 
 def inbound_day(
-    demand: Demand, base_daily: np.ndarray, day: int, streams: Streams, urban_daily: float = 0.0
+    demand: Demand,
+    base_daily: np.ndarray,
+    day: int,
+    streams: Streams,
+    urban_daily: float = 0.0,
+    weekday_offset: int = 0,
 ) -> Arrivals:
     """Draw one day's inbound parcels.
 
@@ -154,8 +163,9 @@ def inbound_day(
     day : day number (hub arrival day)
     streams : the replication's random streams
     urban_daily : :func:`urban_daily_parcels`
+    weekday_offset : weekday of day 0 (``horizon.weekday_offset``; 0: Monday)
     """
-    ordinary_mean = base_daily * demand.weekday_factors[day % 7]
+    ordinary_mean = base_daily * demand.weekday_factors[(weekday_offset + day) % 7]
     destination, times, perishable = _draw(demand, ordinary_mean, day, streams.day("demand", day))
     added = np.zeros(destination.size, dtype=bool)
     peak = peak_factor(demand, day)
@@ -172,7 +182,7 @@ def inbound_day(
             column[keep] for column in (destination, times, perishable, added)
         )
     if urban_daily > 0.0:
-        town_mean = np.array([urban_daily * day_factor(demand, day)])
+        town_mean = np.array([urban_daily * day_factor(demand, day, weekday_offset)])
         town = _draw(demand, town_mean, day, streams.day("demand_urban", day))
         destination, times, perishable = (
             np.concatenate([mine, extra])

@@ -22,6 +22,8 @@ FELL_BACK = 32  # waited too long for its first-choice carrier and took the fall
 OVER_STORAGE = 64  # reached a village point whose shelves were full (left there anyway)
 COLLECTED_IN_TOWN = 128  # its path ended at a township station: the villager went to collect it
 
+# Outbound parcels (farm products from the villages) leave t_hub and the inbound stages
+# NaN: their drop-off at the village point is t_created, and their own stages follow.
 STAGES = (
     "t_created",
     "t_hub",
@@ -38,6 +40,13 @@ STAGES = (
 
 JOURNEY = (*STAGES[:5], "t_left_station", "t_at_point", "t_picked_up")
 """The stamps in the order a parcel reaches them (those it reaches: NaN for the others)."""
+
+OUTBOUND_STAGES = (
+    "t_collected",  # first boarded a vehicle at its village point
+    "t_reached_hub",  # alighted at the hub (then sorted: t_sorted)
+    "t_shipped",  # left the hub on an outbound line-haul
+    "t_spoiled",  # perishable, spoiled (left the flow); NaN if it did not
+)
 
 
 class Ledger:
@@ -60,10 +69,14 @@ class Ledger:
         # Drawn when the parcel is created so that two scenarios run with the same
         # seed give each parcel the same pickup behaviour (common random numbers).
         self.pickup_delay_h = np.empty(capacity)
-        for stage in STAGES:
+        # Outbound cold chain: when a perishable parcel spoils if it stays warm from now
+        # on (inf: never), and since when it has been cold (NaN: it is warm).
+        self.spoils_at = np.empty(capacity)
+        self.cold_since = np.empty(capacity)
+        self.product = np.empty(capacity, dtype=np.int8)  # outbound product index; -1 inbound
+        for stage in (*STAGES, *OUTBOUND_STAGES):
             # Filled with NaN row by row in append(): one pass over the memory, not two.
             setattr(self, stage, np.empty(capacity))
-
         # The parcel's express brand (index into the scenario's brands; 0 without
         # brands) and the network that carries it (index into ``Run.networks``).
         self.brand = np.empty(capacity, dtype=np.int8)
@@ -78,6 +91,10 @@ class Ledger:
         *STAGES,
         "brand",
         "network",
+        *OUTBOUND_STAGES,
+        "product",
+        "spoils_at",
+        "cold_since",
     )
 
     @property
@@ -105,6 +122,8 @@ class Ledger:
         pickup_delay_h: np.ndarray,
         brand: np.ndarray | int = 0,
         network: np.ndarray | int = 0,
+        product: np.ndarray | int = -1,
+        spoils_at: np.ndarray | float = np.inf,
     ) -> np.ndarray:
         """Add parcels; returns their row indices."""
         count = len(destination)
@@ -120,8 +139,10 @@ class Ledger:
         self.pickup_delay_h[rows] = pickup_delay_h
         self.brand[rows] = brand
         self.network[rows] = network
-        for stage in STAGES[2:]:  # every stage after t_created and t_hub: not yet reached
-            getattr(self, stage)[rows] = np.nan
+        for stage in (*STAGES[2:], *OUTBOUND_STAGES, "cold_since"):
+            getattr(self, stage)[rows] = np.nan  # after t_created and t_hub: not yet reached
+        self.product[rows] = product
+        self.spoils_at[rows] = spoils_at
         self.n += count
         return np.arange(rows.start, rows.stop)
 

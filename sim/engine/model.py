@@ -19,6 +19,7 @@ from sim.engine.demand import (
 )
 from sim.engine.hub import HubLine
 from sim.engine.ledger import HOME_DELIVERY, INBOUND, PERISHABLE, Ledger
+from sim.engine.outbound import OutboundFlow, receive_outbound
 from sim.engine.plan_cache import cached_plan
 from sim.engine.points import PointShelves
 from sim.engine.streams import Streams, draw_positive
@@ -107,6 +108,8 @@ def network_plan(scenario: Scenario) -> Plan:
     legs = scenario.delivery.path_legs
     if scenario.buses.policy == "no_later" and any(BUS in leg.by for leg in legs):
         sections = sections | _READY_TIME_SECTIONS
+    if scenario.outbound is not None:  # keeps the bus lines' directions back (build_plan)
+        sections = sections | {"outbound", "horizon"}  # (seasons need the calendar)
     return _plan_from_json(scenario.model_dump_json(include=sections))
 
 
@@ -172,7 +175,9 @@ def receive_inbound(env, scenario, networks, table, ledger, streams):
     for day in range(days):
         if day * 24.0 > env.now:
             yield env.timeout(day * 24.0 - env.now)
-        parcels = inbound_day(scenario.demand, base, day, streams, urban)
+        parcels = inbound_day(
+            scenario.demand, base, day, streams, urban, scenario.horizon.weekday_offset
+        )
         # Only the villages' parcels are picked up at a village point.
         village = parcels.destination != HUB
         home = np.zeros(village.size, dtype=bool)
@@ -233,7 +238,9 @@ def run(
     ]
     horizon = scenario.horizon
     geography = plans[0].geography
-    expected = expected_parcels(scenario.demand, geography.population, horizon.days)
+    expected = expected_parcels(
+        scenario.demand, geography.population, horizon.days, horizon.weekday_offset
+    )
     # A little headroom over the expected count saves the ledger from growing.
     ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
     streams = Streams(seed, replication)
@@ -256,6 +263,11 @@ def run(
     total_days = horizon.days + horizon.drain_days
     table = brand_table(scenario, specs, geography)
     env.process(receive_inbound(env, scenario, networks, table, ledger, streams))
+    if scenario.outbound is not None:
+        # Farm products ride the first network (the public one; brands with outbound are refused).
+        first = networks[0]
+        first.flow.outbound = OutboundFlow(scenario, first.flow, streams)
+        env.process(receive_outbound(env, scenario, first.plan, ledger, first.flow, streams))
     # Peak days may send extra vehicles; drain days have no new parcels, so are never peaks.
     peak_days = [
         day < horizon.days and peak_factor(scenario.demand, day) > 1 for day in range(total_days)
@@ -272,6 +284,8 @@ def run(
         for key, value in net.flow.waiting().items():
             in_network[f"waiting_at_{key}"] = in_network.get(f"waiting_at_{key}", 0) + value
     in_network["on_vehicles"] = sum(net.flow.on_vehicles() for net in networks)
+    if networks[0].flow.outbound is not None:
+        in_network.update(networks[0].flow.outbound.in_network(env.now))
     for net in networks:
         net.flow.record_unfinished(env.now)
     trips, services = composed_tables(networks)
@@ -367,4 +381,18 @@ def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
             # False for a trip still under way when the run stopped (counted pro rata).
             "finished": np.array(log.finished, dtype=bool),
         }
+        | outbound_columns(flow)
     )
+
+
+def outbound_columns(flow: ParcelFlow) -> dict[str, np.ndarray]:
+    """The trip log's outbound columns, for a run with outbound parcels (else none)."""
+    if flow.outbound is None:
+        return {}
+    log = flow.log
+    return {
+        "outbound_parcels": np.array(log.outbound_parcels, dtype=np.int64),
+        "outbound_parcel_km": np.array(log.outbound_parcel_km, dtype=float),
+        # Vehicles the departure would have sent for its inbound parcels alone.
+        "inbound_vehicles": np.array(log.inbound_vehicles, dtype=np.int64),
+    }

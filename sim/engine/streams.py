@@ -32,6 +32,8 @@ STREAMS = (
     "bus_delay",
     "brand",
     "collection",
+    "outbound",
+    "outbound_sorting",
 )
 """Every source of randomness, by name: a mistyped name is an error, never a new stream.
 
@@ -39,7 +41,9 @@ STREAMS = (
 trough), so the ordinary parcels of a day are the same with or without a peak;
 ``demand_urban`` draws the county town's parcels, so the villages' are the same
 whatever ``urban_share``; ``brand`` draws each parcel's express brand and ``collection``
-the villager's trip to a brand's township outlet (both only with ``brands``)."""
+the villager's trip to a brand's township outlet (both only with ``brands``);
+``outbound`` draws the farm products dropped off at the village points, so the inbound
+parcels are the same with or without them."""
 
 
 class Streams:

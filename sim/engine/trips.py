@@ -21,6 +21,7 @@ from sim.engine.ledger import (
     COLLECTED_IN_TOWN,
     FELL_BACK,
     LEFT_BEHIND,
+    OUTBOUND,
     PERISHABLE,
     RODE_BUS,
     Ledger,
@@ -128,6 +129,11 @@ class TripLog:
     parcel_dwell_h: list[float] = field(default_factory=list)
     vehicles: list[int] = field(default_factory=list)
     finished: list[bool] = field(default_factory=list)
+    # Outbound parcels (farm products): how many boarded, their parcel-km, and how
+    # many vehicles the departure would have sent for its inbound parcels alone.
+    outbound_parcels: list[int] = field(default_factory=list)
+    outbound_parcel_km: list[float] = field(default_factory=list)
+    inbound_vehicles: list[int] = field(default_factory=list)
 
     def record(self, **trip) -> None:
         """Append one trip."""
@@ -158,6 +164,10 @@ class TripProgress:
     max_load: int = 0
     parcel_km_done: float = 0.0
     parcel_dwell_h: float = 0.0
+    outbound_aboard: int = 0
+    outbound_carried: int = 0
+    outbound_parcel_km_done: float = 0.0
+    inbound_vehicles: int = 0
 
 
 class ParcelFlow:
@@ -181,6 +191,8 @@ class ParcelFlow:
         self.queue_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.queues = [WaitingParcels() for _ in range(int(sum(sizes)))]
         self.level = plan.geography.level
+        # Set by the model when the scenario has outbound parcels (sim.engine.outbound).
+        self.outbound = None
         self.log = TripLog()
         # Trips under way, by trip number: so that the parcels still in the network can
         # be counted where they are, and the work done accounted, when the run stops.
@@ -203,12 +215,19 @@ class ParcelFlow:
         for service, base in zip(self.plan.services, self.queue_base, strict=True):
             for position, place in enumerate(service.stops):
                 key = {HUB: "hub", STATION: "station", POINT: "point"}[int(self.level[place])]
-                counts[key] += len(self.queues[base + position])
+                queue = self.queues[base + position]
+                counts[key] += len(queue) - self._outbound_in(queue.rows)
         return counts
 
+    def _outbound_in(self, rows: np.ndarray) -> int:
+        """How many of *rows* are outbound parcels (counted apart: ``OutboundFlow.in_network``)."""
+        if self.outbound is None or not rows.size:
+            return 0
+        return int(np.count_nonzero(self.ledger.direction[rows] == OUTBOUND))
+
     def on_vehicles(self) -> int:
-        """Parcels aboard trips under way."""
-        return sum(progress.aboard for progress in self.under_way.values())
+        """Inbound parcels aboard trips under way."""
+        return sum(p.aboard - p.outbound_aboard for p in self.under_way.values())
 
     def record_unfinished(self, now: float) -> None:
         """Log the trips still under way when the run stops at *now*, pro rata.
@@ -228,6 +247,7 @@ class ParcelFlow:
                 share = min(max(driven / leg_h, 0.0), 1.0) if leg_h > 0 else float(driven >= 0)
                 km += leg_km * share
                 parcel_km += progress.aboard * leg_km * share
+                progress.outbound_parcel_km_done += progress.outbound_aboard * leg_km * share
             self.log.record(
                 service=progress.service,
                 depart_h=progress.depart_h,
@@ -242,6 +262,9 @@ class ParcelFlow:
                 parcel_dwell_h=progress.parcel_dwell_h,
                 vehicles=progress.vehicles,
                 finished=False,
+                outbound_parcels=progress.outbound_carried,
+                outbound_parcel_km=progress.outbound_parcel_km_done,
+                inbound_vehicles=progress.inbound_vehicles,
             )
         self.under_way.clear()
 
@@ -258,6 +281,10 @@ class ParcelFlow:
             expires = ready + wait
         else:
             expires = np.full(rows.size, np.inf)
+        self.add_to_queues(rows, legs, queue, alight, ready, expires)
+
+    def add_to_queues(self, rows, legs, queue, alight, ready, expires) -> None:
+        """Put each parcel in its queue (``queue``: queue ids), with its leg and times."""
         # Few queues: a narrow integer type lets numpy use its linear-time radix sort.
         narrow = np.int16 if len(self.queues) < 2**15 else np.int32
         order = np.argsort(queue.astype(narrow), kind="stable")
@@ -298,6 +325,13 @@ class ParcelFlow:
         delivers there: the villager comes to town to collect (``COLLECTED_IN_TOWN``).
         """
         ledger = self.ledger
+        if self.outbound is not None:
+            out = ledger.direction[rows] == OUTBOUND
+            if out.any():
+                self.outbound.arrive(rows[out], legs[out], place, when)
+                rows, legs = rows[~out], legs[~out]
+                if not rows.size:
+                    return
         if self.level[place] == POINT:
             # Paths end at their village point and never change vehicles there.
             self.shelves.receive(ledger, rows, place, when)
@@ -370,6 +404,9 @@ def trip(
         if position:  # the leg to this stop is behind us
             progress.km_done += service.leg_km[position - 1]
             progress.parcel_km_done += rows.size * service.leg_km[position - 1]
+            progress.outbound_parcel_km_done += (
+                progress.outbound_aboard * service.leg_km[position - 1]
+            )
         leaving = int(np.searchsorted(alight, position, side="right")) if rows.size else 0
         dropped, dropped_legs = rows[:leaving], legs[:leaving]
         rows, legs, alight = rows[leaving:], legs[leaving:], alight[leaving:]
@@ -378,12 +415,20 @@ def trip(
         if position < last:
             if queue_id in flow.feeders:
                 flow.fall_back(queue_id, now)
+            if flow.outbound is not None:
+                flow.outbound.purge_spoiled(queue_id, now)
             queue = flow.queues[queue_id]
             if len(queue):
                 on = queue.take(now, vehicle_load * vehicles - rows.size, ledger, left_behind_flag)
                 boarded = on[0]
         if position == 0:
             vehicles = vehicles_for(boarded.size, vehicle_load, service.runs_empty)
+            progress.inbound_vehicles = vehicles
+            if flow.outbound is not None:  # also go for farm products waiting on the way back
+                waiting = flow.outbound.waiting_for(index, now)
+                vehicles = max(
+                    vehicles, min(vehicles_available, vehicles_for(waiting, vehicle_load, False))
+                )
             if vehicles == 0:
                 del flow.under_way[number]
                 return  # nothing to carry: the run is cancelled
@@ -394,6 +439,11 @@ def trip(
             progress.max_load = max(progress.max_load, rows.size)
             if service.is_bus:
                 ledger.flags[boarded] |= RODE_BUS
+        if flow.outbound is not None:
+            out_off = flow._outbound_in(dropped)
+            out_on = flow.outbound.boarded(boarded, index, place, now) if boarded.size else 0
+            progress.outbound_aboard += out_on - out_off
+            progress.outbound_carried += out_on
         progress.aboard = rows.size
         handled = leaving + boarded.size
         # The vehicles of a departure run together and handle their parcels side by
@@ -425,6 +475,9 @@ def trip(
         parcel_dwell_h=progress.parcel_dwell_h,
         vehicles=vehicles,
         finished=True,
+        outbound_parcels=progress.outbound_carried,
+        outbound_parcel_km=progress.outbound_parcel_km_done,
+        inbound_vehicles=progress.inbound_vehicles,
     )
 
 

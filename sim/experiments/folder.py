@@ -45,7 +45,12 @@ import pandas as pd
 
 from sim.engine.model import plan_for
 from sim.experiments.errors import ExperimentError
-from sim.experiments.tasks import BRAND_TABLE, DETAIL_TABLES, OPTIONAL_TABLES, gather_details
+from sim.experiments.tasks import (
+    DETAIL_TABLES,
+    OPTIONAL_TABLES,
+    SCENARIO_DETAIL_TABLES,
+    gather_details,
+)
 from sim.results import (
     MANIFEST,
     nan_to_null,
@@ -600,9 +605,9 @@ class ExperimentFolder:
                 details = record["details"]
                 per_replication[replication] = {
                     name: _columns_from_json(details[name])
-                    for name in (*DETAIL_TABLES, BRAND_TABLE)
-                    # A replication kept by an older ruralsim has no stages, one without
-                    # brands no brand table: the others are still gathered.
+                    for name in (*DETAIL_TABLES, *SCENARIO_DETAIL_TABLES)
+                    # A replication kept by an older ruralsim has no stages, one of a
+                    # scenario without brands or outbound parcels not their tables.
                     if name not in OPTIONAL_TABLES or name in details
                 }
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):

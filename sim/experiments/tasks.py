@@ -20,6 +20,7 @@ from sim.analysis.details import (
     day_kind_kpis,
     lead_time_percentiles,
     network_tables,
+    outbound_daily,
     village_lead_times,
 )
 from sim.analysis.kpis import KPI_NAMES
@@ -52,12 +53,13 @@ def kpi_row(kpis: dict, seed: int, replication: int) -> dict:
 
 
 DETAIL_TABLES = ("lead_time_percentiles", "villages", "daily", "day_kinds", "stages")
-BRAND_TABLE = "brands"
-"""The per-brand detail table, kept only for a scenario with ``brands``."""
-OPTIONAL_TABLES = ("stages", BRAND_TABLE)
-"""Detail tables a replication may lack: ``stages`` (one kept by an older ruralsim)
-and ``brands`` (a scenario without brands)."""
 """Per-replication detail tables kept by compare and sweep (see :mod:`sim.analysis.details`)."""
+SCENARIO_DETAIL_TABLES = ("brands", "outbound_daily")
+"""Detail tables kept only for scenarios that have them (``brands``: a ``brands``
+section; ``outbound_daily``: an ``outbound`` section)."""
+OPTIONAL_TABLES = ("stages", *SCENARIO_DETAIL_TABLES)
+"""Detail tables a replication may lack: those above, and ``stages`` (a replication
+kept by an older ruralsim)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,9 @@ def detail_tables(run) -> dict[str, dict[str, list]]:
         "stages": _columns(stage_table(run)),
     }
     if run.scenario.brands.root:
-        tables[BRAND_TABLE] = _columns(brand_results(run))
+        tables["brands"] = _columns(brand_results(run))
+    if run.scenario.outbound is not None:
+        tables["outbound_daily"] = _columns(outbound_daily(run))
     return tables
 
 
@@ -108,11 +112,12 @@ def gather_details(
     ``lead_time_percentiles``, ``villages``, ``daily``, ``day_kinds`` and ``stages``
     hold every replication, in replication order, with a ``replication`` column first;
     ``places`` and ``services`` describe the planned network once; ``brands`` (per
-    brand and replication) is there when the replications have it. An optional table
-    (:data:`OPTIONAL_TABLES`) is written only when every replication has it.
+    brand and replication) and ``outbound_daily`` are there when the replications have
+    them. An optional table (:data:`OPTIONAL_TABLES`) is written only when every
+    replication has it.
     """
     files = {}
-    for name in (*DETAIL_TABLES, BRAND_TABLE):
+    for name in (*DETAIL_TABLES, *SCENARIO_DETAIL_TABLES):
         if not all(name in tables for tables in per_replication.values()):
             continue
         frames = []

@@ -709,6 +709,9 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
             scenario, geo, daily, carriers, services, arrivals
         )
         used = sorted({c.bus[0] for chosen in carriers.values() for c in chosen if c.bus})
+        if scenario.outbound is not None:  # farm products ride a used line's other direction
+            lines = {buses[index].line for index in used}
+            used = sorted(set(used) | {i for i, bus in enumerate(buses) if bus.line in lines})
         bus_number = {index: number for number, index in enumerate(used)}
         buses = [buses[index] for index in used]
     first_bus = len(services)

@@ -35,6 +35,7 @@ from sim.checking.options import practical_effects
 from sim.report import figures as plots
 from sim.report import fonts
 from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
+from sim.report.harvest import harvest_figures, harvest_summary_html
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
 from sim.report.period import per_day_html
 from sim.report.reform import has_brands, plot_reform
@@ -207,6 +208,7 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
             )
             if with_stages(results):  # older results lack the stage tables
                 drawn.append(("stages", plot_stages(details, lang=lang, labels=labels)))
+            drawn += harvest_figures(results.table, details, lang, labels)
     if not have_details:
         if results.kind == "run":
             why = tr("no_details_run", lang)
@@ -227,6 +229,8 @@ _TITLES = {
     "distance_bands": ("fig_bands_title", "cap_bands"),
     "sweep": ("fig_sweep_title", "cap_sweep"),
     "stages": ("fig_stages_title", "cap_stages"),
+    "outbound_season": ("fig_outbound_season_title", "cap_outbound_season"),
+    "outbound_kpis": ("fig_outbound_kpis_title", "cap_outbound_kpis"),
 }
 
 
@@ -607,7 +611,10 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
     summary = summarize_results(results, lang)
     parts = {
         "notes": "".join(notes),
-        "summary": _summary_html(summary),
+        "summary": _summary_html(summary)
+        + harvest_summary_html(
+            results.table, results.details, lang, {n: results.label(n) for n in results.names}
+        ),
         "figure_notes": "".join(f'<p class="note">{escape(n)}</p>' for n in figure_notes),
         "figures": _figures_html(rendered),
         "files_note": escape(tr("figure_files", lang, folder=figures_folder)),

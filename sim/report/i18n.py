@@ -509,6 +509,25 @@ TEXT = MappingProxyType(
             "with 95% confidence intervals over replications.",
             "zh": "各距离段内村庄所收包裹的平均送达时长，误差线为各次重复模拟的 95% 置信区间。",
         },
+        "fig_outbound_season_title": {
+            "en": "Farm products over the season",
+            "zh": "农产品出村逐日情况",
+        },
+        "cap_outbound_season": {
+            "en": "Mean over replications, per day of drop-off: farm-product parcels dropped off "
+            "at the village points, by product (bars); of them, those that left the hub on a "
+            "line-haul the same day (line) and those that spoiled (dotted).",
+            "zh": "各重复的平均值，按交寄日：在村级服务点交寄的农产品包裹（柱，按品类）；"
+            "其中当天随干线发出的（实线）与腐损的（虚线）。",
+        },
+        "fig_outbound_kpis_title": {"en": "Getting the harvest out", "zh": "农产品出县"},
+        "cap_outbound_kpis": {
+            "en": "By delivery model, mean with 95% interval: share out the day it was dropped "
+            "off, drop-off to line-haul, share of the parcel-km on vehicles that ran anyway "
+            "(backhaul), share spoiled.",
+            "zh": "按配送模式（均值及 95% 置信区间）：当天出县比例、交寄至干线发出时长、"
+            "搭载既有车次的包裹公里比例（回程利用）、腐损比例。",
+        },
         "fig_sweep_title": {
             "en": "Headline indicators across the sweep (band: 95% confidence interval)",
             "zh": "主要指标随参数的变化（阴影：95% 置信区间）",

@@ -45,9 +45,10 @@ DETAIL_FILES = {
     "services": "services.csv",
     "day_kinds": "day_kinds.csv",
     "stages": "stages.csv",
+    "outbound_daily": "outbound_daily.csv",
 }
 """The detail tables of one scenario, in ``<scenario>/details/``."""
-_OPTIONAL_FILES = ("day_kinds", "stages")
+_OPTIONAL_FILES = ("day_kinds", "stages", "outbound_daily")
 """Detail tables an older ruralsim did not write: a folder without them still loads."""
 
 _DETAIL_COLUMNS = {
@@ -86,6 +87,16 @@ _DETAIL_COLUMNS = {
         "door_time_mean_h",
     ),
     "stages": ("replication", "measure", "village", "parcels", *STAGE_COLUMNS, "total_h"),
+    "outbound_daily": (
+        "replication",
+        "day",
+        "measured",
+        "product",
+        "dropped",
+        "shipped_same_day",
+        "shipped",
+        "spoiled",
+    ),
 }
 _NUMERIC = {
     "percentiles": ("replication", "quantile", "lead_time_h"),
@@ -103,6 +114,7 @@ _NUMERIC = {
     "services": (),
     "day_kinds": ("replication", "days", "parcels", "delivered"),
     "stages": ("replication", "parcels"),
+    "outbound_daily": ("replication", "day", "dropped", "shipped_same_day", "shipped", "spoiled"),
 }
 _OPTIONAL_VALUES = {
     "villages": ("lead_time_mean_h",),
@@ -113,7 +125,7 @@ _OPTIONAL_VALUES = {
 }
 """Detail columns that may be empty (a village, a replication or a kind of day with no
 parcel delivered). Every other column named above must have a value in every row."""
-_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds", "stages")
+_PER_REPLICATION = ("percentiles", "villages", "daily", "day_kinds", "stages", "outbound_daily")
 """Detail tables with a row set per replication (the same rows in each)."""
 DAY_KINDS = ("ordinary", "peak")
 """The kinds of day in ``day_kinds.csv``, as :data:`sim.analysis.details.DAY_KINDS` (a test
@@ -158,6 +170,10 @@ class Details:
         ``replication``): per ``measure`` (lead, door) and ``village`` (empty for the
         county), ``parcels``, the mean hours of each stage and ``total_h``. None for
         results of an older ruralsim.
+    outbound_daily : DataFrame or None
+        Per replication, day of drop-off and ``product``: ``measured``, ``dropped``,
+        ``shipped_same_day``, ``shipped``, ``spoiled`` (farm products going out); None
+        for a scenario without an ``outbound`` section.
     """
 
     percentiles: pd.DataFrame | None = None
@@ -167,6 +183,7 @@ class Details:
     services: pd.DataFrame | None = None
     day_kinds: pd.DataFrame | None = None
     stages: pd.DataFrame | None = None
+    outbound_daily: pd.DataFrame | None = None
 
 
 @dataclass

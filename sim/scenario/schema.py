@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import ItemsView, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
@@ -162,7 +163,7 @@ class Horizon(Strict):
     """How long to simulate and which days count."""
 
     days: int = Field(14, ge=1, le=3660)
-    """days on which parcels arrive, warm-up included; day 0 is a Monday"""
+    """days on which parcels arrive, warm-up included; day 0 is a Monday (or start_date)"""
     warmup_days: int = Field(2, ge=0, le=3660)
     """first days left out of the KPIs while queues fill up (`ruralsim warmup` suggests a value)"""
     drain_days: int = Field(
@@ -172,6 +173,17 @@ class Horizon(Strict):
         description="days simulated after the horizon with no new parcels, so parcels "
         "that arrived in the measured days can finish; KPIs count only those parcels",
     )
+    start_date: date | None = Field(
+        None,
+        description='calendar date of day 0 ("YYYY-MM-DD"): weekday factors then start at '
+        "that date's weekday and outbound seasons fall on real dates; empty: day 0 is a "
+        "Monday with no date",
+    )
+
+    @property
+    def weekday_offset(self) -> int:
+        """Weekday of day 0 (Monday 0 … Sunday 6): day *d* has weekday ``(offset + d) % 7``."""
+        return 0 if self.start_date is None else self.start_date.weekday()
 
     @model_validator(mode="after")
     def _warmup_inside(self) -> Horizon:
@@ -535,6 +547,9 @@ class Fleet(Strict):
     co2_per_km_kg: Co2PerKm = 0.2
     """emissions per km driven"""
     counts_as_van: bool = Field(True, description="include in van_load_factor_mean")
+    refrigerated: bool = Field(
+        False, description="perishable parcels aboard do not age (cold chain; see outbound)"
+    )
     peak_vehicle_factor: float = Field(
         2.0,
         ge=1.0,
@@ -674,6 +689,13 @@ class Stations(Strict):
 
     crossdock_min: Minutes = 30.0
     """from a parcel's arrival at the station to being ready for the village run"""
+    cold_storage_parcels: int = Field(
+        0,
+        ge=0,
+        le=1_000_000,
+        description="perishable outbound parcels each station's cold room holds while they "
+        "wait for the vehicle to the hub (they do not age there); the excess waits warm",
+    )
 
 
 class Points(Strict):
@@ -1010,6 +1032,123 @@ class Brands(RootModel[dict[str, Brand]]):
         return self.root.items()
 
 
+_SEASON_DATE = re.compile(r"^(?:(\d{4})-)?(\d{2})-(\d{2})$")
+
+
+def _season_date(value: object) -> str:
+    """Check a season bound: ``"MM-DD"`` (every year) or ``"YYYY-MM-DD"`` (that year only)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    match = _SEASON_DATE.match(str(value).strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f'a season date must look like "MM-DD" or "YYYY-MM-DD", got {value!r}')
+    year, month, day = match.groups()
+    try:
+        # A leap year for "MM-DD", so that 02-29 is allowed every year it exists.
+        date(int(year) if year else 2000, int(month), int(day))
+    except ValueError:
+        raise ValueError(f"no such date: {value!r}") from None
+    return value.strip()
+
+
+SeasonDate = Annotated[str, BeforeValidator(_season_date)]
+
+
+class Season(Strict):
+    """When a product is harvested: its volume is multiplied by ``factor`` between two dates.
+
+    Bounds are inclusive. ``"MM-DD"`` bounds recur every year (a season may run over
+    New Year: start later in the year than end); ``"YYYY-MM-DD"`` bounds are those
+    dates only. Outside its season a product keeps its base volume (factor 1).
+    """
+
+    start: SeasonDate
+    """first day of the season: MM-DD (every year) or YYYY-MM-DD"""
+    end: SeasonDate
+    """last day of the season: MM-DD (every year) or YYYY-MM-DD"""
+    factor: PeakFactor
+    """multiplies the product's volume on every day of the season"""
+
+    @model_validator(mode="after")
+    def _same_kind(self) -> Season:
+        if (len(self.start) == 5) != (len(self.end) == 5):
+            raise ValueError('start and end must both be "MM-DD" or both "YYYY-MM-DD"')
+        if len(self.start) == 10 and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    def covers(self, day: date) -> bool:
+        """True if *day* is in the season."""
+        if len(self.start) == 10:
+            return self.start <= day.isoformat() <= self.end
+        key = day.isoformat()[5:]
+        if self.start <= self.end:
+            return self.start <= key <= self.end
+        return key >= self.start or key <= self.end  # over New Year
+
+
+class Product(Strict):
+    """One kind of farm product villagers send out."""
+
+    name: str = Field(min_length=1, max_length=100)
+    """what it is (daylily, camellia oil …), as the report shows it"""
+    share: Share
+    """share of the outbound parcels outside any season (the shares add up to 1)"""
+    season: Season | None = None
+    """its harvest season; empty: the same volume all year"""
+    perishable: bool = False
+    """fresh produce that spoils after shelf_life_h outside cold storage"""
+    shelf_life_h: float = Field(72.0, gt=0, le=8760, allow_inf_nan=False)
+    """hours a perishable parcel keeps outside cold storage (ambient temperature)"""
+
+
+class Outbound(Strict):
+    """Farm products villagers drop off at the village points for the county hub.
+
+    They wait at the point for the first vehicle that passes it on its way back
+    towards the hub, change vehicles at stations, are sorted at the hub by an
+    outbound sorting line and leave on the first outbound line-haul departure after
+    sorting (docs/outbound.md).
+    """
+
+    parcels_per_capita_day: float = Field(ge=0, le=10, allow_inf_nan=False)
+    """mean outbound parcels per resident per day outside any season"""
+    products: tuple[Product, ...] = Field(min_length=1)
+    """the products and their shares, seasons and shelf lives"""
+    drop_off: tuple[Shift, ...] = (Shift(start="08:00", end="17:00"),)
+    """daily windows in which villagers drop parcels off at the point (spread evenly)"""
+    sorting: Sorting = Sorting(rate_per_h=2000.0)
+    """the hub's outbound sorting: a line of its own with its own shifts"""
+    linehaul_departures: ClockTimes
+    """outbound line-haul departures from the hub ("HH:MM"): a parcel sorted by one leaves on it"""
+
+    @field_validator("products")
+    @classmethod
+    def _shares(cls, products: tuple[Product, ...]) -> tuple[Product, ...]:
+        total = sum(p.share for p in products)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"the products' shares must add up to 1, got {total:g}")
+        names = [p.name for p in products]
+        if len(set(names)) != len(names):
+            raise ValueError("product names must differ")
+        return products
+
+    @field_validator("drop_off")
+    @classmethod
+    def _windows(cls, windows: tuple[Shift, ...]) -> tuple[Shift, ...]:
+        if not windows:
+            raise ValueError("needs at least one window")
+        for a, b in zip(windows, windows[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError("windows must be in clock order and must not overlap")
+        return windows
+
+    @field_validator("linehaul_departures")
+    @classmethod
+    def _departures(cls, times: tuple[float, ...]) -> tuple[float, ...]:
+        return _ascending(times, "linehaul_departures")
+
+
 class Scenario(Strict):
     """A complete, validated scenario."""
 
@@ -1044,6 +1183,8 @@ class Scenario(Strict):
     """which delivery model to run"""
     costs: Costs = Costs()
     """operating costs of the hub, stations and points, fees and subsidies"""
+    outbound: Outbound | None = None
+    """farm products from the villages to the hub (first kilometre); empty: inbound only"""
     brands: Brands = Brands({})
     """express brands, their shares and networks (docs/brands.md); empty: one public network"""
 
@@ -1061,6 +1202,14 @@ class Scenario(Strict):
         problems = carrier_problems(self.delivery, self.fleets)
         problems += connection_problems(self.delivery, self.fleets)
         problems += brand_problems(self.brands, self.fleets)
+        problems += season_problems(self.horizon, self.outbound)
+        if self.outbound is not None and any(b.network == "own" for b in self.brands.root.values()):
+            # Not modelled yet: which brand's vehicles would carry the farm products back.
+            message = (
+                "farm products (outbound) ride the public network only: give every brand "
+                "network: public, or leave out the outbound section"
+            )
+            problems.append(_problem(("outbound",), message, "outbound"))
         if problems:
             # Raised as a ValidationError so that each problem keeps its own YAML path.
             raise ValidationError.from_exception_data("Scenario", problems)
@@ -1199,3 +1348,18 @@ def connection_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDet
             continue
         problems.append(_problem(("fleets", name, "departures", "after"), problem, rule.after))
     return problems
+
+
+def season_problems(horizon: Horizon, outbound: Outbound | None) -> list[InitErrorDetails]:
+    """Seasons need a calendar: a product with a season needs ``horizon.start_date``."""
+    if outbound is None or horizon.start_date is not None:
+        return []
+    return [
+        _problem(
+            ("outbound", "products", i, "season"),
+            "a season falls on dates, so horizon.start_date must say which date day 0 is",
+            product.season.model_dump(),
+        )
+        for i, product in enumerate(outbound.products)
+        if product.season is not None
+    ]

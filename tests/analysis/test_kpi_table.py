@@ -25,6 +25,9 @@ FRACTIONS = {
     "sorting_utilization",
     "van_load_factor_mean",
     "bus_load_factor_mean",
+    "outbound_same_day_share",
+    "backhaul_share",
+    "spoilage_share",
 }
 
 

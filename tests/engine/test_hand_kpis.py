@@ -282,6 +282,15 @@ def test_every_kpi_by_hand(tmp_path):
         "point_overflow_parcels": 0,
         # Every path ends at a village point: no villager travels to town.
         "villager_trip_km": 0.0,
+        # No outbound section: no farm products (their own hand case: test_outbound).
+        "outbound_parcels_generated": 0,
+        "outbound_parcels_shipped": 0,
+        "outbound_parcels_in_system": 0,
+        "outbound_lead_time_mean_h": math.nan,
+        "outbound_same_day_share": math.nan,
+        "backhaul_share": math.nan,
+        "spoiled_parcels": 0,
+        "spoilage_share": math.nan,
     }
     missing = [name for name in KPI_NAMES if name not in expected]
     assert not missing, f"KPIs without a hand-computed expectation: {missing}"

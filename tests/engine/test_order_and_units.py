@@ -298,6 +298,24 @@ def case_brand_collection_delay_h(tmp_path):
     np.testing.assert_allclose(parcels["t_picked_up"] - parcels["t_at_point"], 5.0)
 
 
+def case_product_shelf_life_h(tmp_path):
+    # Dropped off 07:00-07:01, collected by the 08:00 van, at the hub by ~09:00, shipped
+    # at 23:00: a 1 h shelf life spoils every parcel waiting at the point (1 h after its
+    # drop-off); 100 h keeps every one (100 min would not).
+    from tests.engine.test_outbound import _one_village
+
+    for shelf_h, spoils in ((1.0, True), (100.0, False)):
+        fresh = {"name": "fresh", "share": 1.0, "perishable": True, "shelf_life_h": shelf_h}
+        parcels = simulate(_one_village(["23:00"], product=fresh), seed=3).parcels
+        out = parcels[parcels["direction"] == 1]
+        assert len(out) > 0
+        if spoils:
+            np.testing.assert_allclose(out["t_spoiled"], out["t_created"] + shelf_h)
+            assert out["t_collected"].isna().all()
+        else:
+            assert out["t_spoiled"].isna().all() and out["t_shipped"].notna().all()
+
+
 def bus_at_a(line, boarded):
     """A's parcels on the 08:00 bus: dwell (dwell_min + handling x parcels) at H, 10 km
     at 30 km/h, dwell at S, 3 km, dwell at A."""
@@ -412,6 +430,7 @@ UNIT_CASES = {
     "Stations.crossdock_min": case_stations_crossdock_min,
     "Points.pickup_delay_h": case_points_pickup_delay_h,
     "Brand.collection_delay_h": case_brand_collection_delay_h,
+    "Product.shelf_life_h": case_product_shelf_life_h,
     "BusTimetable.dwell_min": case_bus_dwell_min,
     "BusTimetable.handling_min_per_parcel": case_bus_handling_min_per_parcel,
     "BusTimetable.running_min": case_bus_running_min,

@@ -138,7 +138,15 @@ def test_a_parcel_weighted_mean_by_hand():
     b = {**base, "parcels_generated": 300, "parcels_delivered": 200, "lead_time_mean_h": 20.0}
     a["bus_load_factor_mean"], b["bus_load_factor_mean"] = float("nan"), 0.5
     weights = dict.fromkeys(
-        ("staffed_h", "urban_sorted", "van_trips", "bus_trips", "bus_trips_with_cargo_space"), 1
+        (
+            "staffed_h",
+            "urban_sorted",
+            "van_trips",
+            "bus_trips",
+            "bus_trips_with_cargo_space",
+            "outbound_parcel_km",
+        ),
+        1,
     )
     parts = [
         {
