@@ -9,7 +9,7 @@ from dataclasses import dataclass, fields
 from sim.analysis.kpis import compute_kpis
 from sim.engine.demand import expected_parcels
 from sim.engine.ledger import Ledger
-from sim.engine.model import Run, all_plans, run
+from sim.engine.model import Run, all_plans, keeps_cold_chain, run
 from sim.network.geography import Geography, build_geography
 from sim.network.returns import return_paths
 from sim.network.services import Plan
@@ -23,10 +23,9 @@ the README's benchmark) and ``--jobs`` runs several replications at once. A year
 30,000-parcels-a-day county needs ~0.8 GiB."""
 
 
-def _ledger_row_bytes() -> int:
+def _ledger_row_bytes(scenario: Scenario) -> int:
     # Taken from the ledger's own columns, so a new column is counted automatically.
-    probe = Ledger(16)
-    return sum(getattr(probe, column).itemsize for column in probe._COLUMNS)
+    return Ledger.row_bytes(cold_chain=keeps_cold_chain(scenario))
 
 
 def _memory_limit() -> int:
@@ -59,7 +58,7 @@ def check_demand_fits(scenario: Scenario, geography: Geography) -> None:
     # The same expectation the run sizes its ledger with.
     horizon = scenario.horizon
     parcels = expected_parcels(demand, geography.population, horizon.days, horizon.weekday_offset)
-    needed = parcels * _ledger_row_bytes()
+    needed = parcels * _ledger_row_bytes(scenario)
     limit = _memory_limit()
     if needed > limit:
         raise ScenarioError(

@@ -48,6 +48,30 @@ OUTBOUND_STAGES = (
     "t_spoiled",  # perishable, spoiled (left the flow); NaN if it did not
 )
 
+# Cold chain: when a perishable parcel spoils if it stays warm from now on (inf:
+# never), and since when it has been cold (NaN: it is warm); the outbound product
+# (index into outbound.products; -1 inbound).
+COLD_CHAIN_COLUMNS = (*OUTBOUND_STAGES, "product", "spoils_at", "cold_since")
+"""Columns a ledger keeps only with ``cold_chain``; without, :meth:`Ledger.column`
+reads them as their value for a parcel that never reaches them (:data:`ABSENT`)."""
+
+ABSENT = {
+    **dict.fromkeys((*OUTBOUND_STAGES, "cold_since"), np.nan),
+    "product": -1,
+    "spoils_at": np.inf,
+}
+
+_DTYPES = {
+    "destination": np.int32,
+    "origin": np.int32,
+    "direction": np.int8,
+    "flags": np.uint8,
+    "brand": np.int8,
+    "network": np.int8,
+    "product": np.int8,
+}
+"""Column types other than float64 (times and hours)."""
+
 
 class Ledger:
     """Growable struct-of-arrays table of parcels.
@@ -56,32 +80,28 @@ class Ledger:
     ----------
     capacity : rows to allocate up front; the ledger doubles when it runs out,
         so a good estimate saves copying.
+    cold_chain : keep the :data:`COLD_CHAIN_COLUMNS` (a run with an ``outbound``
+        section); without, they read as :data:`ABSENT` and cannot be written.
     """
 
-    def __init__(self, capacity: int = 1024) -> None:
+    def __init__(self, capacity: int = 1024, *, cold_chain: bool = False) -> None:
         capacity = max(int(capacity), 16)
         self.n = 0
-        self.destination = np.empty(capacity, dtype=np.int32)
-        self.origin = np.empty(capacity, dtype=np.int32)
-        self.direction = np.empty(capacity, dtype=np.int8)
-        self.flags = np.empty(capacity, dtype=np.uint8)
-        # Time from reaching the point to being collected (0 if delivered home).
-        # Drawn when the parcel is created so that two scenarios run with the same
-        # seed give each parcel the same pickup behaviour (common random numbers).
-        self.pickup_delay_h = np.empty(capacity)
-        # Outbound cold chain: when a perishable parcel spoils if it stays warm from now
-        # on (inf: never), and since when it has been cold (NaN: it is warm).
-        self.spoils_at = np.empty(capacity)
-        self.cold_since = np.empty(capacity)
-        self.product = np.empty(capacity, dtype=np.int8)  # outbound product index; -1 inbound
-        for stage in (*STAGES, *OUTBOUND_STAGES):
-            # Filled with NaN row by row in append(): one pass over the memory, not two.
-            setattr(self, stage, np.empty(capacity))
-        # The parcel's express brand (index into the scenario's brands; 0 without
-        # brands) and the network that carries it (index into ``Run.networks``).
-        self.brand = np.empty(capacity, dtype=np.int8)
-        self.network = np.empty(capacity, dtype=np.int8)
+        self.cold_chain = bool(cold_chain)
+        # Only a run with farm products going out (or perishables that spoil) keeps the
+        # cold-chain columns: without them they would cost ~50 of ~110 bytes per parcel.
+        self.columns = self._COLUMNS + (COLD_CHAIN_COLUMNS if self.cold_chain else ())
+        for name in self.columns:
+            # Time stamps are filled with NaN row by row in append(): one pass over
+            # the memory, not two.
+            setattr(self, name, np.empty(capacity, dtype=_DTYPES.get(name, np.float64)))
 
+    # Always kept. pickup_delay_h is the time from reaching the point to being
+    # collected (0 if delivered home), drawn when the parcel is created so that two
+    # scenarios run with the same seed give each parcel the same pickup behaviour
+    # (common random numbers); brand is the parcel's express brand (index into the
+    # scenario's brands; 0 without brands) and network the one that carries it
+    # (index into ``Run.networks``).
     _COLUMNS = (
         "destination",
         "origin",
@@ -91,10 +111,6 @@ class Ledger:
         *STAGES,
         "brand",
         "network",
-        *OUTBOUND_STAGES,
-        "product",
-        "spoils_at",
-        "cold_since",
     )
 
     @property
@@ -104,7 +120,7 @@ class Ledger:
 
     def _grow(self, needed: int) -> None:
         new = max(needed, 2 * self.capacity)
-        for name in self._COLUMNS:
+        for name in self.columns:
             old = getattr(self, name)
             grown = np.empty(new, dtype=old.dtype)
             grown[: self.n] = old[: self.n]
@@ -139,19 +155,38 @@ class Ledger:
         self.pickup_delay_h[rows] = pickup_delay_h
         self.brand[rows] = brand
         self.network[rows] = network
-        for stage in (*STAGES[2:], *OUTBOUND_STAGES, "cold_since"):
+        for stage in STAGES[2:]:
             getattr(self, stage)[rows] = np.nan  # after t_created and t_hub: not yet reached
-        self.product[rows] = product
-        self.spoils_at[rows] = spoils_at
+        if self.cold_chain:
+            for stage in (*OUTBOUND_STAGES, "cold_since"):
+                getattr(self, stage)[rows] = np.nan
+            self.product[rows] = product
+            self.spoils_at[rows] = spoils_at
+        elif np.any(np.asarray(product) != -1) or np.any(np.isfinite(spoils_at)):
+            raise ValueError("a ledger without cold_chain keeps no products or shelf lives")
         self.n += count
         return np.arange(rows.start, rows.stop)
 
     def column(self, name: str) -> np.ndarray:
-        """The filled part of one column (a view, not a copy)."""
+        """The filled part of one column (a view, not a copy).
+
+        A cold-chain column of a ledger without them reads as its :data:`ABSENT`
+        value for every parcel (a read-only view of one number: no memory).
+        """
+        if name in ABSENT and not self.cold_chain:
+            value = np.array(ABSENT[name], dtype=_DTYPES.get(name, np.float64))
+            return np.broadcast_to(value, (self.n,))
         return getattr(self, name)[: self.n]
 
+    @classmethod
+    def row_bytes(cls, *, cold_chain: bool = False) -> int:
+        """Bytes one parcel takes in a ledger (with or without the cold-chain columns)."""
+        names = cls._COLUMNS + (COLD_CHAIN_COLUMNS if cold_chain else ())
+        return sum(np.dtype(_DTYPES.get(name, np.float64)).itemsize for name in names)
+
     def to_frame(self) -> pd.DataFrame:
-        """All parcels as a DataFrame, one row each."""
-        frame = pd.DataFrame({name: self.column(name) for name in self._COLUMNS})
+        """All parcels as a DataFrame, one row each (every column, kept or not)."""
+        names = self._COLUMNS + COLD_CHAIN_COLUMNS
+        frame = pd.DataFrame({name: self.column(name) for name in names})
         frame.index.name = "parcel"
         return frame

@@ -113,6 +113,11 @@ def network_plan(scenario: Scenario) -> Plan:
     return _plan_from_json(scenario.model_dump_json(include=sections))
 
 
+def keeps_cold_chain(scenario: Scenario) -> bool:
+    """Whether a run's ledger keeps the cold-chain columns (``Ledger(cold_chain=...)``)."""
+    return scenario.outbound is not None
+
+
 def pickup_day(points, added_by_peak: np.ndarray, day: int, streams: Streams):
     """Home delivery flags and pickup delays (hours) of one day's parcels, in their order.
 
@@ -242,7 +247,9 @@ def run(
         scenario.demand, geography.population, horizon.days, horizon.weekday_offset
     )
     # A little headroom over the expected count saves the ledger from growing.
-    ledger = Ledger(int(expected + 6 * np.sqrt(expected)) + 1024)
+    ledger = Ledger(
+        int(expected + 6 * np.sqrt(expected)) + 1024, cold_chain=keeps_cold_chain(scenario)
+    )
     streams = Streams(seed, replication)
     env = simpy.Environment()
     networks = [

@@ -7,6 +7,7 @@ ever made it grow.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.engine.ledger import STAGES, Ledger
 
@@ -69,3 +70,37 @@ def test_append_marks_every_later_stage_not_reached():
     for stage in STAGES[2:]:
         assert np.isnan(getattr(ledger, stage)[rows]).all(), stage
     np.testing.assert_array_equal(ledger.t_hub[rows], np.arange(8) * 0.5 + 0.25)
+
+
+def test_cold_chain_columns_are_kept_only_when_asked_for():
+    plain, cold = Ledger(16), Ledger(16, cold_chain=True)
+    for ledger in (plain, cold):
+        append(ledger, 20, 0)  # and grows
+    # Without them, they read as a parcel that never reaches them would have them.
+    for name in ("t_collected", "t_reached_hub", "t_shipped", "t_spoiled", "cold_since"):
+        assert not hasattr(plain, name)
+        assert np.isnan(plain.column(name)).all() and plain.column(name).size == 20
+        assert np.isnan(cold.column(name)).all() and cold.column(name).size == 20
+    for ledger in (plain, cold):
+        assert (ledger.column("product") == -1).all()
+        assert np.isposinf(ledger.column("spoils_at")).all()
+    # Read-only: nothing can stamp a column the ledger does not keep.
+    assert not plain.column("t_shipped").flags.writeable
+    # Both frames have the same columns and values.
+    assert plain.to_frame().equals(cold.to_frame())
+    # The bytes a row takes are those of the arrays held (the memory check's estimate).
+    for ledger in (plain, cold):
+        held = sum(getattr(ledger, name).itemsize for name in ledger.columns)
+        assert Ledger.row_bytes(cold_chain=ledger.cold_chain) == held
+    assert Ledger.row_bytes() < Ledger.row_bytes(cold_chain=True)
+    with pytest.raises(ValueError, match="without cold_chain"):
+        plain.append(
+            destination=np.zeros(1, dtype=np.int32),
+            origin=0,
+            direction=1,
+            flags=np.zeros(1, dtype=np.uint8),
+            t_created=np.zeros(1),
+            t_hub=np.zeros(1),
+            pickup_delay_h=np.zeros(1),
+            spoils_at=np.ones(1),
+        )

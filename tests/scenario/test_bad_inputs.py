@@ -155,7 +155,7 @@ def test_demand_estimate_uses_each_days_weekday_and_peak_factor():
         }
     )
     check_demand_fits(scenario, geo)  # 14,000 parcels: fine
-    tiny_limit = 13_999 * _ledger_row_bytes()
+    tiny_limit = 13_999 * _ledger_row_bytes(scenario)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("sim.runner._memory_limit", lambda: tiny_limit)
         with pytest.raises(ScenarioError, match="about 14,000 parcels over 7 days"):
