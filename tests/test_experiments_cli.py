@@ -258,9 +258,11 @@ def test_resume_after_a_stopped_process_gives_the_uninterrupted_result(
         os.killpg(process.pid, signal.SIGINT)
     else:
         os.killpg(process.pid, signal.SIGKILL)
-    _, err = process.communicate(timeout=120)
+    out_text, err = process.communicate(timeout=120)
     if how == "ctrl-c":
-        assert process.returncode == 130
+        # What the command said goes with a failure: a one-off 'assert 0 == 130' under
+        # heavy load was never reproduced (the hold above leaves no race we know of).
+        assert process.returncode == 130, f"stdout:\n{out_text}\nstderr:\n{err}"
         assert "Traceback" not in err and "--resume" in err
         assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
     else:
