@@ -95,7 +95,15 @@ def plan_for(scenario: Scenario) -> Plan:
 
 def all_plans(scenario: Scenario) -> list[Plan]:
     """The plan of every network of a scenario, the first one's first (one without brands)."""
-    return [network_plan(spec.scenario, spec.townships) for spec in network_scenarios(scenario)]
+    return [plan for _, plan in named_plans(scenario)]
+
+
+def named_plans(scenario: Scenario) -> list[tuple[str, Plan]]:
+    """Each network's name ("public" or the brand's) and plan, in the order a run has them."""
+    return [
+        (spec.name, network_plan(spec.scenario, spec.townships))
+        for spec in network_scenarios(scenario)
+    ]
 
 
 def network_plan(scenario: Scenario, townships: tuple[str, ...] | None = None) -> Plan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from sim import simulate
 from sim.experiments import compare
 from sim.report import load_results, write_report
 from sim.report.html import figures_folder_for
@@ -69,3 +70,20 @@ def test_a_comparison_without_brands_has_no_reform_figure(compare_folder):
     assert not has_brands(results.scenarios) and results.scenarios
     assert summarize_results(load_results(compare_folder)).lead[-1].key != "reform_line"
     assert not (compare_folder / "sc_direct" / "details" / "brands.csv").exists()
+
+
+def test_services_csv_lists_every_network_as_the_trip_log_numbers_them(reform_folder):
+    services = pd.read_csv(reform_folder / "status_quo" / "details" / "services.csv")
+    assert set(services["network"]) == {"big", "small"}  # two own networks, no public one
+    assert list(services["index"]) == list(range(len(services)))
+    run = simulate(reform_scenarios()[0], seed=3)
+    names = [spec.name for spec in run.networks]
+    assert sum(len(plan.services) for plan in run.network_plans) == len(services)
+    rows = services.set_index("index").loc[run.trips["service"]]
+    assert len(set(run.trips["network"])) == 2  # both networks drove
+    # Every trip's service is a row of its network and its fleet, whichever network.
+    assert list(rows["network"]) == [names[n] for n in run.trips["network"]]
+    assert list(rows["fleet"]) == list(run.trips["fleet"].astype(str))
+    # A scenario with brands all on the public network names it.
+    unified = pd.read_csv(reform_folder / "unified" / "details" / "services.csv")
+    assert set(unified["network"]) == {"public"}
