@@ -10,7 +10,7 @@ from sim.experiments import compare
 from sim.report import load_results, write_report
 from sim.report.html import figures_folder_for
 from sim.report.i18n import tr
-from sim.report.reform import has_brands
+from sim.report.reform import collects_in_town, has_brands
 from sim.report.summary import summarize_results
 from tests.conftest import small_scenario
 from tests.report.helpers import check_html
@@ -42,6 +42,11 @@ def test_a_comparison_with_brands_has_the_reform_figure_and_sentence(reform_fold
     assert (figures_folder_for(out) / "reform.png").exists()
     assert tr("fig_reform_title", "en").replace("'", "&#x27;") in html
     assert has_brands(load_results(reform_folder).scenarios)
+    # The status quo's parcels stop at township outlets: lead time is said to end there.
+    outlets = tr("lead_time_definition_outlets", "en").replace("'", "&#x27;")
+    assert outlets in html
+    assert tr("lead_time_definition", "en") not in html
+    assert tr("cap_cdf_outlets", "en").replace("'", "&#x27;") in html
     sentence = summarize_results(load_results(reform_folder)).lead[-1]
     assert sentence.key == "reform_line"
     table = pd.read_csv(reform_folder / "comparison.csv").set_index(["scenario", "kpi"])
@@ -87,3 +92,14 @@ def test_services_csv_lists_every_network_as_the_trip_log_numbers_them(reform_fo
     # A scenario with brands all on the public network names it.
     unified = pd.read_csv(reform_folder / "unified" / "details" / "services.csv")
     assert set(unified["network"]) == {"public"}
+
+
+def test_lead_time_is_said_to_end_at_an_outlet_only_where_a_brand_stops_there():
+    resolved = {s.name: s.model_dump(mode="json") for s in reform_scenarios()}
+    assert collects_in_town(resolved)  # the status quo's brands stop at their outlets
+    assert not collects_in_town({"unified": resolved["unified"]})  # public, to the villages
+    direct = small_scenario(
+        brands={"a": {**OWN, "share": 1.0, "legs": [{"to": "point", "by": ["hub_van"]}]}}
+    )
+    assert not collects_in_town({"direct": direct.model_dump(mode="json")})
+    assert not collects_in_town({"plain": small_scenario().model_dump(mode="json")})
