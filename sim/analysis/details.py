@@ -211,12 +211,16 @@ def outbound_daily(run) -> pd.DataFrame:
     )
 
 
-def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
+def network_tables(plan, networks=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The places and the services (stop sequences by place id) of a plan.
 
     ``index`` is the number the engine uses: a ledger's ``destination`` and ``origin``
     are a place's index, a trip log's ``service`` a service's. ``lon``, ``lat`` are
-    empty unless the places CSV gave them.
+    empty unless the places CSV gave them. *networks* (a branded scenario's: each
+    network's name and plan, in the run's order, *plan* the first's) lists every
+    network's services, numbered across the networks as the trip log numbers them
+    (:func:`sim.engine.model.composed_tables`), with a ``network`` column naming the
+    network ("public" or the brand's name). The places are the same in every network.
     """
     geo = plan.geography
     no_degrees = np.full(len(geo.ids), np.nan)
@@ -234,9 +238,23 @@ def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
             "lat": geo.lat if geo.lat is not None else no_degrees,
         }
     )
-    services = pd.DataFrame(
+    if networks is None:
+        return places, _service_rows(plan, 0)
+    frames, first = [], 0
+    for name, net_plan in networks:
+        frame = _service_rows(net_plan, first)
+        frame.insert(1, "network", name)
+        frames.append(frame)
+        first += len(frame)
+    return places, pd.concat(frames, ignore_index=True)
+
+
+def _service_rows(plan, first: int) -> pd.DataFrame:
+    """The services of one plan, numbered from *first*."""
+    geo = plan.geography
+    return pd.DataFrame(
         {
-            "index": np.arange(len(plan.services)),
+            "index": np.arange(first, first + len(plan.services)),
             "service": [s.name for s in plan.services],
             "fleet": [s.fleet for s in plan.services],
             "stops": [" ".join(geo.ids[p] for p in s.stops) for s in plan.services],
@@ -248,4 +266,3 @@ def network_tables(plan) -> tuple[pd.DataFrame, pd.DataFrame]:
             "vehicles": [s.vehicles for s in plan.services],
         }
     )
-    return places, services

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.network.geography import HUB, STATION, Geography, build_geography
+from sim.network.geography import HUB, Geography, build_geography
+from sim.network.services import township_places
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Brand, Buses, Delivery, Points, Scenario
 
@@ -33,13 +34,15 @@ class NetworkSpec:
     legs, points and demand scaled to the parcels it is planned for. ``brand`` is the
     own-network brand's index in the scenario's brands (``None`` for the public
     network); ``part`` keys its random streams (empty for the public network, so that
-    a scenario without brands draws exactly what it always did).
+    a scenario without brands draws exactly what it always did). ``townships``: the
+    station ids of the townships it is planned for (a brand's outlets), ``None`` for all.
     """
 
     name: str
     scenario: Scenario
     brand: int | None
     part: tuple[int, ...]
+    townships: tuple[str, ...] | None = None
 
     @property
     def is_public(self) -> bool:
@@ -52,11 +55,8 @@ def outlet_townships(name: str, brand: Brand, geo: Geography) -> np.ndarray:
 
     The county town's parcels (destination the hub) stay with the brand's depot.
     """
-    stations = {geo.ids[s]: int(s) for s in geo.stations}
-    if brand.outlets == "all":
-        chosen = set(stations.values())
-    else:
-        chosen = set()
+    stations = [geo.ids[s] for s in geo.stations]
+    if brand.outlets != "all":
         for i, township in enumerate(brand.outlets):
             if township not in stations:
                 raise ScenarioError(
@@ -65,14 +65,8 @@ def outlet_townships(name: str, brand: Brand, geo: Geography) -> np.ndarray:
                     f"no township station {township!r} in the network "
                     f"(stations: {', '.join(sorted(stations)[:8])}…); give station ids or all",
                 )
-            chosen.add(stations[township])
-    serves = np.zeros(len(geo.ids), dtype=bool)
+    serves = township_places(geo, stations if brand.outlets == "all" else brand.outlets)
     serves[HUB] = True
-    for place in range(len(geo.ids)):
-        ancestor = place
-        while ancestor != HUB and geo.level[ancestor] != STATION:
-            ancestor = int(geo.parent[ancestor])
-        serves[place] |= ancestor in chosen
     return serves
 
 
@@ -100,8 +94,8 @@ def network_scenarios(scenario: Scenario) -> list[NetworkSpec]:
     has its depot as hub, its legs as a custom delivery model, no bus lines, and
     (when its parcels stop at the outlet) points that are the outlets: no home
     delivery, always open. Each network's routes are planned for its share of the
-    villages' parcels; parcels of an own brand for a township without its outlet go
-    to the public network.
+    villages' parcels; an own brand's routes only for the townships with its outlets
+    (``townships``), and its parcels for the others go to the public network.
     """
     brands = list(scenario.brands.items())
     if not brands:
@@ -119,6 +113,8 @@ def network_scenarios(scenario: Scenario) -> list[NetworkSpec]:
         public_share += brand.share * (1.0 - inside)
         if brand.share * inside <= 0.0:
             continue  # no parcel of it ever reaches its own network
+        # Planned for its share of its outlets' villages' parcels, and for those alone.
+        townships = None if brand.outlets == "all" else tuple(brand.outlets)
         points = scenario.points
         if brand.collects_at_outlet:
             points = Points(home_delivery_share=0.0, pickup_delay_h=brand.collection_delay_h)
@@ -129,7 +125,7 @@ def network_scenarios(scenario: Scenario) -> list[NetworkSpec]:
             "points": points,
         }
         spec = NetworkSpec(
-            name, _scaled(scenario, brand.share * inside, **sections), index, (index + 1,)
+            name, _scaled(scenario, brand.share, **sections), index, (index + 1,), townships
         )
         own.append(spec)
     if public_share > 0.0:

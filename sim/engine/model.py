@@ -76,33 +76,45 @@ _READY_TIME_SECTIONS = {"hub", "stations"}
 
 
 @functools.lru_cache(maxsize=16)
-def _plan_from_json(sections: str) -> Plan:
+def _plan_from_json(sections: str, townships: tuple[str, ...] | None = None) -> Plan:
     scenario = Scenario.model_validate_json(sections)
+    # A plan for some townships only is another plan: its key names them.
+    key = sections if townships is None else f"{sections}\ntownships: {list(townships)}"
     return cached_plan(
-        sections,
+        key,
         scenario.network,
-        lambda: build_plan(scenario, build_geography(scenario.network)),
+        lambda: build_plan(scenario, build_geography(scenario.network), townships),
     )
 
 
 def plan_for(scenario: Scenario) -> Plan:
     """The plan of a scenario's first network (:func:`network_plan`; see there)."""
-    return network_plan(network_scenarios(scenario)[0].scenario)
+    spec = network_scenarios(scenario)[0]
+    return network_plan(spec.scenario, spec.townships)
 
 
 def all_plans(scenario: Scenario) -> list[Plan]:
     """The plan of every network of a scenario, the first one's first (one without brands)."""
-    return [network_plan(spec.scenario) for spec in network_scenarios(scenario)]
+    return [plan for _, plan in named_plans(scenario)]
 
 
-def network_plan(scenario: Scenario) -> Plan:
+def named_plans(scenario: Scenario) -> list[tuple[str, Plan]]:
+    """Each network's name ("public" or the brand's) and plan, in the order a run has them."""
+    return [
+        (spec.name, network_plan(spec.scenario, spec.townships))
+        for spec in network_scenarios(scenario)
+    ]
+
+
+def network_plan(scenario: Scenario, townships: tuple[str, ...] | None = None) -> Plan:
     """The network and services of a scenario, planned once and reused across replications.
 
     Route planning is deterministic, so caching changes no result. The cache key is
     the planning sections alone (with the hub and stations where the ``no_later``
     bus policy reads them), so scenarios that differ only in, say, seed or horizon
     share one plan. Plans are also kept on disk between processes
-    (:mod:`sim.engine.plan_cache`).
+    (:mod:`sim.engine.plan_cache`). *townships* limits the plan to those townships
+    (a brand's outlets; :func:`sim.network.services.build_plan`) and is part of the key.
     """
     sections = _PLANNING_SECTIONS
     legs = scenario.delivery.path_legs
@@ -110,7 +122,7 @@ def network_plan(scenario: Scenario) -> Plan:
         sections = sections | _READY_TIME_SECTIONS
     if scenario.outbound is not None:  # keeps the bus lines' directions back (build_plan)
         sections = sections | {"outbound", "horizon"}  # (seasons need the calendar)
-    return _plan_from_json(scenario.model_dump_json(include=sections))
+    return _plan_from_json(scenario.model_dump_json(include=sections), townships)
 
 
 def keeps_cold_chain(scenario: Scenario) -> bool:
@@ -238,7 +250,7 @@ def run(
     seed = scenario.seed if seed is None else int(seed)
     specs = network_scenarios(scenario)
     plans = [
-        plan if plan is not None and number == 0 else network_plan(spec.scenario)
+        plan if plan is not None and number == 0 else network_plan(spec.scenario, spec.townships)
         for number, spec in enumerate(specs)
     ]
     horizon = scenario.horizon

@@ -43,7 +43,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.engine.model import plan_for
+from sim.engine.model import named_plans, plan_for
 from sim.experiments.errors import ExperimentError
 from sim.experiments.tasks import (
     DETAIL_TABLES,
@@ -613,7 +613,9 @@ class ExperimentFolder:
             except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 return []
         # The network is fixed by the scenario; the plan is cached (already planned).
-        files = gather_details(per_replication, plan_for(arm.scenario))
+        # A branded scenario's services are every network's, as its trip logs number them.
+        networks = named_plans(arm.scenario) if arm.scenario.brands.root else None
+        files = gather_details(per_replication, plan_for(arm.scenario), networks)
         written = []
         for name, frame in files.items():
             relative = (Path(arm.key) / DETAILS / f"{name}.csv").as_posix()

@@ -105,7 +105,7 @@ def detail_tables(run) -> dict[str, dict[str, list]]:
 
 
 def gather_details(
-    per_replication: Mapping[int, Mapping[str, Mapping[str, list]]], plan
+    per_replication: Mapping[int, Mapping[str, Mapping[str, list]]], plan, networks=None
 ) -> dict[str, pd.DataFrame]:
     """The detail files of one scenario: each replication's tables, and its network.
 
@@ -114,7 +114,8 @@ def gather_details(
     ``places`` and ``services`` describe the planned network once; ``brands`` (per
     brand and replication) and ``outbound_daily`` are there when the replications have
     them. An optional table (:data:`OPTIONAL_TABLES`) is written only when every
-    replication has it.
+    replication has it. *networks*: a branded scenario's networks, names and plans
+    (``services`` then lists every network's; :func:`sim.analysis.details.network_tables`).
     """
     files = {}
     for name in (*DETAIL_TABLES, *SCENARIO_DETAIL_TABLES):
@@ -126,7 +127,7 @@ def gather_details(
             frame.insert(0, "replication", replication)
             frames.append(frame)
         files[name] = pd.concat(frames, ignore_index=True)
-    files["places"], files["services"] = network_tables(plan)
+    files["places"], files["services"] = network_tables(plan, networks)
     return files
 
 

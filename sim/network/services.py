@@ -16,6 +16,7 @@ hybrids differ only in that data.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +114,15 @@ def expected_daily_parcels(scenario: Scenario, geo: Geography) -> np.ndarray:
     day from ``base_daily_parcels`` × that day's factor.
     """
     return mean_daily_parcels(scenario.demand, geo.population)
+
+
+def township_places(geo: Geography, townships: Collection[str]) -> np.ndarray:
+    """A mask over places: the stations with these ids and the village points below them."""
+    named = set(townships)
+    chosen = np.array([i in named for i in geo.ids], dtype=bool) & (geo.level == STATION)
+    points = geo.points
+    chosen[points] = chosen[geo.parent[points]]
+    return chosen
 
 
 def _ancestor(geo: Geography, place: int, level: int) -> int:
@@ -582,6 +592,7 @@ def _plan_fleets(
     carriers: dict[tuple[int, int], list[Carrier]] | None = None,
     planned_for_all: tuple[Service, ...] | list[Service] = (),
     arrivals_for_all: dict[str, Arrivals] | None = None,
+    serves: np.ndarray | None = None,
 ) -> tuple[list[Service], dict[str, dict[int, tuple[int, int, int]]], dict[str, Arrivals]]:
     """Plan every fleet a leg names, in the order the legs name them (service numbers follow it).
 
@@ -594,6 +605,7 @@ def _plan_fleets(
     only when a bus left parcels behind (a van with nothing to load stays at its depot).
     The fallback routes wait for the arrivals of the plan for all demand,
     *arrivals_for_all* (each fleet's planned arrivals, as returned without *carriers*).
+    *serves* (a mask over places) limits the fleets to those places (a brand's townships).
     """
     path_legs = scenario.delivery.path_legs
     fleets_used = list(dict.fromkeys(c for leg in path_legs for c in leg.by if c != BUS))
@@ -606,7 +618,7 @@ def _plan_fleets(
         feeder = fleet_arrivals[rule.after] if isinstance(rule, Connection) else {}
         if carriers is None:
             planned, legs, fleet_arrivals[name] = plan_fleet(
-                geo, name, daily, scenario, len(services), feeder
+                geo, name, daily, scenario, len(services), feeder, serves
             )
             services.extend(planned)
             fleet_legs[name] = legs
@@ -679,8 +691,13 @@ def _feeders_first(scenario: Scenario, fleets: list[str]) -> list[str]:
     return order
 
 
-def build_plan(scenario: Scenario, geo: Geography) -> Plan:
+def build_plan(
+    scenario: Scenario, geo: Geography, townships: Collection[str] | None = None
+) -> Plan:
     """Plan every service the delivery model uses and every village's path.
+
+    *townships* (station ids; default all) limits the plan to those townships and
+    their villages: an own-network brand's outlets. Other villages get no path.
 
     Which carrier takes a leg that a bus line and a fleet both serve is the bus
     policy's (``sim.network.bus_policy``); under ``no_later`` the fleets' routes then
@@ -689,8 +706,11 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
     levels.
     """
     path_legs = scenario.delivery.path_legs
+    serves = None if townships is None else township_places(geo, townships)
     daily = expected_daily_parcels(scenario, geo)
-    services, fleet_legs, arrivals = _plan_fleets(scenario, geo, daily)
+    if serves is not None:
+        daily = daily * serves
+    services, fleet_legs, arrivals = _plan_fleets(scenario, geo, daily, serves=serves)
     buses = plan_buses(scenario, geo) if any(BUS in leg.by for leg in path_legs) else []
 
     def fleet_option(name: str, at: int, target: int):
@@ -730,7 +750,8 @@ def build_plan(scenario: Scenario, geo: Geography) -> Plan:
             "fallback_alight",
         )
     }
-    for p in geo.points:
+    destinations = geo.points if serves is None else geo.points[serves[geo.points]]
+    for p in destinations:
         for k, at, target in leg_ends(geo, path_legs, int(p)):
             chosen = carriers[int(p), k]
             if not chosen:

@@ -38,7 +38,7 @@ from sim.report.fonts import INSTALL_HINT, quiet_missing_glyphs
 from sim.report.harvest import harvest_figures, harvest_summary_html
 from sim.report.i18n import check_language, kpi_label, tr, unit_text
 from sim.report.period import per_day_html
-from sim.report.reform import has_brands, plot_reform
+from sim.report.reform import collects_in_town, has_brands, plot_reform
 from sim.report.stages import plot_stages, stages_table, with_stages
 from sim.report.summary import (
     DAY_KIND_COLUMNS,
@@ -159,13 +159,15 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
     drawn: list[tuple[str, Figure]] = []
     have_details = not results.missing_details
     details = {name: results.details[name] for name in results.names if name in results.details}
+    to_outlets = collects_in_town(results.scenarios)
     if results.kind == "sweep":
         drawn.append(("sweep", plots.plot_sweep(results.sweep, results.varied, lang=lang)))
         varied = results.varied
         title = field_label(varied[0]) if len(varied) == 1 else tr("legend_points", lang)
         points = {"labels": labels, "legend_title": title}
         if have_details and len(results.names) <= SWEEP_DETAIL_LIMIT:
-            drawn.append(("lead_time_cdf", plots.plot_lead_time_cdf(details, lang=lang, **points)))
+            cdf = plots.plot_lead_time_cdf(details, lang=lang, to_outlets=to_outlets, **points)
+            drawn.append(("lead_time_cdf", cdf))
             drawn.append(
                 ("distance_bands", plots.plot_distance_bands(details, lang=lang, **points))
             )
@@ -176,7 +178,12 @@ def _figures(results: Results, lang: str) -> tuple[list[tuple[str, Figure]], lis
     else:
         if have_details:
             drawn.append(
-                ("lead_time_cdf", plots.plot_lead_time_cdf(details, lang=lang, labels=labels))
+                (
+                    "lead_time_cdf",
+                    plots.plot_lead_time_cdf(
+                        details, lang=lang, labels=labels, to_outlets=to_outlets
+                    ),
+                )
             )
         drawn.append(
             ("headline_kpis", plots.plot_headline_kpis(results.table, lang=lang, labels=labels))
@@ -502,13 +509,28 @@ def _font_warning(lang: str) -> tuple[list[str], list[str]]:
     return [warning], [note]
 
 
-def _rendered_figures(drawn: list[tuple[str, Figure]], lang: str) -> list[RenderedFigure]:
+# Where some parcels stop at a brand's township outlet, their lead time ends there.
+_AT_OUTLETS = {
+    "fig_cdf_title": "fig_cdf_title_outlets",
+    "cap_cdf": "cap_cdf_outlets",
+    "lead_time_definition": "lead_time_definition_outlets",
+}
+
+
+def _wording(key: str, results: Results) -> str:
+    """*key*, or its outlet wording when a scenario's parcels stop at township outlets."""
+    return _AT_OUTLETS.get(key, key) if collects_in_town(results.scenarios) else key
+
+
+def _rendered_figures(
+    drawn: list[tuple[str, Figure]], lang: str, results: Results
+) -> list[RenderedFigure]:
     """Each drawn figure as PNG and SVG with its title and caption; the figures are freed."""
     rendered = []
     try:
         for name, fig in drawn:
             png, svg = _render(fig, lang)
-            title_key, caption_key = _TITLES[name]
+            title_key, caption_key = (_wording(key, results) for key in _TITLES[name])
             rendered.append(
                 RenderedFigure(name, tr(title_key, lang), tr(caption_key, lang), png, svg)
             )
@@ -570,7 +592,7 @@ def _page(results: Results, lang: str, parts: dict[str, str]) -> str:
 </section>
 <section id="notes">
 <h2>{escape(tr("notes", lang))}</h2>
-<p>{escape(tr("lead_time_definition", lang))}</p>
+<p>{escape(tr(_wording("lead_time_definition", results), lang))}</p>
 <p>{escape(tr("model_caveat", lang))}</p>
 </section>
 <details id="scenarios">
@@ -607,7 +629,7 @@ def build_report(results: Results, lang: str = "en", figures_folder: str = "figu
     check_language(lang)
     warnings, notes = _font_warning(lang)
     drawn, figure_notes = _figures(results, lang)
-    rendered = _rendered_figures(drawn, lang)
+    rendered = _rendered_figures(drawn, lang, results)
     summary = summarize_results(results, lang)
     parts = {
         "notes": "".join(notes),

@@ -54,6 +54,18 @@ TEXT = MappingProxyType(
             "成本包括车辆行驶里程费用、车辆日费用和支付给客运企业的带货费用；二氧化碳排放按车辆"
             "行驶里程计算（客车只计入包裹分摊的部分）。",
         },
+        "lead_time_definition_outlets": {
+            "en": "Lead time: from a parcel's arrival at the county hub (or its brand's "
+            "depot) to its arrival at the village point (or the villager's home) or, for a "
+            "parcel villagers collect in town, at its brand's township outlet; door time "
+            "adds the wait until the parcel is in the villager's hands. Cost counts "
+            "vehicle-kilometres, vehicle-days and fees paid to bus operators; CO₂ counts "
+            "vehicle-kilometres (for buses only the part attributable to parcels).",
+            "zh": "送达时长：包裹从到达县级分拨中心（或其快递品牌的分拨中心）到送达村级服务点"
+            "（或送货上门）所用的时间；由村民到乡镇自取的包裹，算到送达该品牌乡镇网点为止。"
+            "到手时长另计村民取件前的等待。成本包括车辆行驶里程费用、车辆日费用和支付给客运企业"
+            "的带货费用；二氧化碳排放按车辆行驶里程计算（客车只计入包裹分摊的部分）。",
+        },
         "model_caveat": {
             "en": "These are results of a simulation of a synthetic county under the "
             "assumptions written in the scenario files (at the bottom of this page), not "
@@ -359,9 +371,29 @@ TEXT = MappingProxyType(
             "en": "Lead time, hub arrival to village point (hours)",
             "zh": "送达时长：到达分拨中心至送达村级服务点（小时）",
         },
+        "fig_cdf_title_outlets": {
+            "en": "How quickly parcels reach the village point or the brand's township outlet",
+            "zh": "包裹送达村级服务点或品牌乡镇网点的速度",
+        },
+        "fig_cdf_x_outlets": {
+            "en": "Lead time, hub or depot arrival to village point or township outlet (hours)",
+            "zh": "送达时长：到达分拨中心至送达村级服务点或乡镇网点（小时）",
+        },
         "fig_cdf_y": {
             "en": "Delivered parcels that arrived within this time (%)",
             "zh": "在该时长内送达的包裹占比（%）",
+        },
+        "cap_cdf_outlets": {
+            "en": "Share of delivered parcels (up) that reached the village point, or for a "
+            "parcel villagers collect in town its brand's township outlet, within a given "
+            "time after arriving at the county hub or the brand's depot (across). The "
+            "steeper and further left a curve, the faster. Dashed lines mark 24 and 48 "
+            "hours. Each curve averages the replications' percentiles; its 90% point is the "
+            "90th-percentile lead time in the table.",
+            "zh": "纵轴为在给定时长（横轴，自到达县级分拨中心或品牌分拨中心起）内送达村级服务点"
+            "（村民到乡镇自取的包裹为送达该品牌乡镇网点）的包裹占比。曲线越陡、越靠左，送达越快。"
+            "虚线标出 24 小时和 48 小时。每条曲线为各次重复模拟百分位数的平均，其 90% 处即表中的 "
+            "90% 分位送达时长。",
         },
         "fig_cdf_hours": {"en": "{hours} h", "zh": "{hours} 小时"},
         "fig_cdf_cut": {

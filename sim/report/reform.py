@@ -25,6 +25,22 @@ def has_brands(scenarios: Mapping[str, dict]) -> bool:
     return any((resolved or {}).get("brands") for resolved in scenarios.values())
 
 
+def collects_in_town(scenarios: Mapping[str, dict]) -> bool:
+    """Whether a resolved scenario has a brand whose parcels stop at a township outlet.
+
+    Their lead time ends at the outlet, where villagers collect them, not at a village
+    point: the report's wording of lead time says so then (docs/brands.md).
+    """
+    for resolved in scenarios.values():
+        brands = (resolved or {}).get("brands") or {}
+        public_legs = ((resolved or {}).get("delivery") or {}).get("legs") or []
+        for brand in brands.values():
+            legs = brand.get("legs") or (public_legs if brand.get("network") == "public" else [])
+            if legs and legs[-1].get("to") == "station":
+                return True
+    return False
+
+
 def plot_reform(
     table: pd.DataFrame, *, lang: str = "en", labels: Mapping[str, str] | None = None
 ) -> Figure:

@@ -544,7 +544,10 @@ def _check_network(where: Path, tables: dict[str, pd.DataFrame]) -> None:
     """Check the places and services are one network, and every village is a place of it."""
     places, services = where / DETAIL_FILES["places"], where / DETAIL_FILES["services"]
     for path, key, column in ((places, "places", "id"), (services, "services", "service")):
-        repeated = tables[key][column].astype(str).duplicated()
+        names = tables[key][column].astype(str)
+        if "network" in tables[key]:  # a branded scenario's: each network names its own
+            names = tables[key]["network"].astype(str) + "/" + names
+        repeated = names.duplicated()
         if repeated.any():
             value = tables[key][column].iloc[int(repeated.to_numpy().nonzero()[0][0])]
             raise ResultsError(f"{path}: {column} {value!r} appears twice; is it damaged?")

@@ -275,3 +275,45 @@ def test_a_township_without_the_brands_outlet_is_served_by_the_public_network():
     # One outlet, 10 CNY a day, over the measured days (the public costs are 0 here).
     days = scenario.horizon.days - scenario.horizon.warmup_days
     assert run.kpis["cost_facilities_cny"] == pytest.approx(10 * days)
+
+
+def outlets_in(outlets) -> Scenario:
+    """Brand a (half the parcels) on its own trunk to its outlets, b on the public network."""
+    brands = {"a": {**OWN_TO_OUTLET, "share": 0.5, "outlets": outlets}, "b": {"share": 0.5}}
+    return small_scenario(brands=brands)
+
+
+def test_a_brand_with_one_outlet_plans_and_drives_for_that_township_alone():
+    one, every = simulate(outlets_in(["T01"]), seed=2), simulate(outlets_in("all"), seed=2)
+    own = [spec.name for spec in one.networks].index("a")
+    plan, geo = one.network_plans[own], one.plan.geography
+    t01 = geo.ids.index("T01")
+    # Its trunk runs one route, hub -> T01 -> hub, whose km are those of the road there
+    # and back; no village of T02 has a path in its network.
+    assert [s.stops for s in plan.services] == [(0, t01, 0)]
+    there_and_back = 2 * float(geo.road_km(0, t01)[0, 0])
+    assert sum(plan.services[0].leg_km) == pytest.approx(there_and_back)
+    t02_points = geo.points[geo.parent[geo.points] != t01]
+    assert (plan.leg_service[t02_points] == -1).all()
+    # Every trip it drives is that route; with an outlet in each township it drives more.
+    trips = one.trips[one.trips["network"] == own]
+    assert len(trips) > 0
+    np.testing.assert_allclose(trips["km"] / trips["vehicles"], there_and_back)
+    everywhere = every.trips[every.trips["network"] == own]
+    assert trips["km"].sum() < everywhere["km"].sum()
+
+
+@pytest.mark.parametrize("outlets", ["all", ["T01"]])
+def test_every_parcel_of_a_brand_with_outlets_is_accounted_for(outlets):
+    run = simulate(outlets_in(outlets), seed=3)
+    parcels = run.parcels
+    inside = (parcels["destination"] != 0) & parcels["t_at_point"].isna()
+    inside |= (parcels["destination"] == 0) & parcels["t_left_hub"].isna()
+    assert inside.sum() == sum(run.in_network.values())
+    for code in (0, 1):
+        mine = parcels[parcels["brand"] == code]
+        village = mine["destination"] != 0
+        # Well before the end of the run every village parcel of the brand has arrived.
+        early = village & (mine["t_hub"] < 24.0)
+        assert early.sum() > 0
+        assert mine.loc[early, "t_at_point"].notna().all()
