@@ -69,8 +69,8 @@ class Ledger:
         # Drawn when the parcel is created so that two scenarios run with the same
         # seed give each parcel the same pickup behaviour (common random numbers).
         self.pickup_delay_h = np.empty(capacity)
-        # Outbound cold chain: when a perishable parcel spoils if it stays warm from now
-        # on (inf: never), and since when it has been cold (NaN: it is warm).
+        # Cold chain (sim.engine.coldchain): when a perishable parcel spoils if it stays
+        # warm from now on (inf: never), and since when it has been cold (NaN: it is warm).
         self.spoils_at = np.empty(capacity)
         self.cold_since = np.empty(capacity)
         self.product = np.empty(capacity, dtype=np.int8)  # outbound product index; -1 inbound

@@ -323,6 +323,15 @@ class Demand(Strict):
     """periods of higher demand, such as Double 11"""
     perishable_share: Share = 0.0
     """share of parcels that are fresh food, loaded first when a vehicle has no room for all"""
+    perishable_shelf_life_h: float | None = Field(
+        None,
+        gt=0,
+        le=8760,
+        allow_inf_nan=False,
+        description="hours a perishable inbound parcel keeps outside cold storage, counted "
+        "from its arrival at the hub; it spoils (is not delivered) if it has not reached its "
+        "point or town station by then (docs/outbound.md); empty: they never spoil",
+    )
 
     @field_validator("weekday_factors")
     @classmethod
@@ -693,8 +702,9 @@ class Stations(Strict):
         0,
         ge=0,
         le=1_000_000,
-        description="perishable outbound parcels each station's cold room holds while they "
-        "wait for the vehicle to the hub (they do not age there); the excess waits warm",
+        description="perishable parcels (outbound, and inbound with a shelf life) each "
+        "station's cold room holds while they wait for their next vehicle (they do not age "
+        "there); the excess waits warm",
     )
 
 
