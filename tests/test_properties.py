@@ -119,7 +119,11 @@ def _numeric_leaves(data, node: dict, path: tuple = ()):
     if isinstance(data, bool) or data is None or isinstance(data, str):
         return
     if isinstance(data, int | float):
-        yield ".".join(map(str, path)), data, node
+        # An optional number (``X | None``) is an anyOf: its bounds are the number's.
+        numbers = [
+            _resolve(o) for o in node.get("anyOf", ()) if o.get("type") in ("integer", "number")
+        ]
+        yield ".".join(map(str, path)), data, numbers[0] if numbers else node
         return
     # A discriminated union (a fleet's departures) is a oneOf, a plain one an anyOf.
     for option in node.get("anyOf", ()) or node.get("oneOf", ()):
