@@ -12,15 +12,14 @@ from tests.conftest import SCENARIOS, cli, small_scenario
 EARLY = {"waves": [{"time": "05:30", "share": 1.0}], "wave_unload_min": 0}
 
 
-def early_van(shelf_life_h, **sections):
+def early_van(shelf_life_h, model="direct"):
     """Every parcel reaches the hub at 05:30; the only hub van leaves at 08:00."""
     return small_scenario(
         demand={**EARLY, "perishable_share": 0.5, "perishable_shelf_life_h": shelf_life_h},
         hub={"sorting": {"rate_per_h": 100_000, "shifts": [{"start": "00:00", "end": "24:00"}]}},
         fleets={"hub_van": {"departures": ["08:00"], "max_route_h": 8}},
-        delivery={"model": "direct"},
+        delivery={"model": model},
         horizon={"days": 2, "warmup_days": 1, "drain_days": 1},
-        **sections,
     )
 
 
@@ -100,3 +99,18 @@ def test_a_shelf_life_of_zero_exits_2_naming_the_field(capsys):
     code, _, err = cli(["validate", SCENARIOS / "leiyang_direct.yaml", "--set", setting], capsys)
     assert code == 2, err
     assert "demand.perishable_shelf_life_h" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("model", "shelf_life_h"), [("direct", 1.5), ("via_township", 4.0)])
+def test_spoiled_parcels_leave_the_daily_backlogs(model, shelf_life_h):
+    from sim.analysis.details import daily_series
+
+    run = simulate(early_van(shelf_life_h, model), seed=3)
+    spoiled = run.parcels["t_spoiled"].notna()
+    assert spoiled.any()
+    in_network = sum(run.in_network.values())
+    daily = daily_series(run)
+    # At the end every parcel is delivered, spoiled or counted where it is: no backlog
+    # is left over by the spoiled ones.
+    last = daily.iloc[-1]
+    assert last["backlog_hub_end"] + last["backlog_stations_end"] <= in_network
