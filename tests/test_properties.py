@@ -119,7 +119,11 @@ def _numeric_leaves(data, node: dict, path: tuple = ()):
     if isinstance(data, bool) or data is None or isinstance(data, str):
         return
     if isinstance(data, int | float):
-        yield ".".join(map(str, path)), data, node
+        # An optional number (``X | None``) is an anyOf: its bounds are the number's.
+        numbers = [
+            _resolve(o) for o in node.get("anyOf", ()) if o.get("type") in ("integer", "number")
+        ]
+        yield ".".join(map(str, path)), data, numbers[0] if numbers else node
         return
     # A discriminated union (a fleet's departures) is a oneOf, a plain one an anyOf.
     for option in node.get("anyOf", ()) or node.get("oneOf", ()):
@@ -256,11 +260,13 @@ def _measured(run_, column: str) -> pd.Series:
 
 
 def check_conservation(run_) -> None:
-    """Every parcel is delivered or counted where it physically is; cohort KPIs agree."""
+    """Every parcel is delivered, spoiled or counted where it physically is; cohort KPIs agree."""
     k, ledger = run_.kpis, run_.parcels
     delivered = ledger["t_at_point"].notna()
     in_network = sum(run_.in_network.values())
-    assert len(ledger) == int(delivered.sum()) + run_.handed_to_town + in_network, run_.in_network
+    spoiled = int(ledger["t_spoiled"].notna().sum())
+    total = int(delivered.sum()) + spoiled + run_.handed_to_town + in_network
+    assert len(ledger) == total, run_.in_network
     horizon = run_.scenario.horizon
     cohort = (
         (ledger["t_hub"] >= horizon.warmup_days * 24.0)
@@ -272,7 +278,9 @@ def check_conservation(run_) -> None:
     assert k["parcels_delivered"] == int((cohort & delivered).sum())
     assert k["parcels_picked_up"] == int((cohort & picked).sum())
     assert not (picked & ~delivered).any(), "picked up without reaching the point"
-    assert k["parcels_generated"] == k["parcels_delivered"] + k["parcels_in_system"]
+    assert k["parcels_generated"] == (
+        k["parcels_delivered"] + k["inbound_spoiled_parcels"] + k["parcels_in_system"]
+    )
     assert k["parcels_picked_up"] <= k["parcels_delivered"]
 
 

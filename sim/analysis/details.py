@@ -21,7 +21,7 @@ from sim.network.geography import LEVEL_NAMES, POINT, STATION
 from sim.scenario.schema import format_clock
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
-_DAILY_STAGES = ("t_hub", "t_left_hub", "t_station", "t_at_point")
+_DAILY_STAGES = ("t_hub", "t_station", "t_at_point")
 _LEVEL = {code: name for name, code in LEVEL_NAMES.items()}
 
 
@@ -86,16 +86,21 @@ def daily_series(run) -> pd.DataFrame:
     ``urban_parcels_arrived`` the county town's. Backlog at the hub: parcels of
     either kind that have arrived but not left it (the town's leave once sorted).
     Backlog at the stations: parcels that reached a station but not yet their
-    village point.
+    village point. An inbound perishable that spoiled leaves the backlog it was in.
     """
     ledger, scenario = run.ledger, run.scenario
     days = np.arange(int(round(run.end_h / 24.0)))
     ends = (days + 1) * 24.0
     day = {stage: day_reached(ledger.column(stage), ends) for stage in _DAILY_STAGES}
-    hub_in, hub_out = reached_by(day["t_hub"], days.size), reached_by(day["t_left_hub"], days.size)
+    # Spoiled inbound parcels leave where they are (fmin: the stamp that is not NaN).
+    inbound = ledger.column("direction") != OUTBOUND
+    spoiled = np.where(inbound, ledger.column("t_spoiled"), np.nan)
+    left_hub = day_reached(np.fmin(ledger.column("t_left_hub"), spoiled), ends)
+    hub_in, hub_out = reached_by(day["t_hub"], days.size), reached_by(left_hub, days.size)
     via_station = ~np.isnan(ledger.column("t_station"))
     station_in = reached_by(day["t_station"], days.size)
-    station_out = reached_by(day["t_at_point"][via_station], days.size)
+    left_station = day_reached(np.fmin(ledger.column("t_at_point"), spoiled)[via_station], ends)
+    station_out = reached_by(left_station, days.size)
     at_point = reached_by(day["t_at_point"], days.size)
     town_in = reached_by(day["t_hub"][for_town(run)], days.size)
     busy = np.zeros(days.size)

@@ -126,8 +126,18 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "parcels_in_system", "parcels", "lower", False,
         "Parcels still in the network", "期末仍在网络中的包裹数",
-        "Cohort parcels still in the network at the end (generated − delivered).",
-        "运行结束时仍在网络中的队列包裹数（生成数 − 送达数）。",
+        "Cohort parcels still in the network at the end (generated − delivered − spoiled).",
+        "运行结束时仍在网络中的队列包裹数（生成数 − 送达数 − 腐损数）。",
+        practical=(0.0, 0.01),  # 1% of the reference's count (any change when it is 0)
+    ),
+    Kpi(
+        "inbound_spoiled_parcels", "parcels", "lower", False,
+        "Inbound perishables spoiled", "腐损的进村生鲜包裹数",
+        "Perishable cohort parcels that spent longer than demand.perishable_shelf_life_h "
+        "outside cold storage after reaching the hub (checked when they move) and were not "
+        "delivered.",
+        "到达分拨中心后在冷藏之外停留超过 demand.perishable_shelf_life_h（在转运环节检查）"
+        "而未送达的易腐队列包裹数。",
         practical=(0.0, 0.01),  # 1% of the reference's count (any change when it is 0)
     ),
     Kpi(

@@ -4,7 +4,8 @@ The measured cohort is every parcel for the villages that reached the hub during
 measured days (after the warm-up, before the end of the horizon); the county town's
 parcels of those days have KPIs of their own (``urban_*``). The run goes on for
 ``horizon.drain_days`` without new parcels so that cohort can finish; whatever of
-it is still in the network at the very end is counted in ``parcels_in_system``.
+it is still in the network at the very end is counted in ``parcels_in_system``
+(a perishable parcel that spoiled on the way is in ``inbound_spoiled_parcels`` instead).
 Lead-time statistics are over the cohort's delivered parcels; the on-time shares
 count undelivered parcels as late. Vehicle figures cover trips that departed
 during the measured days; a trip still under way when the run stopped counts for
@@ -153,6 +154,8 @@ def _parcel_kpis(run: Run) -> dict:
     door = (picked - t_hub)[picked_up]
     generated = int(np.count_nonzero(measured_parcels))
     n_delivered = int(np.count_nonzero(delivered))
+    # Delivered and spoiled exclude each other: a spoiled parcel never reaches its point.
+    n_spoiled = int(np.count_nonzero(measured_parcels & (ledger.column("t_spoiled") <= end_h)))
     p50, p90, p95 = np.quantile(lead, [0.5, 0.9, 0.95]) if lead.size else [np.nan] * 3
     flags = ledger.column("flags")
 
@@ -163,7 +166,8 @@ def _parcel_kpis(run: Run) -> dict:
         "parcels_generated": generated,
         "parcels_delivered": n_delivered,
         "parcels_picked_up": int(np.count_nonzero(picked_up)),
-        "parcels_in_system": generated - n_delivered,
+        "parcels_in_system": generated - n_delivered - n_spoiled,
+        "inbound_spoiled_parcels": n_spoiled,
         "lead_time_mean_h": _mean(lead),
         "lead_time_p50_h": float(p50),
         "lead_time_p90_h": float(p90),

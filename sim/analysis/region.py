@@ -44,6 +44,7 @@ RULES: dict[str, str] = {
     "parcels_delivered": SUM,
     "parcels_picked_up": SUM,
     "parcels_in_system": SUM,
+    "inbound_spoiled_parcels": SUM,
     "lead_time_mean_h": "parcels_delivered",
     **dict.fromkeys(QUANTILES, "histogram"),
     "door_time_mean_h": "parcels_picked_up",

@@ -48,9 +48,9 @@ OUTBOUND_STAGES = (
     "t_spoiled",  # perishable, spoiled (left the flow); NaN if it did not
 )
 
-# Cold chain: when a perishable parcel spoils if it stays warm from now on (inf:
-# never), and since when it has been cold (NaN: it is warm); the outbound product
-# (index into outbound.products; -1 inbound).
+# Cold chain (sim.engine.coldchain): when a perishable parcel spoils if it stays warm
+# from now on (inf: never), and since when it has been cold (NaN: it is warm); the
+# outbound product (index into outbound.products; -1 inbound).
 COLD_CHAIN_COLUMNS = (*OUTBOUND_STAGES, "product", "spoils_at", "cold_since")
 """Columns a ledger keeps only with ``cold_chain``; without, :meth:`Ledger.column`
 reads them as their value for a parcel that never reaches them (:data:`ABSENT`)."""
@@ -80,8 +80,9 @@ class Ledger:
     ----------
     capacity : rows to allocate up front; the ledger doubles when it runs out,
         so a good estimate saves copying.
-    cold_chain : keep the :data:`COLD_CHAIN_COLUMNS` (a run with an ``outbound``
-        section); without, they read as :data:`ABSENT` and cannot be written.
+    cold_chain : keep the :data:`COLD_CHAIN_COLUMNS` (a run with farm products going
+        out or perishables that spoil); without, they read as :data:`ABSENT` and
+        cannot be written.
     """
 
     def __init__(self, capacity: int = 1024, *, cold_chain: bool = False) -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import simpy
 
 from sim.engine.brands import NetworkSpec, assign_brands, brand_table, network_scenarios
+from sim.engine.coldchain import ColdChain
 from sim.engine.demand import (
     base_daily_parcels,
     expected_parcels,
@@ -126,8 +127,12 @@ def network_plan(scenario: Scenario, townships: tuple[str, ...] | None = None) -
 
 
 def keeps_cold_chain(scenario: Scenario) -> bool:
-    """Whether a run's ledger keeps the cold-chain columns (``Ledger(cold_chain=...)``)."""
-    return scenario.outbound is not None
+    """Whether a run has a cold chain (farm products going out, or inbound shelf lives).
+
+    Its ledger then keeps the cold-chain columns (``Ledger(cold_chain=...)``) and its
+    flows a :class:`ColdChain`.
+    """
+    return scenario.outbound is not None or scenario.demand.perishable_shelf_life_h is not None
 
 
 def pickup_day(points, added_by_peak: np.ndarray, day: int, streams: Streams):
@@ -208,6 +213,12 @@ def receive_inbound(env, scenario, networks, table, ledger, streams):
         collection_day(networks, network, home, delay, day, streams)
         delay[~village] = 0.0
         flags = parcels.perishable * np.uint8(PERISHABLE) | home * np.uint8(HOME_DELIVERY)
+        shelf_life = scenario.demand.perishable_shelf_life_h
+        spoils_at = (
+            np.inf
+            if shelf_life is None
+            else np.where(parcels.perishable, parcels.t_hub + shelf_life, np.inf)
+        )
         rows = ledger.append(
             destination=parcels.destination,
             origin=0,
@@ -218,6 +229,7 @@ def receive_inbound(env, scenario, networks, table, ledger, streams):
             pickup_delay_h=delay,
             brand=brand,
             network=network,
+            spoils_at=spoils_at,
         )
         boundary = np.inf if day == days - 1 else (day + 1) * 24.0
         for number, net in enumerate(networks):
@@ -230,6 +242,9 @@ def receive_inbound(env, scenario, networks, table, ledger, streams):
                 streams.day("inspection", day, *part),
                 streams.day("sorting", day, *part),
             )
+            if shelf_life is not None:  # the hub has no cold room
+                fresh = ~net.flow.cold.spoiled(sorted_rows, done)
+                sorted_rows, done = sorted_rows[fresh], done[fresh]
             sorted_rows, done = net.hub.hand_over_urban(ledger, sorted_rows, done)
             net.flow.enqueue(sorted_rows, np.zeros(sorted_rows.size, dtype=np.int8), done)
 
@@ -279,6 +294,9 @@ def run(
         )
         for spec, net_plan in zip(specs, plans, strict=True)
     ]
+    if keeps_cold_chain(scenario):
+        for net in networks:
+            net.flow.cold = ColdChain(net.spec.scenario, net.flow)
     total_days = horizon.days + horizon.drain_days
     table = brand_table(scenario, specs, geography)
     env.process(receive_inbound(env, scenario, networks, table, ledger, streams))

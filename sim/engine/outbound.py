@@ -8,13 +8,8 @@ trips as the inbound parcels (sharing their capacity), change vehicles at statio
 after the cross-dock, are sorted at the hub by the outbound sorting line in its
 shifts and leave on the first line-haul departure at or after their sorting.
 
-Cold chain (docs/outbound.md): a perishable parcel carries ``spoils_at``, the time it
-spoils if it stays warm from now on. Time in a station's cold room or aboard a
-refrigerated vehicle does not count: leaving the cold pushes ``spoils_at`` back by
-the time spent there. Spoilage is checked at the stage boundaries — when a vehicle
-stops where the parcel waits, when it alights, when it would leave on the line-haul
-— and a spoiled parcel leaves the flow, stamped ``t_spoiled`` = ``spoils_at`` (when it
-spoiled, not when it was found).
+Cold chain and spoilage: :mod:`sim.engine.coldchain` (the flow's ``cold``), shared with
+inbound perishables; a perishable product's ``spoils_at`` starts at its drop-off.
 """
 
 from __future__ import annotations
@@ -129,11 +124,6 @@ class OutboundFlow:
         self.ledger = flow.ledger
         plan = flow.plan
         self.paths = return_paths(plan)
-        self.refrigerated = np.array(
-            [not s.is_bus and scenario.fleets[s.fleet].refrigerated for s in plan.services]
-        )
-        self.cold_capacity = scenario.stations.cold_storage_parcels
-        self.cold_used: dict[int, int] = defaultdict(int)  # station -> parcels in its cold room
         self.hub = OutboundHub(scenario.outbound, streams["outbound_sorting"])
         # The queues outbound parcels wait in, per service: where a trip may find some.
         boards = self.paths.service >= 0
@@ -154,73 +144,33 @@ class OutboundFlow:
         alight = self.paths.alight[origin, legs].astype(np.int16)
         self.flow.add_to_queues(rows, legs, queue, alight, ready, np.full(rows.size, np.inf))
 
-    def purge_spoiled(self, queue_id: int, now: float) -> None:
-        """Take the parcels that spoiled while waiting warm out of a queue."""
-        queue = self.flow.queues[queue_id]
-        if not len(queue):
-            return
-        ledger = self.ledger
-        spoiled = np.flatnonzero(
-            (ledger.spoils_at[queue.rows] <= now) & np.isnan(ledger.cold_since[queue.rows])
-        )
-        if spoiled.size:
-            rows = queue.remove(spoiled)[0]
-            ledger.t_spoiled[rows] = ledger.spoils_at[rows]
-
     def waiting_for(self, service: int, now: float) -> int:
         """Outbound parcels dropped off by *now* that a trip of *service* would collect."""
         count = 0
         for queue_id in self.queues_of.get(service, ()):
-            self.purge_spoiled(queue_id, now)
+            self.flow.cold.purge(queue_id, now)
             queue = self.flow.queues[queue_id]
             if len(queue):
                 count += int(np.count_nonzero(queue.ready <= now))
         return count
 
-    def boarded(self, rows: np.ndarray, service: int, place: int, now: float) -> int:
-        """Parcels boarded a vehicle: leave a station's cold room, enter a refrigerated one.
-
-        Returns how many of them are outbound.
-        """
+    def boarded(self, rows: np.ndarray, now: float) -> int:
+        """Parcels boarded a vehicle at *now*: returns how many of them are outbound."""
         ledger = self.ledger
         rows = rows[ledger.direction[rows] == OUTBOUND]
-        if not rows.size:
-            return 0
         first = np.isnan(ledger.t_collected[rows])
         ledger.t_collected[rows[first]] = now
-        cold = rows[~np.isnan(ledger.cold_since[rows])]
-        if cold.size:
-            self._leave_cold(cold, now)
-            self.cold_used[place] -= cold.size
-        if self.refrigerated[service]:
-            perishable = rows[(ledger.flags[rows] & PERISHABLE) != 0]
-            ledger.cold_since[perishable] = now
         return rows.size
-
-    def _leave_cold(self, rows: np.ndarray, now: float) -> None:
-        ledger = self.ledger
-        ledger.spoils_at[rows] += now - ledger.cold_since[rows]
-        ledger.cold_since[rows] = np.nan
 
     def arrive(self, rows: np.ndarray, legs: np.ndarray, place: int, when: float) -> None:
         """Outbound parcels alight at *place*: spoiled, sorted at the hub, or on to the next leg."""
-        ledger = self.ledger
-        cold = rows[~np.isnan(ledger.cold_since[rows])]
-        if cold.size:
-            self._leave_cold(cold, when)  # off the refrigerated vehicle
-        spoiled = ledger.spoils_at[rows] <= when
-        if spoiled.any():
-            ledger.t_spoiled[rows[spoiled]] = ledger.spoils_at[rows[spoiled]]
-            rows, legs = rows[~spoiled], legs[~spoiled]
+        fresh = self.flow.cold.alighted(rows, when)
+        rows, legs = rows[fresh], legs[fresh]
         if place == HUB:
-            self.hub.receive(ledger, rows, when)
+            self.hub.receive(self.ledger, rows, when)
             return
-        if self.flow.level[place] == STATION and self.cold_capacity:
-            perishable = rows[np.isfinite(ledger.spoils_at[rows])]
-            room = max(self.cold_capacity - self.cold_used[place], 0)
-            chilled = perishable[:room]
-            ledger.cold_since[chilled] = when
-            self.cold_used[place] += chilled.size
+        if self.flow.level[place] == STATION:
+            self.flow.cold.chill(rows, place, when)
         self.enqueue(rows, legs + 1, np.full(rows.size, when + self.flow.crossdock_h))
 
     def in_network(self, now: float) -> dict[str, int]:

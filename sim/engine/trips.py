@@ -191,8 +191,10 @@ class ParcelFlow:
         self.queue_base = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.queues = [WaitingParcels() for _ in range(int(sum(sizes)))]
         self.level = plan.geography.level
-        # Set by the model when the scenario has outbound parcels (sim.engine.outbound).
+        # Set by the model when the scenario has outbound parcels (sim.engine.outbound),
+        # and when it has perishable parcels that may spoil (sim.engine.coldchain).
         self.outbound = None
+        self.cold = None
         self.log = TripLog()
         # Trips under way, by trip number: so that the parcels still in the network can
         # be counted where they are, and the work done accounted, when the run stops.
@@ -323,6 +325,7 @@ class ParcelFlow:
 
         A path that ends at a township station (legs ``[station]``: a brand's outlet)
         delivers there: the villager comes to town to collect (``COLLECTED_IN_TOWN``).
+        A perishable parcel that has spoiled by now leaves the flow instead.
         """
         ledger = self.ledger
         if self.outbound is not None:
@@ -332,6 +335,9 @@ class ParcelFlow:
                 rows, legs = rows[~out], legs[~out]
                 if not rows.size:
                     return
+        if self.cold is not None:
+            fresh = self.cold.alighted(rows, when)
+            rows, legs = rows[fresh], legs[fresh]
         if self.level[place] == POINT:
             # Paths end at their village point and never change vehicles there.
             self.shelves.receive(ledger, rows, place, when)
@@ -343,6 +349,8 @@ class ParcelFlow:
                 ledger.flags[rows[last]] |= COLLECTED_IN_TOWN
                 self.shelves.receive(ledger, rows[last], place, when)
                 rows, legs = rows[~last], legs[~last]
+            if self.cold is not None:
+                self.cold.chill(rows, place, when)
         self.enqueue(rows, legs + 1, np.full(rows.size, when + self.crossdock_h))
 
 
@@ -415,8 +423,8 @@ def trip(
         if position < last:
             if queue_id in flow.feeders:
                 flow.fall_back(queue_id, now)
-            if flow.outbound is not None:
-                flow.outbound.purge_spoiled(queue_id, now)
+            if flow.cold is not None:
+                flow.cold.purge(queue_id, now)
             queue = flow.queues[queue_id]
             if len(queue):
                 on = queue.take(now, vehicle_load * vehicles - rows.size, ledger, left_behind_flag)
@@ -439,9 +447,11 @@ def trip(
             progress.max_load = max(progress.max_load, rows.size)
             if service.is_bus:
                 ledger.flags[boarded] |= RODE_BUS
+        if flow.cold is not None and boarded.size:
+            flow.cold.boarded(boarded, index, place, now)
         if flow.outbound is not None:
             out_off = flow._outbound_in(dropped)
-            out_on = flow.outbound.boarded(boarded, index, place, now) if boarded.size else 0
+            out_on = flow.outbound.boarded(boarded, now) if boarded.size else 0
             progress.outbound_aboard += out_on - out_off
             progress.outbound_carried += out_on
         progress.aboard = rows.size

@@ -281,12 +281,24 @@ class Wave(Strict):
 class Peak(Strict):
     """A period of higher demand (e.g. Double 11)."""
 
-    start_day: Day
-    """first day of the peak, counted from the first simulated day (day 0, a Monday)"""
+    start_day: Day | None = None
+    """first day of the peak, counted from the first simulated day (day 0, a Monday, or
+    horizon.start_date); give it or start_date"""
+    start_date: date | None = Field(
+        None,
+        description='first day of the peak as a date ("YYYY-MM-DD", e.g. Double 11), on or '
+        "after horizon.start_date; give it or start_day (the scenario fills in start_day)",
+    )
     days: int = Field(ge=1, le=3660)
     """length of the peak in days"""
     factor: PeakFactor
     """multiplies each peak day's demand (Double 11: 1.5-1.9); overlapping peaks multiply"""
+
+    @model_validator(mode="after")
+    def _one_start(self) -> Peak:
+        if self.start_day is None and self.start_date is None:
+            raise ValueError("give start_day (a day number) or start_date (YYYY-MM-DD)")
+        return self
 
 
 class Demand(Strict):
@@ -323,6 +335,15 @@ class Demand(Strict):
     """periods of higher demand, such as Double 11"""
     perishable_share: Share = 0.0
     """share of parcels that are fresh food, loaded first when a vehicle has no room for all"""
+    perishable_shelf_life_h: float | None = Field(
+        None,
+        gt=0,
+        le=8760,
+        allow_inf_nan=False,
+        description="hours a perishable inbound parcel keeps outside cold storage, counted "
+        "from its arrival at the hub; it spoils (is not delivered) if it has not reached its "
+        "point or town station by then (docs/outbound.md); empty: they never spoil",
+    )
 
     @field_validator("weekday_factors")
     @classmethod
@@ -693,8 +714,9 @@ class Stations(Strict):
         0,
         ge=0,
         le=1_000_000,
-        description="perishable outbound parcels each station's cold room holds while they "
-        "wait for the vehicle to the hub (they do not age there); the excess waits warm",
+        description="perishable parcels (outbound, and inbound with a shelf life) each "
+        "station's cold room holds while they wait for their next vehicle (they do not age "
+        "there); the excess waits warm",
     )
 
 
@@ -1203,6 +1225,7 @@ class Scenario(Strict):
         problems += connection_problems(self.delivery, self.fleets)
         problems += brand_problems(self.brands, self.fleets)
         problems += season_problems(self.horizon, self.outbound)
+        problems += peak_date_problems(self.horizon, self.demand)
         if self.outbound is not None and any(b.network == "own" for b in self.brands.root.values()):
             # Not modelled yet: which brand's vehicles would carry the farm products back.
             message = (
@@ -1347,6 +1370,39 @@ def connection_problems(delivery: Delivery, fleets: Fleets) -> list[InitErrorDet
         else:
             continue
         problems.append(_problem(("fleets", name, "departures", "after"), problem, rule.after))
+    return problems
+
+
+def peak_date_problems(horizon: Horizon, demand: Demand) -> list[InitErrorDetails]:
+    """Peaks given by date: each becomes its day number, counted from ``horizon.start_date``.
+
+    The day number is filled into the peak's ``start_day`` (so the engine, the resolved
+    scenario and the report see day numbers); a peak giving both must give the same day.
+    """
+    problems = []
+    for i, peak in enumerate(demand.peaks):
+        if peak.start_date is None:
+            continue
+        loc = ("demand", "peaks", i, "start_date")
+        given = peak.start_date.isoformat()
+        if horizon.start_date is None:
+            if peak.start_day is None:  # (given both, as resolved: part of a scenario)
+                text = "a peak by date needs horizon.start_date (the date of day 0), or start_day"
+                problems.append(_problem(loc, text, given))
+            continue
+        day = (peak.start_date - horizon.start_date).days
+        if day < 0:
+            text = f"is before horizon.start_date ({horizon.start_date.isoformat()})"
+            problems.append(_problem(loc, text, given))
+        elif peak.start_day is not None and peak.start_day != day:
+            text = f"is day {day}, but start_day gives {peak.start_day}: give one of them"
+            problems.append(_problem(loc, text, given))
+        elif day > 3660:
+            problems.append(_problem(loc, "is more than 3660 days after horizon.start_date", given))
+        else:
+            # Validated once and frozen after: the day number is filled in here, in place.
+            object.__setattr__(peak, "start_day", day)
+            peak.__pydantic_fields_set__.add("start_day")
     return problems
 
 

@@ -115,12 +115,17 @@ def _daily_counts_by_sorting(run) -> dict[str, np.ndarray]:
     hub_in, at_point = reached_by(ledger.column("t_hub")), reached_by(t_at_point)
     town_in = reached_by(ledger.column("t_hub")[ledger.column("destination") == 0])
     station_in = reached_by(t_station)
+    # A spoiled inbound perishable leaves the backlog of where it was when it spoiled.
+    t_spoiled = np.where(ledger.column("direction") == 0, ledger.column("t_spoiled"), np.nan)
+    spoiled_at_hub = reached_by(t_spoiled[np.isnan(ledger.column("t_left_hub"))])
     return {
         "parcels_arrived": np.diff(hub_in - town_in, prepend=0),
         "urban_parcels_arrived": np.diff(town_in, prepend=0),
         "parcels_delivered": np.diff(at_point, prepend=0),
-        "backlog_hub_end": hub_in - reached_by(ledger.column("t_left_hub")),
-        "backlog_stations_end": station_in - reached_by(t_at_point[~np.isnan(t_station)]),
+        "backlog_hub_end": hub_in - reached_by(ledger.column("t_left_hub")) - spoiled_at_hub,
+        "backlog_stations_end": station_in
+        - reached_by(t_at_point[~np.isnan(t_station)])
+        - reached_by(t_spoiled[~np.isnan(t_station) & np.isnan(t_at_point)]),
     }
 
 
@@ -128,7 +133,7 @@ def _random_stage_times(rng, n: int, days: int) -> dict[str, np.ndarray]:
     """Stage times in order, each stage missing (NaN) for some parcels from there on.
 
     Some times fall exactly on a day's end or one float step either side of it, some
-    after the run's end, and some parcels never pass a station.
+    after the run's end, and some parcels never pass a station; some spoil.
     """
     t_hub = rng.uniform(-2.0, days * 24.0 + 30.0, n)
     on_edge = rng.random(n) < 0.2
@@ -145,6 +150,16 @@ def _random_stage_times(rng, n: int, days: int) -> dict[str, np.ndarray]:
         stages[name][unfinished <= rank] = np.nan
     town = stages["destination"] == 0
     stages["t_station"][town] = stages["t_at_point"][town] = np.nan
+    # Some unfinished parcels spoil a while after the last stage they reached; a few are
+    # farm products going out (no hub arrival, spoiled at a point: in no backlog).
+    last = np.fmax(np.fmax(t_hub, stages["t_left_hub"]), stages["t_station"])
+    spoils = (unfinished < 4) & (rng.random(n) < 0.5)
+    stages["t_spoiled"] = np.where(spoils, last + rng.exponential(2.0, n), np.nan)
+    stages["direction"] = (rng.random(n) < 0.1).astype(np.int8)
+    outbound = stages["direction"] == 1
+    for name in ("t_hub", "t_left_hub", "t_station", "t_at_point"):
+        stages[name][outbound] = np.nan
+    stages["t_spoiled"][outbound] = rng.uniform(0.0, days * 24.0, n)[outbound]
     return stages
 
 

@@ -84,6 +84,8 @@ def test_daily_series_of_four_parcels_by_hand():
         t_station=[5.0, nan, 45.0, nan],
         t_at_point=[30.0, 12.0, 50.0, nan],
         destination=[1, 1, 1, 1],  # villages' parcels (the county town's are destination 0)
+        direction=[0, 0, 0, 0],
+        t_spoiled=[nan] * 4,
     )
     # 13 measured-or-warm-up days and one drain day: 14 days of 24 h
     daily = daily_series(_run(ledger, end_h=14 * 24.0, sorting_busy_h=[8.0, 4.0]))
@@ -100,8 +102,31 @@ def test_daily_series_of_four_parcels_by_hand():
     assert list(daily["sorting_utilization"]) == pytest.approx([0.5, 0.25] + [0.0] * 12)
 
 
+def test_spoiled_perishables_leave_the_daily_backlogs_by_hand():
+    nan = np.nan
+    ledger = _Ledger(
+        # p0 spoils at the station on day 1 (reached it on day 1); p1 spoils at the hub on
+        # day 5; p2, a farm product, spoils at its point on day 0 (in no backlog)
+        t_hub=[20.0, 26.0, nan],
+        t_left_hub=[22.0, nan, nan],
+        t_station=[45.0, nan, nan],
+        t_at_point=[nan, nan, nan],
+        destination=[1, 1, 0],
+        direction=[0, 0, 1],
+        t_spoiled=[47.0, 130.0, 3.0],
+    )
+    daily = daily_series(_run(ledger, end_h=14 * 24.0, sorting_busy_h=[]))
+    assert list(daily["parcels_delivered"]) == [0] * 14
+    # day 0: p0 left the hub at 22:00; days 1-4: p1, until it spoils at 130 h (day 5)
+    assert list(daily["backlog_hub_end"]) == [0] + [1] * 4 + [0] * 9
+    assert list(daily["backlog_stations_end"]) == [0] * 14
+
+
 def test_every_day_of_the_run_has_a_row():
-    ledger = _Ledger(t_hub=[], t_left_hub=[], t_station=[], t_at_point=[], destination=[])
+    ledger = _Ledger(
+        t_hub=[], t_left_hub=[], t_station=[], t_at_point=[], destination=[], direction=[],
+        t_spoiled=[],
+    )  # fmt: skip
     daily = daily_series(_run(ledger, end_h=30 * 24.0, sorting_busy_h=[], days=29))
     assert list(daily["day"]) == list(range(30))
 

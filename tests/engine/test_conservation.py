@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sim import simulate
-from sim.engine.ledger import JOURNEY
+from sim.engine.ledger import JOURNEY, PERISHABLE
 from sim.runner import check_scenario
 from sim.scenario import ScenarioError
 from sim.scenario.schema import DELIVERY_MODELS
@@ -47,8 +47,10 @@ def scenarios(draw):
             "parcels_per_capita_day": draw(st.floats(0.0, 0.03)),
             "arrivals": draw(st.sampled_from(["waves", "poisson"])),
             "perishable_share": draw(st.floats(0, 0.5)),
+            "perishable_shelf_life_h": draw(st.none() | st.floats(0.5, 30)),
             "urban_share": draw(st.sampled_from([0.0, 0.3])),
         },
+        stations={"cold_storage_parcels": draw(st.integers(0, 20))},
         hub={
             "sorting": {
                 "rate_per_h": draw(st.floats(50, 5000)),
@@ -88,20 +90,34 @@ def scenarios(draw):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario=scenarios(), seed=st.integers(0, 2**32))
-def test_every_parcel_is_delivered_or_still_in_the_network(scenario, seed):
+def test_every_parcel_is_delivered_spoiled_or_still_in_the_network(scenario, seed):
     run = simulate(scenario, seed=seed)
     ledger = run.parcels
     delivered = ledger["t_at_point"].notna()
+    spoiled = ledger["t_spoiled"].notna()
+    assert not (delivered & spoiled).any(), "delivered and spoiled"
+    if scenario.demand.perishable_shelf_life_h is None:
+        assert not spoiled.any()
+    else:  # only perishables spoil, and never before their shelf life has run out
+        perishable = (ledger["flags"] & PERISHABLE) != 0
+        assert not (spoiled & ~perishable).any()
+        life = ledger["t_spoiled"] - ledger["t_hub"]
+        assert (life[spoiled] >= scenario.demand.perishable_shelf_life_h - 1e-9).all()
     # Counted where the parcels physically are (queues, vehicles), not from the ledger.
-    # The county town's parcels leave the network at the hub, once sorted.
+    # The county town's parcels leave the network at the hub, once sorted (unless spoiled).
     town = ledger["destination"] == 0
-    assert run.handed_to_town == int((town & ledger["t_sorted"].notna()).sum())
-    total = int(delivered.sum()) + run.handed_to_town + sum(run.in_network.values())
+    assert run.handed_to_town == int((town & ledger["t_sorted"].notna() & ~spoiled).sum())
+    total = (
+        int(delivered.sum()) + int(spoiled.sum()) + run.handed_to_town
+        + sum(run.in_network.values())
+    )  # fmt: skip
     assert len(ledger) == total
     picked = ledger["t_picked_up"] <= run.end_h
     assert (picked <= delivered).all()
     k = run.kpis
-    assert k["parcels_generated"] == k["parcels_delivered"] + k["parcels_in_system"]
+    assert k["parcels_generated"] == (
+        k["parcels_delivered"] + k["inbound_spoiled_parcels"] + k["parcels_in_system"]
+    )
     assert k["parcels_picked_up"] <= k["parcels_delivered"]
 
 

@@ -250,6 +250,9 @@ def test_every_kpi_by_hand(tmp_path):
         "parcels_delivered": delivered,
         "parcels_picked_up": len(door),
         "parcels_in_system": never_b,
+        # No shelf life (demand.perishable_shelf_life_h): nothing spoils (hand case:
+        # test_inbound_spoilage).
+        "inbound_spoiled_parcels": 0,
         "lead_time_mean_h": sum(leads) / len(leads),
         "lead_time_p50_h": quantile(leads, 0.5),
         "lead_time_p90_h": quantile(leads, 0.9),

@@ -316,6 +316,21 @@ def case_product_shelf_life_h(tmp_path):
             assert out["t_spoiled"].isna().all() and out["t_shipped"].notna().all()
 
 
+def case_demand_perishable_shelf_life_h(tmp_path):
+    # At the hub at 05:30, the only van at 08:00: 1.5 h spoils every perishable at 07:00
+    # (1.5 min would at 05:31:30); 24 h delivers every one (24 min would spoil them all).
+    from tests.engine.test_inbound_spoilage import early_van
+
+    for shelf_h, spoils in ((1.5, True), (24.0, False)):
+        parcels = simulate(early_van(shelf_h), seed=3).parcels
+        fresh = parcels[(parcels["flags"] & PERISHABLE) != 0]
+        assert len(fresh) > 0
+        if spoils:
+            np.testing.assert_allclose(fresh["t_spoiled"], fresh["t_hub"] + shelf_h)
+        else:
+            assert fresh["t_spoiled"].isna().all() and fresh["t_at_point"].notna().all()
+
+
 def bus_at_a(line, boarded):
     """A's parcels on the 08:00 bus: dwell (dwell_min + handling x parcels) at H, 10 km
     at 30 km/h, dwell at S, 3 km, dwell at A."""
@@ -421,6 +436,7 @@ UNIT_CASES = {
     "Connection.merge_within_min": case_connection_merge_within_min,
     "Connection.round_to_min": case_connection_round_to_min,
     "Demand.wave_unload_min": case_wave_unload_min,
+    "Demand.perishable_shelf_life_h": case_demand_perishable_shelf_life_h,
     "Inspection.rate_per_h": case_inspection_rate_per_h,
     "Inspection.open_box_min": case_inspection_open_box_min,
     "Sorting.rate_per_h": case_sorting_rate_per_h,
