@@ -143,3 +143,17 @@ def test_the_report_shows_a_csv_countys_scenario_without_synthetic_fields():
     assert "csv_path:" in csv_block and "area_km2" not in csv_block
     assert "villages_per_township" not in csv_block and "circuity:" in csv_block
     assert "area_km2: 2650" in synthetic_block  # a synthetic county shows them all
+
+
+def test_every_bundled_scenario_has_a_title_of_its_own():
+    # A scenario extending another inherits its title: the report would then name two
+    # models alike (it once showed three harvest models all as the base county).
+    titles = {}
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        if path.name.startswith("region_"):
+            continue  # a region file, not a scenario
+        scenario = load_scenario(path)
+        assert scenario.title, f"{path.name} has no title"
+        titles.setdefault(scenario.title, []).append(path.name)
+    shared = {title: names for title, names in titles.items() if len(names) > 1}
+    assert not shared, f"scenarios sharing a title: {shared}"
