@@ -15,6 +15,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
 
 from sim.analysis.compare import format_number
 from sim.analysis.stages import (
@@ -108,7 +109,12 @@ def plot_stages(
     for ax, name in zip(axes[1:, 0], names, strict=True):
         slow = slowest_villages(details[name].stages, SLOWEST)
         _stack(ax, slow, [str(v) for v in slow.index], lang, f"stages:{name}")
-        ax.set_title(tr("fig_stages_slowest", lang, name=_label(labels, name)), loc="left")
+        # From the figure's left edge: the village ids leave the axes narrow, and a long
+        # scenario title started at the axes would run off the figure.
+        title = ax.set_title(tr("fig_stages_slowest", lang, name=_label(labels, name)))
+        title.set_transform(blended_transform_factory(fig.transFigure, ax.transAxes))
+        title.set_position((0.01, 1.0))
+        title.set_horizontalalignment("left")
     axes[-1, 0].set_xlabel(tr("fig_stages_x", lang))
     handles, legend = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, legend, loc="outside lower center", ncols=3, frameon=False)

@@ -71,3 +71,19 @@ def test_the_summary_names_the_stage_that_costs_most(results):
         assert tr(f"stage_{costliest}", "en").lower() in text
         assert text.startswith(f"Where the time goes ({results.title(name)})")
         assert CJK.search(stage_phrase(results, name, "zh").plain())
+
+
+def test_long_scenario_titles_stay_inside_the_stages_figure(results):
+    # The village ids make the lower panels narrow; a title that started at the axes
+    # ran off the figure's right edge with a long scenario title.
+    long_title = "A scenario title long enough to fill most of the page width"
+    labels = dict.fromkeys(results.names, long_title)
+    fig = plot_stages(results.details, lang="en", labels=labels)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    titles = [ax.title for ax in fig.axes if ax.get_title()]
+    assert len(titles) == len(results.names)
+    for title in titles:
+        box = title.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= width, title.get_text()
