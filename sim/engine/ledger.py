@@ -61,6 +61,13 @@ ABSENT = {
     "spoils_at": np.inf,
 }
 
+INBOUND_DERIVED = ("origin", "t_created")
+"""Columns an inbound parcel does not need: it enters the network at the hub (origin 0)
+when it reaches it (t_created = t_hub). Only outbound parcels differ, and they exist only
+in a run with a cold chain (``sim.engine.model.keeps_cold_chain``), so a ledger without
+``cold_chain`` does not keep them: :meth:`Ledger.column` reads ``t_created`` as ``t_hub``
+and ``origin`` as 0."""
+
 _DTYPES = {
     "destination": np.int32,
     "origin": np.int32,
@@ -80,9 +87,10 @@ class Ledger:
     ----------
     capacity : rows to allocate up front; the ledger doubles when it runs out,
         so a good estimate saves copying.
-    cold_chain : keep the :data:`COLD_CHAIN_COLUMNS` (a run with farm products going
-        out or perishables that spoil); without, they read as :data:`ABSENT` and
-        cannot be written.
+    cold_chain : keep the :data:`COLD_CHAIN_COLUMNS` and :data:`INBOUND_DERIVED` (a run
+        with farm products going out or perishables that spoil); without, they read as
+        :data:`ABSENT`, 0 and ``t_hub`` and cannot be written, and only inbound parcels
+        can be appended.
     """
 
     def __init__(self, capacity: int = 1024, *, cold_chain: bool = False) -> None:
@@ -90,8 +98,8 @@ class Ledger:
         self.n = 0
         self.cold_chain = bool(cold_chain)
         # Only a run with farm products going out (or perishables that spoil) keeps the
-        # cold-chain columns: without them they would cost ~50 of ~110 bytes per parcel.
-        self.columns = self._COLUMNS + (COLD_CHAIN_COLUMNS if self.cold_chain else ())
+        # cold-chain columns: without them they would cost 49 of 133 bytes per parcel.
+        self.columns = self._held(self.cold_chain)
         for name in self.columns:
             # Time stamps are filled with NaN row by row in append(): one pass over
             # the memory, not two.
@@ -113,6 +121,14 @@ class Ledger:
         "brand",
         "network",
     )
+
+    @classmethod
+    def _held(cls, cold_chain: bool) -> tuple[str, ...]:
+        """The columns a ledger keeps as arrays, in :meth:`to_frame` order."""
+        if cold_chain:
+            return cls._COLUMNS + COLD_CHAIN_COLUMNS
+        # 12 bytes per parcel (of 84) that a run without outbound parcels need not keep.
+        return tuple(name for name in cls._COLUMNS if name not in INBOUND_DERIVED)
 
     @property
     def capacity(self) -> int:
@@ -143,15 +159,20 @@ class Ledger:
         spoils_at: np.ndarray | float = np.inf,
     ) -> np.ndarray:
         """Add parcels; returns their row indices."""
+        if not self.cold_chain and (
+            np.any(np.asarray(origin) != 0) or np.any(np.asarray(t_created) != t_hub)
+        ):
+            raise ValueError(
+                "a ledger without cold_chain keeps only inbound parcels "
+                "(origin 0, t_created equal to t_hub)"
+            )
         count = len(destination)
         if self.n + count > self.capacity:
             self._grow(self.n + count)
         rows = slice(self.n, self.n + count)
         self.destination[rows] = destination
-        self.origin[rows] = origin
         self.direction[rows] = direction
         self.flags[rows] = flags
-        self.t_created[rows] = t_created
         self.t_hub[rows] = t_hub
         self.pickup_delay_h[rows] = pickup_delay_h
         self.brand[rows] = brand
@@ -159,6 +180,8 @@ class Ledger:
         for stage in STAGES[2:]:
             getattr(self, stage)[rows] = np.nan  # after t_created and t_hub: not yet reached
         if self.cold_chain:
+            self.origin[rows] = origin
+            self.t_created[rows] = t_created
             for stage in (*OUTBOUND_STAGES, "cold_since"):
                 getattr(self, stage)[rows] = np.nan
             self.product[rows] = product
@@ -171,18 +194,25 @@ class Ledger:
     def column(self, name: str) -> np.ndarray:
         """The filled part of one column (a view, not a copy).
 
-        A cold-chain column of a ledger without them reads as its :data:`ABSENT`
-        value for every parcel (a read-only view of one number: no memory).
+        In a ledger without ``cold_chain``, a cold-chain column reads as its
+        :data:`ABSENT` value for every parcel and ``origin`` as 0 (read-only views of one
+        number: no memory), ``t_created`` as a read-only view of ``t_hub``
+        (:data:`INBOUND_DERIVED`).
         """
-        if name in ABSENT and not self.cold_chain:
-            value = np.array(ABSENT[name], dtype=_DTYPES.get(name, np.float64))
-            return np.broadcast_to(value, (self.n,))
+        if not self.cold_chain:
+            if name == "t_created":
+                view = self.t_hub[: self.n].view()
+                view.flags.writeable = False
+                return view
+            if name in ABSENT or name == "origin":
+                value = np.array(ABSENT.get(name, 0), dtype=_DTYPES.get(name, np.float64))
+                return np.broadcast_to(value, (self.n,))
         return getattr(self, name)[: self.n]
 
     @classmethod
     def row_bytes(cls, *, cold_chain: bool = False) -> int:
         """Bytes one parcel takes in a ledger (with or without the cold-chain columns)."""
-        names = cls._COLUMNS + (COLD_CHAIN_COLUMNS if cold_chain else ())
+        names = cls._held(cold_chain)
         return sum(np.dtype(_DTYPES.get(name, np.float64)).itemsize for name in names)
 
     def to_frame(self) -> pd.DataFrame:

@@ -138,7 +138,7 @@ class OutboundFlow:
         """Put outbound parcels in the queue of the leg back they ride next."""
         if not rows.size:
             return
-        origin = self.ledger.origin[rows]
+        origin = self.ledger.column("origin")[rows]
         service = self.paths.service[origin, legs]
         queue = self.flow.queue_base[service] + self.paths.board[origin, legs]
         alight = self.paths.alight[origin, legs].astype(np.int16)
