@@ -54,40 +54,39 @@ COUNTY = ""
 """The ``village`` of the rows for every parcel of the county (``stages.csv`` leaves it empty)."""
 
 
+# The stamps each stage runs between, in STAGES order (see _stamps).
+_BOUNDS = (
+    ("t_hub", "t_sorted"),
+    ("t_sorted", "t_left_hub"),
+    ("t_left_hub", "t_station"),
+    ("t_station", "t_left_station"),
+    ("t_left_station", "t_at_point"),
+    ("t_at_point", "t_picked_up"),
+)
+
+
+def _stamps(ledger, rows: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
+    """The stamps the stages run between, of parcels *rows* (default: all).
+
+    Without a station both station stamps sit at the hub departure: 0 h in each
+    station stage, and riding to the village starts when the parcel left the hub.
+    """
+    names = {name for bound in _BOUNDS for name in bound}
+    stamps = {name: ledger.column(name)[rows] for name in names}
+    via_station = ~np.isnan(stamps["t_station"])
+    for name in ("t_station", "t_left_station"):
+        stamps[name] = np.where(via_station, stamps[name], stamps["t_left_hub"])
+    return stamps
+
+
 def parcel_stages(ledger) -> np.ndarray:
     """Each parcel's time in each stage (hours), one column per :data:`STAGES`.
 
     NaN where the parcel has not got that far; the station stages are 0 for a parcel
     that never passed a station.
     """
-    column = ledger.column
-    t_hub, t_sorted, t_left_hub = column("t_hub"), column("t_sorted"), column("t_left_hub")
-    t_at_point, t_picked_up = column("t_at_point"), column("t_picked_up")
-    via_station = ~np.isnan(column("t_station"))
-    # Without a station both station stamps sit at the hub departure: 0 h in each station
-    # stage, and riding to the village starts when the parcel left the hub.
-    t_station = np.where(via_station, column("t_station"), t_left_hub)
-    t_left_station = np.where(via_station, column("t_left_station"), t_left_hub)
-    return np.column_stack(
-        [
-            t_sorted - t_hub,
-            t_left_hub - t_sorted,
-            t_station - t_left_hub,
-            t_left_station - t_station,
-            t_at_point - t_left_station,
-            t_picked_up - t_at_point,
-        ]
-    )
-
-
-def _means(stages: np.ndarray, groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per group: parcels and each stage's mean (NaN for a group without parcels)."""
-    count = np.bincount(groups, minlength=n_groups)
-    sums = np.column_stack(
-        [np.bincount(groups, weights=stages[:, i], minlength=n_groups) for i in range(len(STAGES))]
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return count, sums / count[:, None]
+    stamps = _stamps(ledger)
+    return np.column_stack([stamps[end] - stamps[start] for start, end in _BOUNDS])
 
 
 def stage_table(run) -> pd.DataFrame:
@@ -110,25 +109,33 @@ def stage_table(run) -> pd.DataFrame:
     from sim.analysis.kpis import cohort
 
     ledger, geo = run.ledger, run.plan.geography
-    stages = parcel_stages(ledger)
     delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
     collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
     points = np.asarray(geo.points)
+    # Group 0 is the county; group 1 + k is village point k.
+    index = np.full(len(geo.ids), -1)
+    index[points] = np.arange(points.size) + 1
     frames = []
     for measure, parcels in (("lead", delivered), ("door", collected)):
-        times = stages[parcels]
-        if measure == "lead":
-            times[:, STAGES.index("point_waiting")] = 0.0
-        destination = ledger.column("destination")[parcels]
-        # Group 0 is the county; group 1 + k is village point k.
-        index = np.full(len(geo.ids), -1)
-        index[points] = np.arange(points.size) + 1
-        county = np.zeros(destination.size, dtype=np.int64)
-        count, means = _means(
-            np.vstack([times, times]),
-            np.concatenate([county, index[destination]]),
-            points.size + 1,
-        )
+        # One stage at a time, over the measured parcels only: a year's ledger is large,
+        # and a parcels x stages table (with its copies) would double the run's memory.
+        rows = np.flatnonzero(parcels)
+        stamps = _stamps(ledger, rows)
+        village = index[ledger.column("destination")[rows]]
+        county = np.zeros(rows.size, dtype=np.intp)
+        groups = points.size + 1
+        count = np.bincount(village, minlength=groups)
+        count[0] = rows.size
+        sums = np.empty((groups, len(STAGES)))
+        for i, (start, end) in enumerate(_BOUNDS):
+            if measure == "lead" and STAGES[i] == "point_waiting":
+                sums[:, i] = 0.0
+                continue
+            hours = stamps[end] - stamps[start]
+            sums[:, i] = np.bincount(village, weights=hours, minlength=groups)
+            sums[0, i] = np.bincount(county, weights=hours, minlength=1)[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / count[:, None]
         frame = pd.DataFrame(means, columns=list(STAGE_COLUMNS))
         frame.insert(0, "parcels", count)
         frame.insert(0, "village", [COUNTY, *(geo.ids[p] for p in points)])
