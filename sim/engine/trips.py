@@ -169,6 +169,12 @@ class TripProgress:
     outbound_parcel_km_done: float = 0.0
     inbound_vehicles: int = 0
 
+    def drove(self, km: float, aboard: int) -> None:
+        """A leg of *km* is behind the trip, with *aboard* parcels on each vehicle's load."""
+        self.km_done += km
+        self.parcel_km_done += aboard * km
+        self.outbound_parcel_km_done += self.outbound_aboard * km
+
 
 class ParcelFlow:
     """Where parcels wait and how they move on: queues, paths and the ledger."""
@@ -373,6 +379,39 @@ def vehicles_for(parcels: int, vehicle_load: int, runs_empty: bool) -> int:
     return max(needed, 1 if runs_empty else 0)
 
 
+def _vehicles_sent(flow, index, service, boarded, vehicle_load, available, now):
+    """(vehicles the inbound load needs, vehicles the departure sends).
+
+    With farm products going out it also goes for those waiting on its way back, up
+    to the vehicles available.
+    """
+    inbound = vehicles_for(boarded, vehicle_load, service.runs_empty)
+    vehicles = inbound
+    if flow.outbound is not None:
+        waiting = flow.outbound.waiting_for(index, now)
+        vehicles = max(vehicles, min(available, vehicles_for(waiting, vehicle_load, False)))
+    return inbound, vehicles
+
+
+def _cold_and_outbound(flow, progress, index, place, now, boarded, dropped) -> None:
+    """The cold chain and the farm products' count, after a stop's unloading and loading."""
+    if flow.cold is not None and boarded.size:
+        flow.cold.boarded(boarded, index, place, now)
+    if flow.outbound is not None:
+        out_off = flow._outbound_in(dropped)
+        out_on = flow.outbound.boarded(boarded, now) if boarded.size else 0
+        progress.outbound_aboard += out_on - out_off
+        progress.outbound_carried += out_on
+
+
+def _stamp_departure(flow, boarded: np.ndarray, place: int, when: float) -> None:
+    """Parcels that boarded at the hub or a station left it at *when*."""
+    if flow.level[place] == HUB:
+        flow.ledger.t_left_hub[boarded] = when
+    elif flow.level[place] == STATION:
+        flow.ledger.t_left_station[boarded] = when
+
+
 def trip(
     env: simpy.Environment,
     flow: ParcelFlow,
@@ -410,11 +449,7 @@ def trip(
     for position, place in enumerate(service.stops):
         now = env.now
         if position:  # the leg to this stop is behind us
-            progress.km_done += service.leg_km[position - 1]
-            progress.parcel_km_done += rows.size * service.leg_km[position - 1]
-            progress.outbound_parcel_km_done += (
-                progress.outbound_aboard * service.leg_km[position - 1]
-            )
+            progress.drove(service.leg_km[position - 1], rows.size)
         leaving = int(np.searchsorted(alight, position, side="right")) if rows.size else 0
         dropped, dropped_legs = rows[:leaving], legs[:leaving]
         rows, legs, alight = rows[leaving:], legs[leaving:], alight[leaving:]
@@ -430,13 +465,9 @@ def trip(
                 on = queue.take(now, vehicle_load * vehicles - rows.size, ledger, left_behind_flag)
                 boarded = on[0]
         if position == 0:
-            vehicles = vehicles_for(boarded.size, vehicle_load, service.runs_empty)
-            progress.inbound_vehicles = vehicles
-            if flow.outbound is not None:  # also go for farm products waiting on the way back
-                waiting = flow.outbound.waiting_for(index, now)
-                vehicles = max(
-                    vehicles, min(vehicles_available, vehicles_for(waiting, vehicle_load, False))
-                )
+            progress.inbound_vehicles, vehicles = _vehicles_sent(
+                flow, index, service, boarded.size, vehicle_load, vehicles_available, now
+            )
             if vehicles == 0:
                 del flow.under_way[number]
                 return  # nothing to carry: the run is cancelled
@@ -447,13 +478,7 @@ def trip(
             progress.max_load = max(progress.max_load, rows.size)
             if service.is_bus:
                 ledger.flags[boarded] |= RODE_BUS
-        if flow.cold is not None and boarded.size:
-            flow.cold.boarded(boarded, index, place, now)
-        if flow.outbound is not None:
-            out_off = flow._outbound_in(dropped)
-            out_on = flow.outbound.boarded(boarded, now) if boarded.size else 0
-            progress.outbound_aboard += out_on - out_off
-            progress.outbound_carried += out_on
+        _cold_and_outbound(flow, progress, index, place, now, boarded, dropped)
         progress.aboard = rows.size
         handled = leaving + boarded.size
         # The vehicles of a departure run together and handle their parcels side by
@@ -464,10 +489,8 @@ def trip(
         dwell = (service.stop_h if handled or service.always_stops else 0.0) + handling
         if leaving:
             flow.arrive(dropped, dropped_legs, place, now + dwell)
-        if boarded.size and flow.level[place] == HUB:
-            ledger.t_left_hub[boarded] = now + dwell
-        elif boarded.size and flow.level[place] == STATION:
-            ledger.t_left_station[boarded] = now + dwell
+        if boarded.size:
+            _stamp_departure(flow, boarded, place, now + dwell)
         if position < last:
             progress.leg, progress.drive_from = position, now + dwell
             yield env.timeout(dwell + service.leg_h[position])
