@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
-from sim.analysis.rows import row_chunks
+from sim.analysis.rows import chunked_mask, gather_hours, row_chunks
 from sim.engine.demand import peak_factor
 from sim.engine.ledger import OUTBOUND
 from sim.network.geography import HUB, LEVEL_NAMES, POINT, STATION
@@ -156,30 +156,37 @@ def day_kind_kpis(run) -> pd.DataFrame:
     """
     ledger, scenario = run.ledger, run.scenario
     horizon, demand = scenario.horizon, scenario.demand
-    t_hub = ledger.column("t_hub")
-    day = np.floor(t_hub / 24.0)
     days = np.arange(horizon.warmup_days, horizon.days)
     peak_days = days[[peak_factor(demand, int(d)) != 1.0 for d in days]]
-    on_peak = np.isin(day, peak_days)
-    lead = ledger.column("t_at_point") - t_hub
-    door = ledger.column("t_picked_up") - t_hub
-    measured, town = cohort(run), arrived_in_measured_days(run) & for_town(run)
+    # Masks built a block of rows at a time, and only the measured parcels' hours
+    # gathered (gather_hours): no float64 temporaries over the whole ledger.
+    on_peak = chunked_mask(
+        ledger.n, lambda rows: np.isin(np.floor(ledger.column("t_hub")[rows] / 24.0), peak_days)
+    )
+    measured = cohort(run)
+    town = arrived_in_measured_days(run) & for_town(run)
     rows = []
     for kind, mine in (("ordinary", ~on_peak), ("peak", on_peak)):
         parcels = measured & mine
-        delivered = parcels & ~np.isnan(lead)
+        delivered = parcels & ~np.isnan(ledger.column("t_at_point"))
+        n, leads = int(parcels.sum()), gather_hours(ledger, delivered, "t_at_point")
+        mean = float(leads.mean()) if leads.size else np.nan
+        on_time = float((leads <= 24.0).sum() / n) if n else np.nan
+        # Last use of leads: the quantile may reorder it in place instead of copying it.
+        p90 = float(np.quantile(leads, 0.9, overwrite_input=True)) if leads.size else np.nan
+        del leads
         collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
-        n, leads = int(parcels.sum()), lead[delivered]
+        door = gather_hours(ledger, collected, "t_picked_up")
         rows.append(
             {
                 "kind": kind,
                 "days": int(peak_days.size if kind == "peak" else days.size - peak_days.size),
                 "parcels": n,
                 "delivered": int(delivered.sum()),
-                "lead_time_mean_h": float(leads.mean()) if leads.size else np.nan,
-                "lead_time_p90_h": float(np.quantile(leads, 0.9)) if leads.size else np.nan,
-                "on_time_24h_share": float((leads <= 24.0).sum() / n) if n else np.nan,
-                "door_time_mean_h": float(door[collected].mean()) if collected.any() else np.nan,
+                "lead_time_mean_h": mean,
+                "lead_time_p90_h": p90,
+                "on_time_24h_share": on_time,
+                "door_time_mean_h": float(door.mean()) if door.size else np.nan,
                 "urban_parcels": int((town & mine).sum()),
             }
         )

@@ -56,7 +56,10 @@ def test_tables_agree_with_the_ledger_and_kpis():
     assert (daily[["backlog_hub_end", "backlog_stations_end"]] >= 0).all().all()
 
 
-def test_ordinary_and_peak_days_add_up_to_the_kpis():
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_ordinary_and_peak_days_add_up_to_the_kpis(chunk_rows, monkeypatch):
+    if chunk_rows:  # read a few ledger rows at a time: the same table
+        monkeypatch.setattr("sim.analysis.rows.CHUNK_ROWS", chunk_rows)
     # Days 0-5, day 0 warm-up; a 2-day peak on days 3-4 of the measured days 1-5.
     scenario = small_scenario(
         horizon={"days": 6, "warmup_days": 1, "drain_days": 2},
@@ -80,6 +83,19 @@ def test_ordinary_and_peak_days_add_up_to_the_kpis():
     # 1.8x the parcels on 2 days against 1x on 3: per day, the peak carries more.
     per_day = table["parcels"] / table["days"]
     assert per_day["peak"] > 1.4 * per_day["ordinary"]
+    # Each kind's times straight from the parcel frame, by pandas.
+    parcels = run.parcels
+    day = parcels["t_hub"] // 24.0
+    village = (parcels["destination"] != 0) & day.between(1, 5)
+    for kind, days in (("ordinary", [1, 2, 5]), ("peak", [3, 4])):
+        mine = parcels[village & day.isin(days)]
+        lead = (mine["t_at_point"] - mine["t_hub"]).dropna()
+        door = (mine["t_picked_up"] - mine["t_hub"])[mine["t_picked_up"] <= run.end_h]
+        assert table.loc[kind, "parcels"] == len(mine)
+        assert table.loc[kind, "lead_time_mean_h"] == pytest.approx(lead.mean())
+        assert table.loc[kind, "lead_time_p90_h"] == pytest.approx(lead.quantile(0.9))
+        assert table.loc[kind, "on_time_24h_share"] == pytest.approx((lead <= 24).sum() / len(mine))
+        assert table.loc[kind, "door_time_mean_h"] == pytest.approx(door.mean())
 
 
 def test_without_peaks_every_day_is_ordinary():
