@@ -29,8 +29,13 @@ def lead_time_percentiles(run) -> pd.DataFrame:
     """Lead-time percentiles (0..100) of the delivered cohort: ``quantile, lead_time_h``."""
     ledger = run.ledger
     delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
-    lead = (ledger.column("t_at_point") - ledger.column("t_hub"))[delivered]
-    values = np.quantile(lead, PERCENTILES) if lead.size else np.full(PERCENTILES.size, np.nan)
+    lead = gather_hours(ledger, delivered, "t_at_point")
+    # The leads' only use: the quantiles may reorder them in place instead of copying them.
+    values = (
+        np.quantile(lead, PERCENTILES, overwrite_input=True)
+        if lead.size
+        else np.full(PERCENTILES.size, np.nan)
+    )
     return pd.DataFrame({"quantile": PERCENTILES, "lead_time_h": values})
 
 
@@ -39,7 +44,7 @@ def village_lead_times(run) -> pd.DataFrame:
     ledger, geo = run.ledger, run.plan.geography
     measured = cohort(run)
     destination = ledger.column("destination")[measured]
-    lead = (ledger.column("t_at_point") - ledger.column("t_hub"))[measured]
+    lead = gather_hours(ledger, measured, "t_at_point")
     delivered = ~np.isnan(lead)
     n_places = len(geo.ids)
     parcels = np.bincount(destination, minlength=n_places)
