@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-CHUNK_ROWS = 1 << 18
-"""Rows per block: temporaries of a few MB, few enough blocks that the loop costs nothing."""
+CHUNK_ROWS = 1 << 16
+"""Rows per block: temporaries of a few MB (under a byte per parcel of a year's
+ledger), and still few enough blocks that the loop costs nothing."""
 
 
 def row_chunks(n: int, size: int | None = None) -> Iterator[slice]:
