@@ -13,9 +13,9 @@ Then the naive one-process-per-parcel model (``benchmarks/naive_model.py``) on t
 same county in a fresh process, so both are measured in one sitting on the same
 machine. Parcels are every parcel the run simulated (``parcels_arrived`` plus
 ``urban_parcels_arrived`` of ``details/daily.csv``, warm-up and drain included);
-bytes per parcel are the command's peak resident memory divided by them. CPU seconds are printed too: on a
-busy machine they vary less than wall time. Targets (issue 14): >= 40x the
-naive model, <= 120 bytes/parcel.
+bytes per parcel are the command's peak resident memory divided by them. CPU
+seconds are printed too: on a busy machine they vary less than wall time. Targets
+(issue 14): >= 40x the naive model, <= 120 bytes/parcel.
 """
 
 from __future__ import annotations

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
+from sim.analysis.rows import chunked_mask, gather_hours, row_chunks
 from sim.engine.demand import peak_factor
 from sim.engine.ledger import OUTBOUND
-from sim.network.geography import LEVEL_NAMES, POINT, STATION
+from sim.network.geography import HUB, LEVEL_NAMES, POINT, STATION
 from sim.scenario.schema import format_clock
 
 PERCENTILES = np.linspace(0.0, 1.0, 101)
-_DAILY_STAGES = ("t_hub", "t_station", "t_at_point")
 _LEVEL = {code: name for name, code in LEVEL_NAMES.items()}
 
 
@@ -29,8 +29,13 @@ def lead_time_percentiles(run) -> pd.DataFrame:
     """Lead-time percentiles (0..100) of the delivered cohort: ``quantile, lead_time_h``."""
     ledger = run.ledger
     delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
-    lead = (ledger.column("t_at_point") - ledger.column("t_hub"))[delivered]
-    values = np.quantile(lead, PERCENTILES) if lead.size else np.full(PERCENTILES.size, np.nan)
+    lead = gather_hours(ledger, delivered, "t_at_point")
+    # The leads' only use: the quantiles may reorder them in place instead of copying them.
+    values = (
+        np.quantile(lead, PERCENTILES, overwrite_input=True)
+        if lead.size
+        else np.full(PERCENTILES.size, np.nan)
+    )
     return pd.DataFrame({"quantile": PERCENTILES, "lead_time_h": values})
 
 
@@ -39,7 +44,7 @@ def village_lead_times(run) -> pd.DataFrame:
     ledger, geo = run.ledger, run.plan.geography
     measured = cohort(run)
     destination = ledger.column("destination")[measured]
-    lead = (ledger.column("t_at_point") - ledger.column("t_hub"))[measured]
+    lead = gather_hours(ledger, measured, "t_at_point")
     delivered = ~np.isnan(lead)
     n_places = len(geo.ids)
     parcels = np.bincount(destination, minlength=n_places)
@@ -74,11 +79,6 @@ def day_reached(times: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.searchsorted(ends, times, side="right")
 
 
-def reached_by(day: np.ndarray, n_days: int) -> np.ndarray:
-    """From :func:`day_reached`: how many reached the stage by the end of each day."""
-    return np.cumsum(np.bincount(day, minlength=n_days + 1)[:n_days])
-
-
 def daily_series(run) -> pd.DataFrame:
     """Per simulated day: arrivals, deliveries, end-of-day backlogs, sorting utilisation.
 
@@ -88,21 +88,15 @@ def daily_series(run) -> pd.DataFrame:
     Backlog at the stations: parcels that reached a station but not yet their
     village point. An inbound perishable that spoiled leaves the backlog it was in.
     """
-    ledger, scenario = run.ledger, run.scenario
+    scenario = run.scenario
     days = np.arange(int(round(run.end_h / 24.0)))
-    ends = (days + 1) * 24.0
-    day = {stage: day_reached(ledger.column(stage), ends) for stage in _DAILY_STAGES}
-    # Spoiled inbound parcels leave where they are (fmin: the stamp that is not NaN).
-    inbound = ledger.column("direction") != OUTBOUND
-    spoiled = np.where(inbound, ledger.column("t_spoiled"), np.nan)
-    left_hub = day_reached(np.fmin(ledger.column("t_left_hub"), spoiled), ends)
-    hub_in, hub_out = reached_by(day["t_hub"], days.size), reached_by(left_hub, days.size)
-    via_station = ~np.isnan(ledger.column("t_station"))
-    station_in = reached_by(day["t_station"], days.size)
-    left_station = day_reached(np.fmin(ledger.column("t_at_point"), spoiled)[via_station], ends)
-    station_out = reached_by(left_station, days.size)
-    at_point = reached_by(day["t_at_point"], days.size)
-    town_in = reached_by(day["t_hub"][for_town(run)], days.size)
+    # By the end of each day, how many parcels had reached each point (counted a block
+    # of ledger rows at a time: no temporaries over the whole ledger).
+    by_end = {
+        name: np.cumsum(per_day[:-1])
+        for name, per_day in _reached_per_day(run.ledger, (days + 1) * 24.0).items()
+    }
+    hub_in, town_in, at_point = by_end["hub_in"], by_end["town_in"], by_end["at_point"]
     busy = np.zeros(days.size)
     busy[: run.sorting_busy_h.size] = run.sorting_busy_h[: days.size]
     return pd.DataFrame(
@@ -112,11 +106,42 @@ def daily_series(run) -> pd.DataFrame:
             "parcels_arrived": np.diff(hub_in - town_in, prepend=0),
             "urban_parcels_arrived": np.diff(town_in, prepend=0),
             "parcels_delivered": np.diff(at_point, prepend=0),
-            "backlog_hub_end": hub_in - hub_out,
-            "backlog_stations_end": station_in - station_out,
+            "backlog_hub_end": hub_in - by_end["hub_out"],
+            "backlog_stations_end": by_end["station_in"] - by_end["station_out"],
             "sorting_utilization": busy / shift_hours(scenario),
         }
     )
+
+
+def _reached_per_day(ledger, ends: np.ndarray) -> dict[str, np.ndarray]:
+    """Parcels per :func:`day_reached` value (``ends.size + 1`` of them), per point.
+
+    Points: reaching the hub (``hub_in``; the county town's: ``town_in``), leaving it
+    (``hub_out``), reaching a station and leaving it for the village point
+    (``station_in``, ``station_out``) and reaching the point (``at_point``). A spoiled
+    inbound parcel leaves where it is.
+    """
+    per_day = {
+        name: np.zeros(ends.size + 1, dtype=np.intp)
+        for name in ("hub_in", "town_in", "hub_out", "station_in", "station_out", "at_point")
+    }
+
+    def count(name: str, times: np.ndarray) -> None:
+        per_day[name] += np.bincount(day_reached(times, ends), minlength=ends.size + 1)
+
+    for rows in row_chunks(ledger.n):
+        t_hub, t_station = ledger.column("t_hub")[rows], ledger.column("t_station")[rows]
+        t_at_point = ledger.column("t_at_point")[rows]
+        inbound = ledger.column("direction")[rows] != OUTBOUND
+        # Spoiled inbound parcels leave where they are (fmin: the stamp that is not NaN).
+        spoiled = np.where(inbound, ledger.column("t_spoiled")[rows], np.nan)
+        count("hub_in", t_hub)
+        count("town_in", t_hub[ledger.column("destination")[rows] == HUB])
+        count("hub_out", np.fmin(ledger.column("t_left_hub")[rows], spoiled))
+        count("station_in", t_station)
+        count("station_out", np.fmin(t_at_point, spoiled)[~np.isnan(t_station)])
+        count("at_point", t_at_point)
+    return per_day
 
 
 DAY_KINDS = ("ordinary", "peak")
@@ -136,30 +161,37 @@ def day_kind_kpis(run) -> pd.DataFrame:
     """
     ledger, scenario = run.ledger, run.scenario
     horizon, demand = scenario.horizon, scenario.demand
-    t_hub = ledger.column("t_hub")
-    day = np.floor(t_hub / 24.0)
     days = np.arange(horizon.warmup_days, horizon.days)
     peak_days = days[[peak_factor(demand, int(d)) != 1.0 for d in days]]
-    on_peak = np.isin(day, peak_days)
-    lead = ledger.column("t_at_point") - t_hub
-    door = ledger.column("t_picked_up") - t_hub
-    measured, town = cohort(run), arrived_in_measured_days(run) & for_town(run)
+    # Masks built a block of rows at a time, and only the measured parcels' hours
+    # gathered (gather_hours): no float64 temporaries over the whole ledger.
+    on_peak = chunked_mask(
+        ledger.n, lambda rows: np.isin(np.floor(ledger.column("t_hub")[rows] / 24.0), peak_days)
+    )
+    measured = cohort(run)
+    town = arrived_in_measured_days(run) & for_town(run)
     rows = []
     for kind, mine in (("ordinary", ~on_peak), ("peak", on_peak)):
         parcels = measured & mine
-        delivered = parcels & ~np.isnan(lead)
+        delivered = parcels & ~np.isnan(ledger.column("t_at_point"))
+        n, leads = int(parcels.sum()), gather_hours(ledger, delivered, "t_at_point")
+        mean = float(leads.mean()) if leads.size else np.nan
+        on_time = float((leads <= 24.0).sum() / n) if n else np.nan
+        # Last use of leads: the quantile may reorder it in place instead of copying it.
+        p90 = float(np.quantile(leads, 0.9, overwrite_input=True)) if leads.size else np.nan
+        del leads
         collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
-        n, leads = int(parcels.sum()), lead[delivered]
+        door = gather_hours(ledger, collected, "t_picked_up")
         rows.append(
             {
                 "kind": kind,
                 "days": int(peak_days.size if kind == "peak" else days.size - peak_days.size),
                 "parcels": n,
                 "delivered": int(delivered.sum()),
-                "lead_time_mean_h": float(leads.mean()) if leads.size else np.nan,
-                "lead_time_p90_h": float(np.quantile(leads, 0.9)) if leads.size else np.nan,
-                "on_time_24h_share": float((leads <= 24.0).sum() / n) if n else np.nan,
-                "door_time_mean_h": float(door[collected].mean()) if collected.any() else np.nan,
+                "lead_time_mean_h": mean,
+                "lead_time_p90_h": p90,
+                "on_time_24h_share": on_time,
+                "door_time_mean_h": float(door.mean()) if door.size else np.nan,
                 "urban_parcels": int((town & mine).sum()),
             }
         )

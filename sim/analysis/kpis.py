@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
+from sim.analysis.rows import gather_hours
 from sim.engine.ledger import (
     COLLECTED_IN_TOWN,
     FELL_BACK,
@@ -143,20 +144,26 @@ def compute_kpis(run: Run) -> dict:
 def _parcel_kpis(run: Run) -> dict:
     """What happened to the measured parcels: counts, lead and door times, flags."""
     ledger, end_h = run.ledger, run.end_h
-    t_hub = ledger.column("t_hub")
     at_point = ledger.column("t_at_point")
     picked = ledger.column("t_picked_up")
-    # Whole-column arithmetic first, one masked copy each: masking is the slow part.
     measured_parcels = cohort(run)
     delivered = measured_parcels & ~np.isnan(at_point)
     picked_up = delivered & (picked <= end_h)
-    lead = (at_point - t_hub)[delivered]
-    door = (picked - t_hub)[picked_up]
+    # Only the measured parcels' hours, a block of rows at a time: no float64
+    # temporaries over the whole ledger (the same values, in the same order).
+    lead = gather_hours(ledger, delivered, "t_at_point")
+    door = gather_hours(ledger, picked_up, "t_picked_up")
     generated = int(np.count_nonzero(measured_parcels))
     n_delivered = int(np.count_nonzero(delivered))
     # Delivered and spoiled exclude each other: a spoiled parcel never reaches its point.
     n_spoiled = int(np.count_nonzero(measured_parcels & (ledger.column("t_spoiled") <= end_h)))
-    p50, p90, p95 = np.quantile(lead, [0.5, 0.9, 0.95]) if lead.size else [np.nan] * 3
+    lead_mean = _mean(lead)
+    on_time = {hours: (lead <= hours).sum() for hours in (24.0, 48.0)}
+    # Last use of lead: the quantiles may reorder it in place instead of copying it.
+    p50, p90, p95 = (
+        np.quantile(lead, [0.5, 0.9, 0.95], overwrite_input=True) if lead.size else [np.nan] * 3
+    )
+    del lead
     flags = ledger.column("flags")
 
     def cohort_with(flag: int) -> int:
@@ -168,13 +175,13 @@ def _parcel_kpis(run: Run) -> dict:
         "parcels_picked_up": int(np.count_nonzero(picked_up)),
         "parcels_in_system": generated - n_delivered - n_spoiled,
         "inbound_spoiled_parcels": n_spoiled,
-        "lead_time_mean_h": _mean(lead),
+        "lead_time_mean_h": lead_mean,
         "lead_time_p50_h": float(p50),
         "lead_time_p90_h": float(p90),
         "lead_time_p95_h": float(p95),
         "door_time_mean_h": _mean(door),
-        "on_time_24h_share": float((lead <= 24.0).sum() / generated) if generated else np.nan,
-        "on_time_48h_share": float((lead <= 48.0).sum() / generated) if generated else np.nan,
+        "on_time_24h_share": float(on_time[24.0] / generated) if generated else np.nan,
+        "on_time_48h_share": float(on_time[48.0] / generated) if generated else np.nan,
         "point_overflow_parcels": cohort_with(OVER_STORAGE),
         "bus_parcels_share": cohort_with(RODE_BUS) / generated if generated else np.nan,
         "bus_overflow_parcels": cohort_with(LEFT_BEHIND),
@@ -265,7 +272,7 @@ def _hub_kpis(run: Run) -> dict:
     measured_days = horizon.days - horizon.warmup_days
     busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
     urban = arrived_in_measured_days(run) & for_town(run)
-    urban_sorted = (ledger.column("t_sorted") - ledger.column("t_hub"))[urban]
+    urban_sorted = gather_hours(ledger, urban, "t_sorted")
     return {
         "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
         "urban_parcels": int(np.count_nonzero(urban)),
@@ -428,11 +435,12 @@ def backhaul_share(run: Run) -> float:
 def _outbound_kpis(run: Run) -> dict:
     """The farm products' first kilometre: shipped, same day, spoiled, and backhaul."""
     ledger, end_h = run.ledger, run.end_h
-    measured = outbound_cohort(run)
-    created, shipped_at = ledger.column("t_created"), ledger.column("t_shipped")
-    shipped = measured & (shipped_at <= end_h)
-    spoiled = measured & (ledger.column("t_spoiled") <= end_h)
-    generated = int(np.count_nonzero(measured))
+    # The measured outbound parcels' rows only (none without a cold chain).
+    rows = np.flatnonzero(outbound_cohort(run))
+    created, shipped_at = ledger.column("t_created")[rows], ledger.column("t_shipped")[rows]
+    shipped = shipped_at <= end_h
+    spoiled = ledger.column("t_spoiled")[rows] <= end_h
+    generated = int(rows.size)
     same_day = shipped & (shipped_at <= (np.floor(created / 24.0) + 1.0) * 24.0)
     n_shipped, n_spoiled = int(np.count_nonzero(shipped)), int(np.count_nonzero(spoiled))
 

@@ -34,6 +34,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis.rows import row_chunks
+
 STAGES = (
     "hub_processing",
     "hub_waiting",
@@ -112,28 +114,11 @@ def stage_table(run) -> pd.DataFrame:
     delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
     collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
     points = np.asarray(geo.points)
-    # Group 0 is the county; group 1 + k is village point k.
-    index = np.full(len(geo.ids), -1)
-    index[points] = np.arange(points.size) + 1
     frames = []
     for measure, parcels in (("lead", delivered), ("door", collected)):
-        # One stage at a time, over the measured parcels only: a year's ledger is large,
-        # and a parcels x stages table (with its copies) would double the run's memory.
-        rows = np.flatnonzero(parcels)
-        stamps = _stamps(ledger, rows)
-        village = index[ledger.column("destination")[rows]]
-        county = np.zeros(rows.size, dtype=np.intp)
-        groups = points.size + 1
-        count = np.bincount(village, minlength=groups)
-        count[0] = rows.size
-        sums = np.empty((groups, len(STAGES)))
-        for i, (start, end) in enumerate(_BOUNDS):
-            if measure == "lead" and STAGES[i] == "point_waiting":
-                sums[:, i] = 0.0
-                continue
-            hours = stamps[end] - stamps[start]
-            sums[:, i] = np.bincount(village, weights=hours, minlength=groups)
-            sums[0, i] = np.bincount(county, weights=hours, minlength=1)[0]
+        count, sums = _stage_sums(ledger, parcels, points, len(geo.ids))
+        if measure == "lead":
+            sums[:, STAGES.index("point_waiting")] = 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums / count[:, None]
         frame = pd.DataFrame(means, columns=list(STAGE_COLUMNS))
@@ -143,6 +128,40 @@ def stage_table(run) -> pd.DataFrame:
         frame["total_h"] = frame[list(STAGE_COLUMNS)].sum(axis=1, min_count=len(STAGES))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+def _stage_sums(
+    ledger, parcels: np.ndarray, points: np.ndarray, n_places: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Parcels and hours summed per stage, of the rows in *parcels*, per group.
+
+    Group 0 is the county, group 1 + k village point k. Returns the parcels per group
+    and the hours, groups x :data:`STAGES`.
+    """
+    # Group of each place (-1: not a village point).
+    index = np.full(n_places, -1)
+    index[points] = np.arange(points.size) + 1
+    groups = points.size + 1
+    count = np.zeros(groups, dtype=np.intp)
+    # Per stage, one row of sums per group (contiguous, for np.add.at).
+    sums = np.zeros((len(STAGES), groups))
+    county = np.zeros(len(STAGES))
+    # A block of ledger rows at a time, measured parcels only: a year's ledger is large.
+    # np.add.at adds in row order from 0, as np.bincount(..., weights=) does over all
+    # the rows at once, so the sums are the same to the last bit.
+    for block in row_chunks(ledger.n):
+        rows = np.flatnonzero(parcels[block]) + block.start
+        stamps = _stamps(ledger, rows)
+        village = index[ledger.column("destination")[rows]]
+        count += np.bincount(village, minlength=groups)
+        everyone = np.zeros(rows.size, dtype=np.intp)
+        for i, (start, end) in enumerate(_BOUNDS):
+            hours = stamps[end] - stamps[start]
+            np.add.at(sums[i], village, hours)
+            np.add.at(county[i : i + 1], everyone, hours)
+    count[0] = np.count_nonzero(parcels)
+    sums[:, 0] = county
+    return count, sums.T
 
 
 def mean_stages(stages: pd.DataFrame, measure: str = "lead") -> pd.DataFrame:

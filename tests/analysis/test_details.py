@@ -56,7 +56,10 @@ def test_tables_agree_with_the_ledger_and_kpis():
     assert (daily[["backlog_hub_end", "backlog_stations_end"]] >= 0).all().all()
 
 
-def test_ordinary_and_peak_days_add_up_to_the_kpis():
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_ordinary_and_peak_days_add_up_to_the_kpis(chunk_rows, monkeypatch):
+    if chunk_rows:  # read a few ledger rows at a time: the same table
+        monkeypatch.setattr("sim.analysis.rows.CHUNK_ROWS", chunk_rows)
     # Days 0-5, day 0 warm-up; a 2-day peak on days 3-4 of the measured days 1-5.
     scenario = small_scenario(
         horizon={"days": 6, "warmup_days": 1, "drain_days": 2},
@@ -80,6 +83,19 @@ def test_ordinary_and_peak_days_add_up_to_the_kpis():
     # 1.8x the parcels on 2 days against 1x on 3: per day, the peak carries more.
     per_day = table["parcels"] / table["days"]
     assert per_day["peak"] > 1.4 * per_day["ordinary"]
+    # Each kind's times straight from the parcel frame, by pandas.
+    parcels = run.parcels
+    day = parcels["t_hub"] // 24.0
+    village = (parcels["destination"] != 0) & day.between(1, 5)
+    for kind, days in (("ordinary", [1, 2, 5]), ("peak", [3, 4])):
+        mine = parcels[village & day.isin(days)]
+        lead = (mine["t_at_point"] - mine["t_hub"]).dropna()
+        door = (mine["t_picked_up"] - mine["t_hub"])[mine["t_picked_up"] <= run.end_h]
+        assert table.loc[kind, "parcels"] == len(mine)
+        assert table.loc[kind, "lead_time_mean_h"] == pytest.approx(lead.mean())
+        assert table.loc[kind, "lead_time_p90_h"] == pytest.approx(lead.quantile(0.9))
+        assert table.loc[kind, "on_time_24h_share"] == pytest.approx((lead <= 24).sum() / len(mine))
+        assert table.loc[kind, "door_time_mean_h"] == pytest.approx(door.mean())
 
 
 def test_without_peaks_every_day_is_ordinary():
@@ -94,10 +110,11 @@ def test_without_peaks_every_day_is_ordinary():
 
 
 class _Columns:
-    """Just enough of a ledger for daily_series: stage columns by name."""
+    """Just enough of a ledger for daily_series: its rows and stage columns by name."""
 
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self._columns = columns
+        self.n = len(columns["t_hub"])
 
     def column(self, name: str) -> np.ndarray:
         return self._columns[name]
@@ -164,7 +181,9 @@ def _random_stage_times(rng, n: int, days: int) -> dict[str, np.ndarray]:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_daily_series_counts_equal_those_of_sorting_every_stage(seed):
+def test_daily_series_counts_equal_those_of_sorting_every_stage(seed, monkeypatch):
+    # Blocks of a few rows: the counts added block by block are those of the whole.
+    monkeypatch.setattr("sim.analysis.rows.CHUNK_ROWS", 1 + seed * 37)
     rng = np.random.default_rng(seed)
     days = int(rng.integers(1, 9))
     n = int(rng.choice([0, 1, 7, 500, 5000]))

@@ -72,8 +72,11 @@ def runs():
     return made
 
 
+@pytest.mark.parametrize("chunk_rows", [None, 5])
 @pytest.mark.parametrize("model", ["direct", "via_township"])
-def test_stage_means_add_up_to_the_kpis(runs, model):
+def test_stage_means_add_up_to_the_kpis(runs, model, chunk_rows, monkeypatch):
+    if chunk_rows:  # summed a few ledger rows at a time: the same table
+        monkeypatch.setattr("sim.analysis.rows.CHUNK_ROWS", chunk_rows)
     run = runs[model]
     table = stage_table(run)
     county = table[table["village"] == COUNTY].set_index("measure")
@@ -88,6 +91,24 @@ def test_stage_means_add_up_to_the_kpis(runs, model):
     # Every village's delivered parcels add up to the county's.
     lead = table[table["measure"] == "lead"]
     assert lead.loc[lead["village"] != COUNTY, "parcels"].sum() == county.loc["lead", "parcels"]
+    # Each village's stages add up to the mean lead time of its parcels, from pandas.
+    parcels = run.parcels
+    measured = (parcels["destination"] != 0) & parcels["t_hub"].between(
+        run.scenario.horizon.warmup_days * 24.0,
+        run.scenario.horizon.days * 24.0,
+        inclusive="left",
+    )
+    geo = run.plan.geography
+    by_village = (
+        (parcels["t_at_point"] - parcels["t_hub"])[measured]
+        .groupby(parcels["destination"][measured].map(lambda p: geo.ids[p]))
+        .agg(["mean", "count"])
+    )
+    villages = lead[lead["parcels"] > 0].set_index("village").drop(index=COUNTY)
+    assert set(villages.index) == set(by_village.index)
+    for village, row in villages.iterrows():
+        assert row["parcels"] == by_village.loc[village, "count"]
+        assert row["total_h"] == pytest.approx(by_village.loc[village, "mean"], rel=1e-12)
 
 
 def test_direct_parcels_spend_no_time_at_a_station_and_via_parcels_do(runs):
