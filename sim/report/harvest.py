@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.report.figures import _new_figure, _styled, colours, plot_headline_kpis
+from sim.report.i18n import tr
 from sim.results.reader import Details
 
 HARVEST_KPIS = (
@@ -30,25 +31,6 @@ HARVEST_KPIS = (
 
 PRODUCT_COLOURS = ("#E69F00", "#8C564B", "#CC79A7", "#56B4E9", "#009E73", "#F0E442")
 """Product colours in the season figure, in the scenario's product order."""
-
-TEXT = {
-    "same_day": {"en": "out the same day", "zh": "当天发出"},
-    "spoiled": {"en": "spoiled", "zh": "腐损"},
-    "day": {"en": "day", "zh": "日"},
-    "parcels": {"en": "parcels per day", "zh": "每日包裹数（件）"},
-    "fastest": {
-        "en": "Farm products: {fast} gets the harvest out fastest ({share:.0%} leave the "
-        "day they are dropped off, {hours:.1f} h on average); {safe} loses the least "
-        "({spoiled:.1%} spoiled).",
-        "zh": "农产品：{fast} 出县最快（当天发出 {share:.0%}，平均 {hours:.1f} 小时）；"
-        "{safe} 损耗最少（腐损 {spoiled:.1%}）。",
-    },
-}
-
-
-def _text(key: str, lang: str, **fields) -> str:
-    return TEXT[key][lang].format(**fields)
-
 
 def season_means(outbound_daily: pd.DataFrame) -> pd.DataFrame:
     """The outbound daily table averaged over replications (index: day, product)."""
@@ -82,18 +64,18 @@ def plot_outbound_season(
         totals = means.groupby(level="day", sort=True).sum()
         ax.plot(
             totals.index, totals["shipped_same_day"], color=palette[name], linewidth=2,
-            label=_text("same_day", lang),
+            label=tr("harvest_same_day", lang),
         )  # fmt: skip
         ax.plot(
             totals.index, totals["spoiled"], color="#222222", linestyle=":", linewidth=1.6,
-            label=_text("spoiled", lang),
+            label=tr("harvest_spoiled", lang),
         )  # fmt: skip
         ax.set_title(labels.get(name, name) if labels else name, fontsize=10)
-        ax.set_ylabel(_text("parcels", lang))
+        ax.set_ylabel(tr("harvest_parcels", lang))
         ax.set_ylim(0.0, max(float(bottom.max(initial=0.0)), 1.0) * 1.4)  # room for the legend
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="upper left", ncols=3)
-    axes[-1].set_xlabel(_text("day", lang))
+    axes[-1].set_xlabel(tr("harvest_day", lang))
     return fig
 
 
@@ -146,8 +128,8 @@ def harvest_sentence(
     def name(n: str) -> str:
         return labels.get(n, n) if labels else n
 
-    return _text(
-        "fastest",
+    return tr(
+        "harvest_fastest",
         lang,
         fast=name(fast),
         share=means.at[fast, "outbound_same_day_share"],

@@ -541,6 +541,18 @@ TEXT = MappingProxyType(
             "with 95% confidence intervals over replications.",
             "zh": "各距离段内村庄所收包裹的平均送达时长，误差线为各次重复模拟的 95% 置信区间。",
         },
+        # ------------------------------------------------------------ harvest figure
+        "harvest_same_day": {"en": "out the same day", "zh": "当天发出"},
+        "harvest_spoiled": {"en": "spoiled", "zh": "腐损"},
+        "harvest_day": {"en": "day", "zh": "日"},
+        "harvest_parcels": {"en": "parcels per day", "zh": "每日包裹数（件）"},
+        "harvest_fastest": {
+            "en": "Farm products: {fast} gets the harvest out fastest ({share:.0%} leave the "
+            "day they are dropped off, {hours:.1f} h on average); {safe} loses the least "
+            "({spoiled:.1%} spoiled).",
+            "zh": "农产品：{fast} 出县最快（当天发出 {share:.0%}，平均 {hours:.1f} 小时）；"
+            "{safe} 损耗最少（腐损 {spoiled:.1%}）。",
+        },
         "fig_outbound_season_title": {
             "en": "Farm products over the season",
             "zh": "农产品出村逐日情况",
