@@ -20,6 +20,7 @@ from sim.analysis.kpis import (
     bus_parcel_share,
     cohort,
     fleet_costs,
+    measured_trips,
     network_facility_costs,
     public_fee_parcels,
 )
@@ -34,9 +35,7 @@ def _network_vehicles(run: Run) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     As the KPIs count them: a bus trip's km at the parcels' share of the bus.
     """
-    trips, services, horizon = run.trips, run.services, run.scenario.horizon
-    start, stop = horizon.warmup_days * 24.0, horizon.days * 24.0
-    measured = trips[(trips["depart_h"] >= start) & (trips["depart_h"] < stop)]
+    services, measured = run.services, measured_trips(run)
     n = len(run.networks)
     km, cost, fees = np.zeros(n), np.zeros(n), np.zeros(n)
     for number, group in measured.groupby("network"):

@@ -190,11 +190,16 @@ def _parcel_kpis(run: Run) -> dict:
     }
 
 
+def measured_trips(run: Run) -> pd.DataFrame:
+    """The trip log's trips that departed in the measured days (what the vehicle KPIs count)."""
+    trips, horizon = run.trips, run.scenario.horizon
+    depart = trips["depart_h"]
+    return trips[(depart >= horizon.warmup_days * 24.0) & (depart < horizon.days * 24.0)]
+
+
 def _vehicle_kpis(run: Run) -> dict:
     """What the trips of the measured days drove, carried, cost and emitted."""
-    trips, services, horizon = run.trips, run.services, run.scenario.horizon
-    start, stop = horizon.warmup_days * 24.0, horizon.days * 24.0
-    measured = trips[(trips["depart_h"] >= start) & (trips["depart_h"] < stop)]
+    services, measured = run.services, measured_trips(run)
     service = measured["service"].to_numpy()
 
     def rate(column: str) -> np.ndarray:
@@ -421,11 +426,9 @@ def backhaul_share(run: Run) -> float:
     (``inbound_vehicles / vehicles``, at most 1); over the trips departing in the
     measured days. NaN without outbound parcel-km.
     """
-    trips, horizon = run.trips, run.scenario.horizon
-    if "outbound_parcel_km" not in trips:
+    if "outbound_parcel_km" not in run.trips:
         return float("nan")
-    depart = trips["depart_h"]
-    measured = trips[(depart >= horizon.warmup_days * 24.0) & (depart < horizon.days * 24.0)]
+    measured = measured_trips(run)
     parcel_km = measured["outbound_parcel_km"].to_numpy()
     anyway = np.minimum(measured["inbound_vehicles"] / measured["vehicles"], 1.0).to_numpy()
     total = parcel_km.sum()

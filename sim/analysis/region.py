@@ -29,7 +29,14 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sim.analysis.kpis import KPI_NAMES, arrived_in_measured_days, cohort, for_town, shift_hours
+from sim.analysis.kpis import (
+    KPI_NAMES,
+    arrived_in_measured_days,
+    cohort,
+    for_town,
+    measured_trips,
+    shift_hours,
+)
 from sim.scenario.schema import BUS
 
 BIN_H = 1.0 / 60.0
@@ -84,13 +91,6 @@ RULES: dict[str, str] = {
 count, or one of :func:`aggregates`' ``weights``)."""
 
 
-def _measured_trips(run):
-    horizon = run.scenario.horizon
-    trips = run.trips
-    depart = trips["depart_h"]
-    return trips[(depart >= horizon.warmup_days * 24.0) & (depart < horizon.days * 24.0)]
-
-
 def aggregates(run) -> dict:
     """What the region needs of one county replication besides its KPI row.
 
@@ -110,7 +110,7 @@ def aggregates(run) -> dict:
     bins, counts = np.unique(np.floor(lead / BIN_H).astype(np.int64), return_counts=True)
     urban = arrived_in_measured_days(run) & for_town(run)
     sorted_h = ledger.column("t_sorted")[urban]
-    trips, services = _measured_trips(run), run.services
+    trips, services = measured_trips(run), run.services
     fleet = services["fleet"].to_numpy()[trips["service"].to_numpy()]
     van = services["counts_as_van"].to_numpy()[trips["service"].to_numpy()].astype(bool)
     is_bus = fleet == BUS

@@ -105,12 +105,13 @@ class Ledger:
             # the memory, not two.
             setattr(self, name, np.empty(capacity, dtype=_DTYPES.get(name, np.float64)))
 
-    # Always kept. pickup_delay_h is the time from reaching the point to being
-    # collected (0 if delivered home), drawn when the parcel is created so that two
-    # scenarios run with the same seed give each parcel the same pickup behaviour
-    # (common random numbers); brand is the parcel's express brand (index into the
-    # scenario's brands; 0 without brands) and network the one that carries it
-    # (index into ``Run.networks``).
+    # Every ledger has these (held as arrays, except INBOUND_DERIVED without a cold
+    # chain, which are read from t_hub and 0). pickup_delay_h is the time from reaching
+    # the point to being collected (0 if delivered home), drawn when the parcel is
+    # created so that two scenarios run with the same seed give each parcel the same
+    # pickup behaviour (common random numbers); brand is the parcel's express brand
+    # (index into the scenario's brands; 0 without brands) and network the one that
+    # carries it (index into ``Run.networks``).
     _COLUMNS = (
         "destination",
         "origin",

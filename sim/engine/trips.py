@@ -478,7 +478,8 @@ def trip(
             progress.max_load = max(progress.max_load, rows.size)
             if service.is_bus:
                 ledger.flags[boarded] |= RODE_BUS
-        _cold_and_outbound(flow, progress, index, place, now, boarded, dropped)
+        if flow.cold is not None or flow.outbound is not None:  # most runs have neither
+            _cold_and_outbound(flow, progress, index, place, now, boarded, dropped)
         progress.aboard = rows.size
         handled = leaving + boarded.size
         # The vehicles of a departure run together and handle their parcels side by
