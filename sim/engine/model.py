@@ -278,6 +278,7 @@ def run(
         int(expected + 6 * np.sqrt(expected)) + 1024, cold_chain=keeps_cold_chain(scenario)
     )
     streams = Streams(seed, replication)
+    total_days = horizon.days + horizon.drain_days
     env = simpy.Environment()
     networks = [
         Network(
@@ -290,6 +291,7 @@ def run(
                 spec.scenario.stations.crossdock_min / 60.0,
                 streams["bus_delay"],
                 PointShelves(spec.scenario.points),
+                run_ends_h=total_days * 24.0,
             ),
         )
         for spec, net_plan in zip(specs, plans, strict=True)
@@ -297,7 +299,6 @@ def run(
     if keeps_cold_chain(scenario):
         for net in networks:
             net.flow.cold = ColdChain(net.spec.scenario, net.flow)
-    total_days = horizon.days + horizon.drain_days
     table = brand_table(scenario, specs, geography)
     env.process(receive_inbound(env, scenario, networks, table, ledger, streams))
     if scenario.outbound is not None:
@@ -318,6 +319,7 @@ def run(
     # Counted where the parcels physically are, independently of the ledger stamps.
     in_network = {"hub_unsorted": sum(net.hub.holding for net in networks)}
     for net in networks:
+        net.flow.settle(env.now)
         for key, value in net.flow.waiting().items():
             in_network[f"waiting_at_{key}"] = in_network.get(f"waiting_at_{key}", 0) + value
     in_network["on_vehicles"] = sum(net.flow.on_vehicles() for net in networks)

@@ -52,10 +52,7 @@ class PointShelves:
 
     def receive(self, ledger: Ledger, rows: np.ndarray, place: int, when: float) -> None:
         """Parcels reach their village point *place* at *when*: stamp their collection."""
-        ledger.t_at_point[rows] = when
-        home = (ledger.flags[rows] & HOME_DELIVERY) != 0
-        wanted = when + ledger.pickup_delay_h[rows]
-        ledger.t_picked_up[rows] = np.where(home, when, next_opening(wanted, self.hours))
+        home = self.stamp(ledger, rows, when)
         if self.storage is None:
             return
         waiting = rows[~home]
@@ -64,6 +61,18 @@ class PointShelves:
         room = max(self.storage - stored.size, 0)
         ledger.flags[waiting[room:]] |= OVER_STORAGE
         self._stored[place] = np.concatenate([stored, ledger.t_picked_up[waiting]])
+
+    def stamp(self, ledger: Ledger, rows: np.ndarray, when) -> np.ndarray:
+        """Stamp parcels handed over at a point at *when* (one time, or one per parcel).
+
+        Sets their arrival and collection times; returns which are home deliveries.
+        Shelf space is :meth:`receive`'s: only it knows the order parcels arrive in.
+        """
+        ledger.t_at_point[rows] = when
+        home = (ledger.flags[rows] & HOME_DELIVERY) != 0
+        wanted = when + ledger.pickup_delay_h[rows]
+        ledger.t_picked_up[rows] = np.where(home, when, next_opening(wanted, self.hours))
+        return home
 
     def __repr__(self) -> str:
         return f"PointShelves(hours={self.hours}, storage={self.storage})"

@@ -11,6 +11,7 @@ once it has waited ``fallback_after_h``, when the fallback next departs.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -168,6 +169,7 @@ class TripProgress:
     outbound_carried: int = 0
     outbound_parcel_km_done: float = 0.0
     inbound_vehicles: int = 0
+    ride: RideOut | None = None
 
     def drove(self, km: float, aboard: int) -> None:
         """A leg of *km* is behind the trip, with *aboard* parcels on each vehicle's load."""
@@ -186,6 +188,7 @@ class ParcelFlow:
         crossdock_h: float,
         delay_rng: np.random.Generator,
         shelves: PointShelves | None = None,
+        run_ends_h: float = np.inf,
     ) -> None:
         self.plan = plan
         # Village points: always open with unlimited shelves unless the scenario says.
@@ -213,6 +216,21 @@ class ParcelFlow:
         fallback = self._queue_id(plan.fallback_service, plan.fallback_board)[has_fallback]
         for p, q in sorted(set(zip(primary.tolist(), fallback.tolist(), strict=True))):
             self.feeders.setdefault(q, []).append(p)
+        # When the run stops (``env.run(until=...)``): a stop reached then or later is
+        # never processed.
+        self.run_ends_h = run_ends_h
+        self.last_boarding = last_boarding_stops(plan)
+
+    def closes_at(self, index: int) -> int:
+        """The stop after which a departure of service *index* takes on no more parcels.
+
+        From there on its route is fixed (see :func:`_ride_out`). Farm products board
+        at village points, and the cold chain and counted shelves act at every stop, so
+        with any of them a trip is handled stop by stop to the end.
+        """
+        if self.outbound is not None or self.cold is not None or self.shelves.storage is not None:
+            return len(self.plan.services[index].stops) - 1
+        return int(self.last_boarding[index])
 
     def _queue_id(self, service: np.ndarray, board: np.ndarray) -> np.ndarray:
         return np.where(service >= 0, self.queue_base[service] + board, -1)
@@ -233,8 +251,17 @@ class ParcelFlow:
             return 0
         return int(np.count_nonzero(self.ledger.direction[rows] == OUTBOUND))
 
+    def settle(self, now: float) -> None:
+        """Book the stops that trips riding out (:class:`RideOut`) passed before *now*.
+
+        Called when the run stops, before the trips under way are counted.
+        """
+        for progress in self.under_way.values():
+            if progress.ride is not None:
+                progress.ride.book(progress, progress.ride.reached_before(now))
+
     def on_vehicles(self) -> int:
-        """Inbound parcels aboard trips under way."""
+        """Inbound parcels aboard trips under way (:meth:`settle` them first)."""
         return sum(p.aboard - p.outbound_aboard for p in self.under_way.values())
 
     def record_unfinished(self, now: float) -> None:
@@ -360,6 +387,18 @@ class ParcelFlow:
         self.enqueue(rows, legs + 1, np.full(rows.size, when + self.crossdock_h))
 
 
+def last_boarding_stops(plan: Plan) -> np.ndarray:
+    """Per service, the last stop position at which any path (or fallback) boards it."""
+    last = np.zeros(len(plan.services), dtype=np.int64)
+    for service, board in (
+        (plan.leg_service, plan.leg_board),
+        (plan.fallback_service, plan.fallback_board),
+    ):
+        used = service >= 0
+        np.maximum.at(last, service[used], board[used])
+    return last
+
+
 def _board(load, boarded):
     """Add parcels to a vehicle's load, kept in order of the stop where they alight."""
     if load[0].size:
@@ -446,7 +485,8 @@ def trip(
         yield env.timeout(late)
     left_behind_flag = LEFT_BEHIND if service.is_bus else 0
     rows, legs, alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
-    for position, place in enumerate(service.stops):
+    closing = flow.closes_at(index)
+    for position, place in enumerate(service.stops[: closing + 1]):
         now = env.now
         if position:  # the leg to this stop is behind us
             progress.drove(service.leg_km[position - 1], rows.size)
@@ -495,6 +535,8 @@ def trip(
         if position < last:
             progress.leg, progress.drive_from = position, now + dwell
             yield env.timeout(dwell + service.leg_h[position])
+    if closing < last:
+        yield from _ride_out(env, flow, progress, closing + 1, (rows, legs, alight))
     del flow.under_way[number]
     flow.log.record(
         service=index,
@@ -513,6 +555,109 @@ def trip(
         outbound_parcel_km=progress.outbound_parcel_km_done,
         inbound_vehicles=progress.inbound_vehicles,
     )
+
+
+class RideOut:
+    """The fixed rest of a departure's route, from stop *first* on, where nobody boards.
+
+    Its load is known on arrival at *first*, so is the rest: what each stop hands over,
+    its dwell and the arrival time at every stop, computed with the same sums in the
+    same order as the trip would stop by stop (so the times are the same to the bit).
+    The trip's progress (:class:`TripProgress`) is booked stop by stop as the stops are
+    passed (:meth:`book`), lazily: only the trip's end and the run's end read it.
+    """
+
+    __slots__ = ("service", "positions", "starts", "ends", "arrive_h", "dwell_h", "handling_h")
+    __slots__ += ("booked",)
+
+    def __init__(self, service: Service, first: int, alight: np.ndarray, vehicles: int, now: float):
+        self.service = service
+        stops = service.stops
+        self.positions = range(first, len(stops))
+        self.ends = np.searchsorted(alight, self.positions, side="right").tolist()
+        self.starts = [0, *self.ends[:-1]]
+        self.handling_h, self.dwell_h, self.arrive_h = [], [], []
+        for position, start, end in zip(self.positions, self.starts, self.ends, strict=True):
+            handed = end - start
+            handling = service.handling_h_per_parcel * handed / vehicles
+            dwell = (service.stop_h if handed or service.always_stops else 0.0) + handling
+            self.handling_h.append(handling)
+            self.dwell_h.append(dwell)
+            self.arrive_h.append(now)
+            if position < len(stops) - 1:
+                now = now + (dwell + service.leg_h[position])
+        self.booked = 0  # stops of the ride-out booked in the trip's progress
+
+    def reached_before(self, when: float) -> int:
+        """How many of the ride-out's stops the trip reaches before *when*."""
+        return int(np.searchsorted(self.arrive_h, when, side="left"))
+
+    def book(self, progress: TripProgress, stops: int) -> None:
+        """Book the ride-out's first *stops* stops in *progress*, as the trip passes them."""
+        service = self.service
+        last = len(service.stops) - 1
+        for i in range(self.booked, stops):
+            position = self.positions[i]
+            progress.drove(service.leg_km[position - 1], progress.aboard)
+            progress.aboard -= self.ends[i] - self.starts[i]
+            progress.parcel_dwell_h += self.handling_h[i]
+            if position < last:
+                progress.leg, progress.drive_from = position, self.arrive_h[i] + self.dwell_h[i]
+        self.booked = max(self.booked, stops)
+
+
+def _delay_to(now: float, then: float) -> float:
+    """The delay that takes SimPy's clock from *now* to exactly *then* (``now + delay``)."""
+    delay = then - now
+    while now + delay < then:
+        delay = math.nextafter(delay, math.inf)
+    while now + delay > then:
+        delay = math.nextafter(delay, -math.inf)
+    return delay
+
+
+def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
+    """Drive the rest of the route from stop *first* on, where nobody boards.
+
+    The parcels for village points are stamped at once for every stop reached before the
+    run ends: their stamps depend on nothing else that happens meanwhile
+    (``ParcelFlow.closes_at`` says when that holds). If no station or hub is left to hand
+    parcels over to, the trip then simply arrives at its last stop; otherwise it still
+    goes from stop to stop in simulated time up to the last of them, handing parcels over
+    to each station when it gets there, so that other trips see them when they would.
+    """
+    rows, legs, alight = load
+    service = flow.plan.services[progress.service]
+    ride = RideOut(service, first, alight, progress.vehicles, env.now)
+    progress.ride = ride
+    stops = service.stops
+    at_point = flow.level[list(stops[first:])] == POINT
+    handed = np.diff(ride.ends, prepend=0)  # parcels each stop hands over
+    stamped = np.repeat(
+        at_point & (np.arange(handed.size) < ride.reached_before(flow.run_ends_h)), handed
+    )
+    if stamped.any():
+        handed_h = np.repeat(np.add(ride.arrive_h, ride.dwell_h), handed)
+        flow.shelves.stamp(flow.ledger, rows[stamped], handed_h[stamped])
+    # Stops where parcels are handed over to a station or the hub, to ride on from there.
+    transfers = [
+        i
+        for i, (a, b) in enumerate(zip(ride.starts, ride.ends, strict=True))
+        if b > a and not at_point[i]
+    ]
+    # Up to the last of them the trip goes stop by stop, as the general path does, so
+    # that its hand-overs happen in the same order as other events at the same time.
+    for i in range(transfers[-1] + 1 if transfers else 0):
+        if i:
+            yield env.timeout(ride.dwell_h[i - 1] + service.leg_h[ride.positions[i] - 1])
+        if i in transfers:
+            ride.book(progress, i + 1)
+            start, end = ride.starts[i], ride.ends[i]
+            place = stops[ride.positions[i]]
+            flow.arrive(rows[start:end], legs[start:end], place, env.now + ride.dwell_h[i])
+    if env.now < ride.arrive_h[-1]:
+        yield env.timeout(_delay_to(env.now, ride.arrive_h[-1]))
+    ride.book(progress, len(ride.positions))
 
 
 def timetable(env: simpy.Environment, flow: ParcelFlow, peak_days: Sequence[bool]):
