@@ -5,6 +5,8 @@ Usage::
     python benchmarks/province.py                       # issue 14: 100 counties x 30 days
     python benchmarks/province.py --counties 20 --days 7 --workers 2
     python benchmarks/province.py --dask tcp://10.0.0.5:8786   # a real cluster
+    # a prefecture of ~7 M people: 12 counties x 21 townships (~4,000 villages) for a year
+    python benchmarks/province.py --counties 12 --townships 21 --village-population 805 --days 365
 
 Writes ``--counties`` synthetic counties of varied size (6 to 30 townships of ~110
 km2 each, as the bundled Leiyang-like county; every county its own made-up
@@ -38,21 +40,31 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 KM2_PER_TOWNSHIP = 110  # Leiyang: 2,649 km2 / 24 townships (scenarios/leiyang_base.yaml)
 
 
-def write_province(folder: Path, counties: int, days: int, seed: int) -> Path:
-    """County scenarios of varied size and the region file naming them; its path."""
+def write_province(
+    folder: Path,
+    counties: int,
+    days: int,
+    seed: int,
+    townships: int | None = None,
+    village_population: float | None = None,
+) -> Path:
+    """County scenarios and the region file naming them; its path.
+
+    Each county has *townships* townships (default: drawn from 6 to 30) and villages of
+    *village_population* residents on average (default: the bundled county's).
+    """
     rng = np.random.default_rng(seed)
     names = []
     for k in range(counties):
-        townships = int(rng.integers(6, 31))
+        size = int(rng.integers(6, 31)) if townships is None else townships
+        network = {"seed": 10_000 + k, "townships": size, "area_km2": size * KM2_PER_TOWNSHIP}
+        if village_population is not None:
+            network["population"] = {"mean": village_population}
         county = {
             "extends": str(SCENARIOS / "leiyang_via_township.yaml"),
             "name": f"county_{k:03d}",
             "horizon": {"days": days},
-            "network": {
-                "seed": 10_000 + k,
-                "townships": townships,
-                "area_km2": townships * KM2_PER_TOWNSHIP,
-            },
+            "network": network,
         }
         (folder / f"county_{k:03d}.yaml").write_text(yaml.safe_dump(county), encoding="utf-8")
         names.append(f"county_{k:03d}.yaml")
@@ -105,11 +117,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--dask", default="local", help="'local' or a scheduler address")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--townships", type=int, default=None, help="per county (default 6-30)")
+    parser.add_argument(
+        "--village-population", type=float, default=None, help="mean residents per village"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="results folder to keep")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
-        region = write_province(scratch, args.counties, args.days, args.seed)
+        region = write_province(
+            scratch, args.counties, args.days, args.seed, args.townships, args.village_population
+        )
         out = args.keep or scratch / "out"
         executor = ["--dask", args.dask]
         if args.dask == "local":
@@ -120,10 +138,16 @@ def main() -> None:
         wall, cpu, peak = run([*command, *executor], env)
         kpis = pd.read_csv(out / "kpis.csv")
         parcels = int((kpis["parcels_generated"] + kpis["urban_parcels"]).sum())
+        places = pd.concat(pd.read_csv(f) for f in sorted(out.glob("*/details/places.csv")))
+        villages = places[places["level"] == "point"]
     where = f"dask local cluster, {args.workers} workers" if args.dask == "local" else args.dask
     print(
         f"{args.counties} counties x {args.days} days x {args.replications} replication(s) "
         f"on {where}, load average now {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"villages                   {len(villages):8,d} with "
+        f"{villages['population'].sum():,.0f} rural residents"
     )
     print(f"wall time                  {wall:8.1f} s")
     print(f"measured parcels           {parcels:8,d} (villages and county towns, measured days)")

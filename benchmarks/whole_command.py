@@ -54,6 +54,8 @@ def run_command(days: int, out: Path, cache: Path) -> dict:
     ]
     env = {**os.environ, "RURALSIM_CACHE_DIR": str(cache)}
     env.pop("RURALSIM_NO_PLAN_CACHE", None)
+    # As installed: Python keeps the package's compiled bytecode (the first run writes it).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
