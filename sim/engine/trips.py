@@ -10,6 +10,8 @@ once it has waited ``fallback_after_h``, when the fallback next departs.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -220,6 +222,7 @@ class ParcelFlow:
         # never processed.
         self.run_ends_h = run_ends_h
         self.last_boarding = last_boarding_stops(plan)
+        self.at_point = [[bool(self.level[p] == POINT) for p in s.stops] for s in plan.services]
 
     def closes_at(self, index: int) -> int:
         """The stop after which a departure of service *index* takes on no more parcels.
@@ -574,7 +577,8 @@ class RideOut:
         self.service = service
         stops = service.stops
         self.positions = range(first, len(stops))
-        self.ends = np.searchsorted(alight, self.positions, side="right").tolist()
+        # The load is in order of alighting stop: each stop's parcels are one slice of it.
+        self.ends = alight.searchsorted(_positions(first, len(stops)), side="right").tolist()
         self.starts = [0, *self.ends[:-1]]
         self.handling_h, self.dwell_h, self.arrive_h = [], [], []
         for position, start, end in zip(self.positions, self.starts, self.ends, strict=True):
@@ -590,7 +594,7 @@ class RideOut:
 
     def reached_before(self, when: float) -> int:
         """How many of the ride-out's stops the trip reaches before *when*."""
-        return int(np.searchsorted(self.arrive_h, when, side="left"))
+        return bisect.bisect_left(self.arrive_h, when)  # arrival times never decrease
 
     def book(self, progress: TripProgress, stops: int) -> None:
         """Book the ride-out's first *stops* stops in *progress*, as the trip passes them."""
@@ -604,6 +608,12 @@ class RideOut:
             if position < last:
                 progress.leg, progress.drive_from = position, self.arrive_h[i] + self.dwell_h[i]
         self.booked = max(self.booked, stops)
+
+
+@functools.cache
+def _positions(first: int, stops: int) -> np.ndarray:
+    """Stop positions ``first, ..., stops - 1`` (made once per route shape)."""
+    return np.arange(first, stops)
 
 
 def _delay_to(now: float, then: float) -> float:
@@ -631,20 +641,23 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
     ride = RideOut(service, first, alight, progress.vehicles, env.now)
     progress.ride = ride
     stops = service.stops
-    at_point = flow.level[list(stops[first:])] == POINT
-    handed = np.diff(ride.ends, prepend=0)  # parcels each stop hands over
-    stamped = np.repeat(
-        at_point & (np.arange(handed.size) < ride.reached_before(flow.run_ends_h)), handed
-    )
-    if stamped.any():
-        handed_h = np.repeat(np.add(ride.arrive_h, ride.dwell_h), handed)
-        flow.shelves.stamp(flow.ledger, rows[stamped], handed_h[stamped])
-    # Stops where parcels are handed over to a station or the hub, to ride on from there.
-    transfers = [
+    at_point = flow.at_point[progress.service][first:]
+    starts, ends = ride.starts, ride.ends
+    stamped = [
         i
-        for i, (a, b) in enumerate(zip(ride.starts, ride.ends, strict=True))
-        if b > a and not at_point[i]
+        for i in range(ride.reached_before(flow.run_ends_h))
+        if at_point[i] and ends[i] > starts[i]
     ]
+    if stamped:
+        handed_h = [ride.arrive_h[i] + ride.dwell_h[i] for i in stamped]
+        when = np.repeat(handed_h, [ends[i] - starts[i] for i in stamped])
+        if all(starts[b] == ends[a] for a, b in itertools.pairwise(stamped)):
+            taken = rows[starts[stamped[0]] : ends[stamped[-1]]]  # one slice of the load
+        else:
+            taken = np.concatenate([rows[starts[i] : ends[i]] for i in stamped])
+        flow.shelves.stamp(flow.ledger, taken, when)
+    # Stops where parcels are handed over to a station or the hub, to ride on from there.
+    transfers = [i for i in range(len(ends)) if ends[i] > starts[i] and not at_point[i]]
     # Up to the last of them the trip goes stop by stop, as the general path does, so
     # that its hand-overs happen in the same order as other events at the same time.
     for i in range(transfers[-1] + 1 if transfers else 0):
@@ -652,7 +665,7 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
             yield env.timeout(ride.dwell_h[i - 1] + service.leg_h[ride.positions[i] - 1])
         if i in transfers:
             ride.book(progress, i + 1)
-            start, end = ride.starts[i], ride.ends[i]
+            start, end = starts[i], ends[i]
             place = stops[ride.positions[i]]
             flow.arrive(rows[start:end], legs[start:end], place, env.now + ride.dwell_h[i])
     if env.now < ride.arrive_h[-1]:

@@ -70,3 +70,18 @@ def test_derived_quantities_follow_the_definition():
     )
     total = sum(_definition(400.0, day) for day in range(9))
     assert expected_parcels(demand, population, 9) == pytest.approx(total)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_arrival_order_is_the_stable_sort_even_with_equal_times(seed):
+    """Equal hub arrival times keep their drawn order, as a stable sort keeps them."""
+    from sim.engine.demand import arrival_order
+
+    rng = np.random.default_rng(seed)
+    drawn = rng.uniform(0.0, 24.0, 2000)
+    assert np.array_equal(arrival_order(drawn), np.argsort(drawn, kind="stable"))
+    # Many equal times (a wave unloaded in no time): the fast sort would mix them.
+    waves = rng.choice([5.5, 12.0], size=2000) + (rng.random(2000) < 0.5) * rng.random(2000)
+    expected = np.argsort(waves, kind="stable")
+    assert np.array_equal(arrival_order(waves), expected)
+    assert not np.array_equal(np.argsort(waves), expected)  # the case is a real one
