@@ -223,6 +223,8 @@ class ParcelFlow:
         self.run_ends_h = run_ends_h
         self.last_boarding = last_boarding_stops(plan)
         self.at_point = [[bool(self.level[p] == POINT) for p in s.stops] for s in plan.services]
+        # Queue of leg k of the path to place p, at [p * legs + k] (-1: no such leg).
+        self.leg_queue = self._queue_id(plan.leg_service, plan.leg_board).ravel()
 
     def closes_at(self, index: int) -> int:
         """The stop after which a departure of service *index* takes on no more parcels.
@@ -311,11 +313,10 @@ class ParcelFlow:
         if rows.size == 0:
             return
         plan = self.plan
-        dest = self.ledger.destination[rows]
-        queue = self.queue_base[plan.leg_service[dest, legs]] + plan.leg_board[dest, legs]
-        alight = plan.leg_alight[dest, legs]
+        leg = self.ledger.destination[rows] * plan.leg_service.shape[1] + legs
+        queue, alight = self.leg_queue.take(leg), plan.leg_alight.take(leg)
         if self.feeders:
-            wait = np.where(plan.fallback_service[dest, legs] >= 0, plan.fallback_after_h, np.inf)
+            wait = np.where(plan.fallback_service.take(leg) >= 0, plan.fallback_after_h, np.inf)
             expires = ready + wait
         else:
             expires = np.full(rows.size, np.inf)
@@ -327,11 +328,10 @@ class ParcelFlow:
         narrow = np.int16 if len(self.queues) < 2**15 else np.int32
         order = np.argsort(queue.astype(narrow), kind="stable")
         queue = queue[order]
-        cuts = np.flatnonzero(np.diff(queue)) + 1
-        for start, group in zip(np.concatenate([[0], cuts]), np.split(order, cuts), strict=True):
-            self.queues[queue[start]].add(
-                rows[group], legs[group], alight[group], ready[group], expires[group]
-            )
+        columns = [column[order] for column in (rows, legs, alight, ready, expires)]
+        cuts = [0, *(np.flatnonzero(queue[1:] != queue[:-1]) + 1).tolist(), queue.size]
+        for start, end in itertools.pairwise(cuts):
+            self.queues[queue[start]].add(*(column[start:end] for column in columns))
 
     def fall_back(self, queue_id: int, now: float) -> None:
         """Move parcels that waited too long for their first choice into *queue_id*."""
