@@ -197,6 +197,19 @@ def test_bad_override_names_set_as_its_source(tmp_path, capsys):
     assert "--set: hub.sorting.rate_per_h" in err and "-5" in err
 
 
+def test_a_bad_clock_time_is_one_problem_not_also_an_empty_timetable(capsys):
+    """pydantic also reports the list as too short once its bad item is left out."""
+    scenario = str(SCENARIOS / "leiyang_direct.yaml")
+    code = main(["validate", scenario, "--set", 'fleets.hub_van.departures=["25:00"]'])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "fleets.hub_van.departures.0: clock time must be between 00:00 and 24:00" in err
+    assert "at least 1 item" not in err and "problems" not in err
+    # An empty timetable is still its own problem.
+    assert main(["validate", scenario, "--set", "fleets.hub_van.departures=[]"]) == 2
+    assert "at least 1 item" in capsys.readouterr().err
+
+
 def test_extends_cycle_is_an_error(tmp_path, capsys):
     write(tmp_path / "a.yaml", "extends: b.yaml\n")
     write(tmp_path / "b.yaml", "extends: a.yaml\n")

@@ -660,8 +660,12 @@ def validate(
     except ValidationError as exc:
         origins = origins or {}
         problems = []
-        for error in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        failed = [tuple(error["loc"]) for error in errors]
+        for error in errors:
             loc, error_type = tuple(error["loc"]), error["type"]
+            if error_type == "too_short" and any(f[: len(loc)] == loc != f for f in failed):
+                continue  # its items that failed were left out: they are the problem
             path = _dotted(_yaml_loc(data, loc, error_type))
             if error_type == "missing":
                 message = "missing required key"
