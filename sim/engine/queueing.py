@@ -425,6 +425,11 @@ class BusyByDay:
         return np.minimum(hours, self.hours_per_day)
 
 
+SHORT_JOB_H = 1e-6
+"""Jobs shorter than this (3.6 ms) may end where their start is reached; see
+:func:`fifo_departures_in_shifts`."""
+
+
 def fifo_departures_in_shifts(
     arrivals: ArrayLike,
     service_times: ArrayLike,
@@ -477,15 +482,19 @@ def fifo_departures_in_shifts(
         busy.book(d_work, s)
     if a.size == 0:
         return d_work, new_free_at_work
-    start_work = np.maximum(a_work, np.concatenate(([free_at_work], d_work[:-1])))
     # "earliest" is right when work is actually done (d_work > start_work); for zero-length
     # jobs the start, taken as late as possible, must win, or a parcel arriving after hours
-    # would leave at the previous evening's close. The max covers both cases at once. The
-    # last two lines only guard against rounding: no parcel leaves before it came, and
-    # departures stay in FIFO order.
-    departures = np.maximum(
-        clock.to_real(d_work, side="earliest"), clock.to_real(start_work, side="latest")
-    )
+    # would leave at the previous evening's close. The max covers both cases at once. A
+    # job of at least SHORT_JOB_H ends after its start was reached however late that is
+    # taken (the clock snaps only within a few dozen ulps of a boundary, ~1e-10 h), so
+    # the max is needed only for shorter jobs. The last two lines only guard against
+    # rounding: no parcel leaves before it came, and departures stay in FIFO order.
+    departures = np.asarray(clock.to_real(d_work, side="earliest"))
+    short = np.flatnonzero(s < SHORT_JOB_H)
+    if short.size:
+        start_work = np.maximum(a_work, np.concatenate(([free_at_work], d_work[:-1])))[short]
+        latest_start = clock.to_real(start_work, side="latest")
+        departures[short] = np.maximum(departures[short], latest_start)
     np.maximum(departures, a, out=departures)
     np.maximum.accumulate(departures, out=departures)
     return departures, new_free_at_work

@@ -5,7 +5,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.engine.queueing import WorkingClock, fifo_departures, fifo_departures_in_shifts
+from sim.engine.queueing import (
+    WorkingClock,
+    _lindley,
+    fifo_departures,
+    fifo_departures_in_shifts,
+)
 
 # ---------------------------------------------------------------------------
 # Reference implementations: deliberately the obvious Python loops.
@@ -358,6 +363,43 @@ def test_shift_queue_matches_real_time_loop(windows, batch):
     np.testing.assert_allclose(departures, expected, rtol=0, atol=1e-8)
     assert np.all(departures >= arrivals)
     assert np.all(np.diff(departures) >= 0)
+
+
+def departures_with_both_ends(arrivals, service, clock, free_at_work=-math.inf):
+    """The shift queue's departures taking the later of "earliest end" and "latest start"
+    for every job, as fifo_departures_in_shifts did before it skipped the second for jobs
+    of at least SHORT_JOB_H."""
+    a_work = np.maximum.accumulate(np.asarray(clock.to_work(arrivals)))
+    d_work, _ = _lindley(a_work, service, free_at_work)
+    start_work = np.maximum(a_work, np.concatenate(([free_at_work], d_work[:-1])))
+    departures = np.maximum(
+        clock.to_real(d_work, side="earliest"), clock.to_real(start_work, side="latest")
+    )
+    np.maximum(departures, arrivals, out=departures)
+    return np.maximum.accumulate(departures)
+
+
+@st.composite
+def near_boundaries(draw, windows):
+    """Arrivals at and a few ulps around window ends and starts, jobs long and very short."""
+    n = draw(st.integers(1, 40))
+    edges = [24 * day + edge for day in range(3) for window in windows for edge in window]
+    picks = draw(st.lists(st.sampled_from(edges), min_size=n, max_size=n))
+    nudges = draw(st.lists(st.integers(-40, 40), min_size=n, max_size=n))
+    arrivals = np.sort([t + k * math.ulp(max(t, 1.0)) for t, k in zip(picks, nudges, strict=True)])
+    lengths = st.sampled_from([0.0, 1e-12, 1e-9, 5e-7, 1e-6, 1.25e-4, 0.5, 3.0])
+    service = np.array(draw(st.lists(lengths, min_size=n, max_size=n)))
+    return arrivals, service
+
+
+@given(st.data(), shift_windows())
+def test_shift_queue_departures_equal_taking_both_ends_for_every_job(data, windows):
+    """Skipping the latest start for jobs of at least SHORT_JOB_H changes no departure."""
+    clock = WorkingClock(windows)
+    for arrivals, service in (data.draw(gridded_batch()), data.draw(near_boundaries(windows))):
+        departures, _ = fifo_departures_in_shifts(arrivals, service, clock)
+        expected = departures_with_both_ends(np.asarray(arrivals), service, clock)
+        assert np.array_equal(departures, expected)
 
 
 @given(shift_windows(), gridded_batch(), st.floats(0, 1))
