@@ -264,10 +264,12 @@ def plan_routes(
     best = result.best
     if not best.is_feasible():
         raise RoutePlanningError(
-            f"PyVRP found no feasible plan for {n} clients in {iterations} iterations "
-            f"(capacity {capacity}, max duration {max_duration_h:g} h with stops and handling; "
-            f"excess load {sum(best.excess_load())}, time warp {best.time_warp()} s); "
-            "try more iterations or a longer max duration"
+            f"PyVRP found no feasible plan for {n} clients in {result.num_iterations} "
+            f"iterations (capacity {capacity}, max duration {max_duration_h:g} h with stops "
+            f"and handling; excess load {sum(best.excess_load())}, time warp "
+            f"{best.time_warp()} s); try more iterations"
+            + (" or a larger no_improvement_iterations" if patience is not None else "")
+            + " or a longer max duration"
         )
 
     routes = [[act.idx for act in route if act.is_client()] for route in best.routes()]

@@ -230,3 +230,19 @@ def test_a_scenario_plans_its_hub_vans_sector_by_sector(monkeypatch):
     assert len(problems) >= math.ceil(villages / 5)
     routes = [s.stops[1:-1] for s in plan.services if s.fleet == "hub_van"]
     assert sorted(p for r in routes for p in r) == geo.points.tolist()
+
+
+def test_no_plan_found_with_patience_suggests_more_of_it(monkeypatch):
+    real_solve = routing.pyvrp.solve
+
+    def overloaded(data, *args, **kwargs):
+        result = real_solve(data, *args, **kwargs)
+        result.best = routing.pyvrp.Solution(data, [list(range(data.num_clients))])
+        return result
+
+    monkeypatch.setattr(routing.pyvrp, "solve", overloaded)
+    dist, demand, _ = instance(10, seed=1)
+    with pytest.raises(RoutePlanningError, match="or a larger no_improvement_iterations"):
+        plan_routes(dist, demand, iterations=30, no_improvement_iterations=5, **SETTINGS)
+    with pytest.raises(RoutePlanningError, match="more iterations or a longer"):
+        plan_routes(dist, demand, iterations=30, **SETTINGS)
