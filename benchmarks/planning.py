@@ -1,19 +1,20 @@
-"""Route planning time as the network grows: the bundled county scaled up to a province.
+"""Route planning time for a network the size of a province, or any scenario scaled up.
 
 Usage::
 
-    python benchmarks/planning.py                          # 24 to 2,400 townships
-    python benchmarks/planning.py --townships 24 500 --model direct
-    python benchmarks/planning.py --iterations 1      # all but PyVRP's search
+    python benchmarks/planning.py                      # scenarios/bench_province_plan.yaml
+    python benchmarks/planning.py --townships 250 1000 2400   # it scaled (same density)
+    python benchmarks/planning.py --set routing.no_improvement_iterations=null
+    python benchmarks/planning.py --scenario scenarios/leiyang_direct.yaml --townships 24 100
+    python benchmarks/planning.py --set routing.iterations=1   # all but PyVRP's search
 
-Each size is the bundled county (``scenarios/leiyang_via_township.yaml``) with more
-townships on a proportionally larger area (the county's ~110 km² per township and
-~16 villages each), planned in a fresh process with the plan cache off. Sizes above
-the schema's cap of 500 townships are made with ``model_copy`` (no validation). A
-province has no single hub within a day's drive of every township, so the trunk's
-``max_route_h`` and the hub vans' are raised to 24 h; everything else is the county's.
-The time is split into PyVRP (``plan_routes``) and the rest of planning (grouping
-places by depot, paths).
+The scenario is planned as written, with its own PyVRP iterations, in a fresh process
+with the plan cache off. ``--townships`` scales it: that many townships on a
+proportionally larger area (its km² per township kept). ``--set`` overrides any field,
+as the commands' ``--set`` does. The time is split into the synthetic geography, PyVRP
+(``plan_routes``, every search) and the rest of planning (grouping places by depot,
+sectors, paths); the planned kilometres (each route's length times its vehicles, per
+departure) tell whether a faster plan is a worse one.
 """
 
 from __future__ import annotations
@@ -25,48 +26,49 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "leiyang_via_township.yaml"
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "bench_province_plan.yaml"
 
 _CHILD = r"""
 import json, sys, time
 from sim import load_scenario
-from sim.network import services
+from sim.network import routing, services
 from sim.network.geography import build_geography
 
-townships, model, iterations = int(sys.argv[2]), sys.argv[3], sys.argv[4]
-base = load_scenario(sys.argv[1], [f"delivery.model={model}", f"routing.iterations={iterations}"])
-network = base.network.model_copy(update={"townships": townships,
-                                          "area_km2": base.network.area_km2 / 24 * townships})
-fleets = {name: fleet.model_copy(update={"max_route_h": 24.0}) if name != "township_van" else fleet
-          for name, fleet in base.fleets.items()}
-scenario = base.model_copy(update={"network": network, "fleets": fleets})
-solver = 0.0
-real = services.plan_routes
+path, townships, overrides = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+scenario = load_scenario(path, overrides)
+if townships:
+    per_township = scenario.network.area_km2 / scenario.network.townships
+    scenario = load_scenario(path, [*overrides, f"network.townships={townships}",
+                                    f"network.area_km2={per_township * townships}"])
+solver, problems = 0.0, 0
+real = routing.plan_routes
 def timed(*args, **kwargs):
-    global solver
+    global solver, problems
     start = time.perf_counter()
     try:
         return real(*args, **kwargs)
     finally:
         solver += time.perf_counter() - start
-services.plan_routes = timed
+        problems += 1
+routing.plan_routes = timed
 start = time.perf_counter()
 geo = build_geography(scenario.network)
 geography = time.perf_counter() - start
 start = time.perf_counter()
 plan = services.build_plan(scenario, geo)
 total = time.perf_counter() - start
-print(json.dumps({"townships": townships, "villages": int(len(geo.points)),
+km = sum(sum(s.leg_km) * s.vehicles for s in plan.services if not s.is_bus)
+print(json.dumps({"townships": scenario.network.townships, "villages": int(len(geo.points)),
                   "geography_s": geography, "plan_s": total, "pyvrp_s": solver,
-                  "services": len(plan.services)}))
+                  "problems": problems, "services": len(plan.services), "km": km}))
 """
 
 
-def measure(townships: int, model: str, iterations: int) -> dict:
-    """Plan one size in a fresh process; its figures."""
+def measure(scenario: Path, townships: int, overrides: list[str]) -> dict:
+    """Plan one scenario (scaled to *townships*, 0: as written) in a fresh process."""
     env = {**os.environ, "RURALSIM_NO_PLAN_CACHE": "1"}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(SCENARIO), str(townships), model, str(iterations)],
+        [sys.executable, "-c", _CHILD, str(scenario), str(townships), json.dumps(overrides)],
         check=True,
         capture_output=True,
         text=True,
@@ -77,26 +79,25 @@ def measure(townships: int, model: str, iterations: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--townships", type=int, nargs="+", default=[24, 100, 500, 1000, 2400])
-    parser.add_argument("--model", default="via_township", help="delivery.model to plan")
+    parser.add_argument("--scenario", type=Path, default=SCENARIO, help="scenario to plan")
     parser.add_argument(
-        "--iterations",
-        type=int,
-        default=300,
-        help="routing.iterations (the county's 300 by default; 1 times everything but PyVRP)",
+        "--townships", type=int, nargs="+", default=[0], help="scale to these sizes (0: as is)"
+    )
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE"
     )
     args = parser.parse_args()
     print(
-        f"{args.model}, {args.iterations} PyVRP iterations: townships, villages, "
-        "geography, planning (PyVRP + the rest)"
+        f"{args.scenario.name} {' '.join(args.overrides)}: townships, villages, geography, "
+        "planning (PyVRP + the rest), PyVRP problems, routes, planned km"
     )
     for townships in args.townships:
-        r = measure(townships, args.model, args.iterations)
+        r = measure(args.scenario, townships, args.overrides)
         rest = r["plan_s"] - r["pyvrp_s"]
         print(
             f"{r['townships']:>6,} {r['villages']:>7,}  {r['geography_s']:6.2f} s  "
             f"{r['plan_s']:7.2f} s ({r['pyvrp_s']:.2f} s PyVRP + {rest:.2f} s rest), "
-            f"{r['services']:,} routes"
+            f"{r['problems']:,} problems, {r['services']:,} routes, {r['km']:,.0f} km"
         )
 
 

@@ -20,17 +20,30 @@ microsecond-scale tolerance used to absorb float noise such as
 Demand above the vehicle capacity is clamped to the capacity for planning: such a
 client gets a route of its own, and the simulation lets the overflow wait for the
 next departure of the same service.
+
+A depot with many clients (a province's hub) is planned in angular sectors
+(:func:`plan_routes_by_sector`, the sweep of cluster-first, route-second planning),
+one PyVRP search each; a search may also stop once it has stopped improving
+(``no_improvement_iterations``). Both count clients and iterations, never seconds.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxIterations
+from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement
 
-__all__ = ["RoutePlanningError", "plan_routes", "route_duration_h", "route_km"]
+__all__ = [
+    "RoutePlanningError",
+    "plan_routes",
+    "plan_routes_by_sector",
+    "route_duration_h",
+    "route_km",
+    "sweep_sectors",
+]
 
 _M_PER_KM = 1000
 _S_PER_H = 3600
@@ -152,6 +165,7 @@ def plan_routes(
     iterations: int,
     handling_time_h: float = 0.0,
     depot_time_h: float = 0.0,
+    no_improvement_iterations: int | None = None,
 ) -> list[list[int]]:
     """Plan milk runs that serve every client once, minimising total distance.
 
@@ -184,6 +198,10 @@ def plan_routes(
         and clamped as above) are handled twice, at the depot and at the client.
     depot_time_h
         Stop at the depot before every route, in hours.
+    no_improvement_iterations
+        Stop the search earlier, once this many iterations in a row found no
+        shorter plan (still at most `iterations` in all); ``None`` runs all
+        `iterations`. Counted in iterations, so still deterministic.
 
     Returns
     -------
@@ -206,6 +224,9 @@ def plan_routes(
     for name, value in (("handling_time_h", handling_time_h), ("depot_time_h", depot_time_h)):
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be non-negative, got {value!r}")
+    patience = no_improvement_iterations
+    if patience is not None and (int(patience) != patience or patience < 1):
+        raise ValueError(f"no_improvement_iterations must be a positive integer, got {patience!r}")
     n = len(planned)
     if n == 0:
         return []
@@ -236,16 +257,19 @@ def plan_routes(
         distance_matrices=[dist_m],
         duration_matrices=[dur_s],
     )
-    result = pyvrp.solve(
-        data, MaxIterations(int(iterations)), seed=int(seed), collect_stats=False, display=False
-    )
+    stop = MaxIterations(int(iterations))
+    if no_improvement_iterations is not None:
+        stop = MultipleCriteria([stop, NoImprovement(int(no_improvement_iterations))])
+    result = pyvrp.solve(data, stop, seed=int(seed), collect_stats=False, display=False)
     best = result.best
     if not best.is_feasible():
         raise RoutePlanningError(
-            f"PyVRP found no feasible plan for {n} clients in {iterations} iterations "
-            f"(capacity {capacity}, max duration {max_duration_h:g} h with stops and handling; "
-            f"excess load {sum(best.excess_load())}, time warp {best.time_warp()} s); "
-            "try more iterations or a longer max duration"
+            f"PyVRP found no feasible plan for {n} clients in {result.num_iterations} "
+            f"iterations (capacity {capacity}, max duration {max_duration_h:g} h with stops "
+            f"and handling; excess load {sum(best.excess_load())}, time warp "
+            f"{best.time_warp()} s); try more iterations"
+            + (" or a larger no_improvement_iterations" if patience is not None else "")
+            + " or a longer max duration"
         )
 
     routes = [[act.idx for act in route if act.is_client()] for route in best.routes()]
@@ -255,6 +279,125 @@ def plan_routes(
     if visited != list(range(n)):
         raise RuntimeError("PyVRP returned routes that do not visit every client exactly once")
     return routes
+
+
+def sweep_sectors(
+    bearing_rad: np.ndarray, weight: np.ndarray, max_clients: int
+) -> list[np.ndarray]:
+    """Split clients into angular sectors around their depot, balanced by weight.
+
+    The sweep of cluster-first, route-second planning (Gillett and Miller, 1974):
+    clients are ordered by their bearing from the depot, the sweep starts just after
+    the widest empty angle (so no sector straddles a crowded direction), and is cut
+    into the fewest contiguous sectors of at most *max_clients* clients each whose
+    total *weight* (planned parcels) is as even as the cuts allow.
+
+    Parameters
+    ----------
+    bearing_rad
+        Each client's direction from the depot, in radians.
+    weight
+        Each client's planned parcels (positive).
+    max_clients
+        Most clients in one sector.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Client indices of each sector in sweep order; every client is in exactly
+        one sector. Ties in bearing go by client index, so the split is deterministic.
+    """
+    n = len(bearing_rad)
+    if max_clients < 1:
+        raise ValueError(f"max_clients must be positive, got {max_clients!r}")
+    if n <= max_clients:
+        return [np.arange(n)]
+    order = np.lexsort((np.arange(n), np.asarray(bearing_rad, dtype=float)))
+    swept = np.asarray(bearing_rad, dtype=float)[order]
+    gaps = np.diff(swept, append=swept[0] + 2.0 * math.pi)
+    order = np.roll(order, -(int(np.argmax(gaps)) + 1))
+    cumulative = np.cumsum(np.asarray(weight, dtype=float)[order])
+    fewest = -(-n // max_clients)
+    # Equal weight per sector may put more than max_clients in one (many light
+    # clients in a row): then one sector more, up to twice the fewest; past that
+    # (weights too uneven) sectors of equal numbers of clients.
+    for sectors in range(fewest, 2 * fewest + 1):
+        targets = cumulative[-1] * np.arange(1, sectors) / sectors
+        cuts = np.searchsorted(cumulative, targets, side="right")
+        sizes = np.diff(np.concatenate(([0], cuts, [n])))
+        if sizes.min() > 0 and sizes.max() <= max_clients:
+            return np.split(order, cuts)
+    return np.array_split(order, fewest)
+
+
+def plan_routes_by_sector(
+    distances: Callable[[np.ndarray], np.ndarray],
+    demand: np.ndarray,
+    bearing_rad: np.ndarray,
+    *,
+    max_clients: int,
+    **planning,
+) -> list[list[int]]:
+    """Plan milk runs as :func:`plan_routes`, one sweep sector at a time for a big depot.
+
+    A depot with at most *max_clients* clients is planned exactly as
+    :func:`plan_routes` plans it. A bigger one is split by :func:`sweep_sectors`
+    and each sector is planned on its own with the same settings, so a province's
+    hub with thousands of clients costs a few hundred-client problems, not one
+    search whose every iteration touches thousands of clients.
+
+    Parameters
+    ----------
+    distances
+        Given client indices (0-based), the ``(k+1, k+1)`` road-distance matrix in km
+        of the depot (index 0) and those clients in that order. Called once per
+        sector, so the whole ``(n+1, n+1)`` matrix of a big depot is never built.
+    demand
+        ``n`` expected parcels per departure (as :func:`plan_routes`).
+    bearing_rad
+        Each client's direction from the depot, in radians.
+    max_clients
+        Most clients planned in one PyVRP problem.
+    **planning
+        Everything else :func:`plan_routes` takes (capacity, speed_kmh, ...).
+
+    Returns
+    -------
+    list of list of int
+        Routes of client indices in visiting order, sorted by their first client.
+
+    Raises
+    ------
+    RoutePlanningError
+        As :func:`plan_routes`, naming clients by their index in *demand*.
+    """
+    demand = np.asarray(demand, dtype=float)
+    if len(demand) <= max_clients:
+        return plan_routes(distances(np.arange(len(demand))), demand, **planning)
+    weight = _planned_demand(demand, planning["capacity"])
+    routes: list[list[int]] = []
+    for sector in sweep_sectors(bearing_rad, weight, max_clients):
+        try:
+            planned = plan_routes(distances(sector), demand[sector], **planning)
+        except RoutePlanningError as exc:
+            raise _in_sector(exc, sector) from None
+        routes.extend([int(sector[c]) for c in route] for route in planned)
+    return sorted(routes, key=lambda route: route[0])
+
+
+def _in_sector(exc: RoutePlanningError, sector: np.ndarray) -> RoutePlanningError:
+    """A sector's planning error with its clients named by their index in the whole depot."""
+    if not exc.clients:
+        return RoutePlanningError(f"in the sweep sector of {len(sector)} clients: {exc}")
+    clients = tuple(int(sector[c]) for c in exc.clients)
+    hours = ", ".join(f"{h:.3f}" for h in exc.alone_h)
+    return RoutePlanningError(
+        f"clients {list(clients)} cannot be served within the maximum route duration even "
+        f"alone (depot -> client -> depot takes {hours} h)",
+        client=clients[0],
+        clients=clients,
+        alone_h=exc.alone_h,
+    )
 
 
 def _validate(
@@ -291,10 +434,14 @@ def _validate(
     if int(iterations) != iterations or iterations < 0:
         raise ValueError(f"iterations must be a non-negative integer, got {iterations!r}")
 
+    return dist, _planned_demand(dem, capacity)
+
+
+def _planned_demand(demand: np.ndarray, capacity: int) -> np.ndarray:
+    """Whole parcels per client as planned: at least 1, at most a full van."""
     # Every client is visited even when its expected demand rounds to zero, and
     # an over-capacity client is planned as a full van (see module docstring).
-    planned = np.clip(np.ceil(dem), 1, capacity).astype(np.int64)
-    return dist, planned
+    return np.clip(np.ceil(demand), 1, capacity).astype(np.int64)
 
 
 def _to_integers(

@@ -24,7 +24,7 @@ import numpy as np
 from sim.engine.demand import mean_daily_parcels
 from sim.network.bus_policy import Carrier, bus_first, leg_ends, no_later
 from sim.network.geography import LEVEL_NAMES, STATION, Geography
-from sim.network.routing import RoutePlanningError, plan_routes
+from sim.network.routing import RoutePlanningError, plan_routes_by_sector
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import (
     BUS,
@@ -335,18 +335,20 @@ def plan_fleet(
     arrivals: Arrivals = {}
     for depot, mine in depots.items():
         departures = timetables[depot]
-        places = np.array([depot, *mine])
         planned = load[mine] / len(departures) * routing.planning_margin
         try:
-            routes = plan_routes(
-                geo.road_km(places, places),
+            routes = plan_routes_by_sector(
+                _road_km_among(geo, depot, np.array(mine)),
                 planned,
+                np.arctan2(geo.y_km[mine] - geo.y_km[depot], geo.x_km[mine] - geo.x_km[depot]),
+                max_clients=routing.max_clients_per_problem,
                 capacity=fleet.capacity_parcels,
                 speed_kmh=fleet.speed_kmh,
                 stop_time_h=fleet.stop_min / 60.0,
                 max_duration_h=fleet.max_route_h,
                 seed=routing.seed,
                 iterations=routing.iterations,
+                no_improvement_iterations=routing.no_improvement_iterations,
                 # As the trips run: a stop at the depot to load, one at each client to
                 # unload, and every planned parcel handled at both.
                 handling_time_h=fleet.handling_min_per_parcel / 60.0,
@@ -366,6 +368,16 @@ def plan_fleet(
             for position, client in enumerate(stops[1:-1]):
                 arrivals[client] = [d + reached[position] for d in departures]
     return services, legs, arrivals
+
+
+def _road_km_among(geo: Geography, depot: int, clients: np.ndarray):
+    """Road distances among *depot* and the chosen of its *clients* (depot first)."""
+
+    def road_km(chosen: np.ndarray) -> np.ndarray:
+        places = np.concatenate(([depot], clients[chosen]))
+        return geo.road_km(places, places)
+
+    return road_km
 
 
 def _daily_load(geo: Geography, scenario: Scenario, fleet_name: str, daily: np.ndarray):
@@ -639,7 +651,13 @@ def _plan_fleets(
         clients_backup &= ~clients_first
         if clients_backup.any():
             backing, legs, _ = plan_fleet(
-                geo, name, daily * backup, scenario, len(services), feeder, clients_backup,
+                geo,
+                name,
+                daily * backup,
+                scenario,
+                len(services),
+                feeder,
+                clients_backup,
                 "/fallback",
             )
             services.extend(backing)
@@ -725,9 +743,7 @@ def build_plan(
         bus_number = {index: index for index in range(len(buses))}
     else:
         carriers = no_later(scenario, geo, fleet_option, buses, daily)
-        services, fleet_legs, _ = _plan_fleets(
-            scenario, geo, daily, carriers, services, arrivals
-        )
+        services, fleet_legs, _ = _plan_fleets(scenario, geo, daily, carriers, services, arrivals)
         used = sorted({c.bus[0] for chosen in carriers.values() for c in chosen if c.bus})
         if scenario.outbound is not None:  # farm products ride a used line's other direction
             lines = {buses[index].line for index in used}

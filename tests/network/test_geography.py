@@ -7,7 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from sim.network.geography import HUB, POINT, STATION, read_geography_csv, synthetic_geography
+from sim.network.geography import (
+    HUB,
+    POINT,
+    STATION,
+    farthest_points,
+    read_geography_csv,
+    synthetic_geography,
+    township_margin_km,
+)
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Network
 
@@ -101,3 +109,42 @@ def test_csv_errors_name_the_problem(tmp_path, rows, phrase):
     with pytest.raises(ScenarioError) as error:
         read_geography_csv(path, 1.3)
     assert phrase in str(error.value) and str(path) in str(error.value)
+
+
+def _farthest_points_everywhere(candidates: np.ndarray, count: int) -> list[int]:
+    """The plain farthest-point sampling, every candidate's distance updated per pick."""
+    chosen = [int(np.argmin(np.hypot(*candidates.T)))]
+    nearest = np.hypot(*(candidates - candidates[chosen[0]]).T)
+    nearest = np.minimum(nearest, np.hypot(*candidates.T) + 1e-9)
+    while len(chosen) < count:
+        pick = int(np.argmax(nearest))
+        chosen.append(pick)
+        nearest = np.minimum(nearest, np.hypot(*(candidates - candidates[pick]).T))
+    return chosen
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_slab_farthest_points_pick_what_updating_every_candidate_picks(seed):
+    rng = np.random.default_rng(seed)
+    count = int(rng.integers(1, 120))
+    candidates = rng.uniform(-40.0, 40.0, size=(count * 30, 2))
+    assert farthest_points(candidates, count) == _farthest_points_everywhere(candidates, count)
+
+
+def test_farthest_points_on_a_grid_break_ties_as_before():
+    # Many equal distances: the lowest index wins in both.
+    grid = np.array([(i, j) for i in range(-8, 9) for j in range(-8, 9)], dtype=float)
+    assert farthest_points(grid, 40) == _farthest_points_everywhere(grid, 40)
+
+
+def test_bundled_county_townships_unchanged_by_the_slab_update():
+    cfg = Network(townships=24, area_km2=2650.0, seed=2023)
+    rng = np.random.default_rng(cfg.seed)
+    half = math.sqrt(cfg.area_km2) / 2.0
+    inner = half - township_margin_km(cfg)
+    candidates = rng.uniform(-inner, inner, size=(cfg.townships * 30, 2))
+    towns = candidates[_farthest_points_everywhere(candidates, cfg.townships)]
+    geo = synthetic_geography(cfg)
+    stations = geo.level == STATION
+    np.testing.assert_array_equal(geo.x_km[stations], towns[:, 0])
+    np.testing.assert_array_equal(geo.y_km[stations], towns[:, 1])

@@ -144,13 +144,14 @@ def test_cli_exits_2_naming_the_places(tmp_path, capsys):
 
 
 def test_no_plan_found_names_the_depot_and_what_to_raise(tmp_path, monkeypatch):
+    import sim.network.routing as routing
     import sim.network.services as services
     from sim.network.routing import RoutePlanningError
 
     def no_plan(*args, **kwargs):
         raise RoutePlanningError("PyVRP found no feasible plan")
 
-    monkeypatch.setattr(services, "plan_routes", no_plan)
+    monkeypatch.setattr(routing, "plan_routes", no_plan)
     with pytest.raises(ScenarioError) as info:
         services.build_plan(
             Scenario.model_validate(_far_county(tmp_path)),

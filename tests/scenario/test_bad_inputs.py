@@ -67,6 +67,9 @@ def test_a_title_is_one_line_of_free_text(tmp_path, capsys):
         ("buses.corridors.co2_per_km_kg=1e308", ["buses.corridors.co2_per_km_kg", "100"]),
         ("routing.seed=4294967296", ["routing.seed", "4294967295", "4294967296"]),
         ("routing.seed=-1", ["routing.seed", "greater than or equal to 0"]),
+        ("network.townships=3001", ["network.townships", "3000", "3001"]),
+        ("routing.max_clients_per_problem=1", ["routing.max_clients_per_problem", "2"]),
+        ("routing.no_improvement_iterations=0", ["routing.no_improvement_iterations", "1"]),
         ("demand.parcels_per_capita_day=1e9", ["demand.parcels_per_capita_day", "10", "1e9"]),
         (
             "demand.peaks=[{start_day: 0, days: 3, factor: 1e6}]",
