@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -92,6 +93,22 @@ def test_python_dash_m_and_console_script_agree(tmp_path):
     by_script = subprocess.run(["ruralsim", *args], capture_output=True, text=True)
     assert by_module.returncode == by_script.returncode == 0
     assert by_module.stdout == by_script.stdout
+
+
+@pytest.mark.parametrize(("given", "huge_pages"), [(None, False), ("1", True)])
+def test_the_command_runs_numpy_without_huge_pages_unless_told(given, huge_pages):
+    """The command sets NUMPY_MADVISE_HUGEPAGE=0 before numpy loads; a user's value wins."""
+    code = (
+        "import sys; from sim.cli import main; "
+        f"main(['validate', {str(SCENARIOS / 'leiyang_base.yaml')!r}]); "
+        "import numpy; print(numpy._core.multiarray._get_madvise_hugepage(), file=sys.stderr)"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == str(huge_pages)
 
 
 def test_interrupted_run_leaves_no_results(tmp_path, monkeypatch):
