@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sim.engine.trips import ParcelFlow, last_boarding_stops
+from sim.engine.trips import ParcelFlow, _delay_to, last_boarding_stops
 from sim.network.geography import POINT
 from sim.runner import simulate
 from sim.scenario import load_scenario
@@ -68,3 +70,15 @@ def test_village_routes_close_at_their_first_stop():
         if all(level[place] == POINT for place in service.stops[1:]):
             assert last[index] == 0, service.name
     assert np.any(last == 0)
+
+
+@given(
+    st.floats(0.0, 1e6, allow_nan=False, allow_infinity=False),
+    st.floats(0.0, 48.0, allow_nan=False, allow_infinity=False),
+)
+def test_a_ride_out_lands_the_clock_exactly_on_its_last_stop(now, ahead):
+    """SimPy adds the delay to its clock: now + _delay_to(now, then) is then, bit for bit."""
+    then = now + ahead
+    delay = _delay_to(now, then)
+    assert delay >= 0.0
+    assert now + delay == then
