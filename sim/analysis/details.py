@@ -67,16 +67,20 @@ def village_lead_times(run) -> pd.DataFrame:
     )
 
 
-def day_reached(times: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Per stage time, the day it falls in: the first day that ends after it.
+def day_reached(times: np.ndarray, days: int) -> np.ndarray:
+    """Per stage time, the day it falls in (0 .. *days* - 1; days are 24 h from time 0).
 
     A time exactly at a day's end is the next day's start and counts for the next day,
     as the KPI cohort counts a hub arrival at 24 d h in day d; NaN (stage not reached)
-    and times at or after the last day's end get ``ends.size``.
+    and times at or after the last day's end get *days*. The same as searching the day
+    ends ``24, 48, ...`` (``np.searchsorted(ends, times, side="right")``), three times
+    faster. The floor of the quotient is exact: a time just below a day's end 24 d is at
+    least one float spacing below it, which is 16 or more spacings of d, so the
+    correctly rounded quotient stays at least 2/3 of a spacing below d (tested at and
+    around every day end).
     """
-    # Searching the few day ends for each time is linear in the parcels; sorting
-    # the times (the obvious way to count them per day) is not, and was 5x slower.
-    return np.searchsorted(ends, times, side="right")
+    day = np.fmin(np.floor(times / 24.0), days)  # fmin: NaN (not reached) -> days
+    return np.maximum(day, 0.0, out=day).astype(np.intp)  # before day 0: day 0
 
 
 def daily_series(run) -> pd.DataFrame:
@@ -94,7 +98,7 @@ def daily_series(run) -> pd.DataFrame:
     # of ledger rows at a time: no temporaries over the whole ledger).
     by_end = {
         name: np.cumsum(per_day[:-1])
-        for name, per_day in _reached_per_day(run.ledger, (days + 1) * 24.0).items()
+        for name, per_day in _reached_per_day(run.ledger, days.size).items()
     }
     hub_in, town_in, at_point = by_end["hub_in"], by_end["town_in"], by_end["at_point"]
     busy = np.zeros(days.size)
@@ -113,8 +117,8 @@ def daily_series(run) -> pd.DataFrame:
     )
 
 
-def _reached_per_day(ledger, ends: np.ndarray) -> dict[str, np.ndarray]:
-    """Parcels per :func:`day_reached` value (``ends.size + 1`` of them), per point.
+def _reached_per_day(ledger, days: int) -> dict[str, np.ndarray]:
+    """Parcels per :func:`day_reached` value (``days + 1`` of them), per point.
 
     Points: reaching the hub (``hub_in``; the county town's: ``town_in``), leaving it
     (``hub_out``), reaching a station and leaving it for the village point
@@ -122,12 +126,12 @@ def _reached_per_day(ledger, ends: np.ndarray) -> dict[str, np.ndarray]:
     inbound parcel leaves where it is.
     """
     per_day = {
-        name: np.zeros(ends.size + 1, dtype=np.intp)
+        name: np.zeros(days + 1, dtype=np.intp)
         for name in ("hub_in", "town_in", "hub_out", "station_in", "station_out", "at_point")
     }
 
     def count(name: str, times: np.ndarray) -> None:
-        per_day[name] += np.bincount(day_reached(times, ends), minlength=ends.size + 1)
+        per_day[name] += np.bincount(day_reached(times, days), minlength=days + 1)
 
     for rows in row_chunks(ledger.n):
         t_hub, t_station = ledger.column("t_hub")[rows], ledger.column("t_station")[rows]

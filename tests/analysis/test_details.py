@@ -6,12 +6,15 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim import simulate
 from sim.analysis.details import (
     DAY_KINDS,
     daily_series,
     day_kind_kpis,
+    day_reached,
     lead_time_percentiles,
     network_tables,
     village_lead_times,
@@ -199,3 +202,27 @@ def test_daily_series_counts_equal_those_of_sorting_every_stage(seed, monkeypatc
     for name, counts in expected.items():
         assert daily[name].dtype == counts.dtype, name
         np.testing.assert_array_equal(daily[name].to_numpy(), counts, err_msg=name)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-1.0, 24.0 * 40, allow_nan=False, allow_infinity=False),
+            # at, just below and just above day ends, where the division may round up
+            st.integers(0, 41).flatmap(
+                lambda d: st.sampled_from(
+                    [24.0 * d, np.nextafter(24.0 * d, 0.0), np.nextafter(24.0 * d, np.inf)]
+                )
+            ),
+            st.just(np.nan),
+        ),
+        max_size=60,
+    )
+)
+def test_day_reached_is_the_search_of_the_day_ends(times):
+    """The day of each time equals searching the day ends 24, 48, ... (the definition)."""
+    times = np.array(times, dtype=float)
+    days = 30
+    ends = (np.arange(days) + 1) * 24.0
+    expected = np.searchsorted(ends, times, side="right")
+    assert np.array_equal(day_reached(times, days), expected)
