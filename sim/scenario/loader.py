@@ -664,7 +664,8 @@ def validate(
         failed = [tuple(error["loc"]) for error in errors]
         for error in errors:
             loc, error_type = tuple(error["loc"]), error["type"]
-            if error_type == "too_short" and any(f[: len(loc)] == loc != f for f in failed):
+            inside = [f for f in failed if len(f) > len(loc) and f[: len(loc)] == loc]
+            if error_type == "too_short" and inside:
                 continue  # its items that failed were left out: they are the problem
             path = _dotted(_yaml_loc(data, loc, error_type))
             if error_type == "missing":
