@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 from sim.analysis.kpis import compute_kpis
 from sim.engine.demand import expected_parcels
 from sim.engine.ledger import Ledger
-from sim.engine.model import Run, all_plans, keeps_cold_chain, run
+from sim.engine.model import Run, all_plans, given_plans, keeps_cold_chain, run
 from sim.network.geography import Geography, build_geography
 from sim.network.returns import return_paths
 from sim.network.services import Plan
@@ -134,7 +134,11 @@ class MeasuredRun(Run):
 
 
 def simulate(
-    scenario: Scenario, seed: int | None = None, replication: int = 0, *, plan: Plan | None = None
+    scenario: Scenario,
+    seed: int | None = None,
+    replication: int = 0,
+    *,
+    plan: Plan | Sequence[Plan] | None = None,
 ) -> MeasuredRun:
     """Run one replication and compute its KPIs.
 
@@ -143,8 +147,9 @@ def simulate(
     scenario : a validated scenario (``sim.load_scenario``)
     seed : root seed; defaults to the scenario's ``seed``
     replication : replication number *r*, using child *r* of ``SeedSequence(seed)``
-    plan : the scenario's ``plan_for(scenario)``, made elsewhere (parallel runs plan once
-        in the main process and send the plan to the workers); default: planned here
+    plan : the scenario's plans, made elsewhere (parallel runs plan once in the main
+        process and send the plans to the workers): ``all_plans(scenario)`` (every
+        network's) or ``plan_for(scenario)`` (the first network's); default: planned here
 
     Returns
     -------
@@ -160,5 +165,5 @@ def simulate(
     if plan is None:
         check_scenario(scenario)  # demand size first, then the (cached) plan
     else:
-        check_demand_fits(scenario, plan.geography)
+        check_demand_fits(scenario, given_plans(plan)[0].geography)
     return MeasuredRun.of(run(scenario, seed=seed, replication=replication, plan=plan))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,8 +250,19 @@ def receive_inbound(env, scenario, networks, table, ledger, streams):
             net.flow.enqueue(sorted_rows, np.zeros(sorted_rows.size, dtype=np.int8), done)
 
 
+def given_plans(plan: Plan | Sequence[Plan] | None) -> tuple[Plan, ...]:
+    """The plans a caller gave: none, the first network's alone, or every network's."""
+    if plan is None:
+        return ()
+    return (plan,) if isinstance(plan, Plan) else tuple(plan)
+
+
 def run(
-    scenario: Scenario, seed: int | None = None, replication: int = 0, *, plan: Plan | None = None
+    scenario: Scenario,
+    seed: int | None = None,
+    replication: int = 0,
+    *,
+    plan: Plan | Sequence[Plan] | None = None,
 ) -> Run:
     """Run one replication of a scenario.
 
@@ -259,13 +271,16 @@ def run(
     scenario : a validated scenario
     seed : root seed (defaults to the scenario's ``seed``)
     replication : replication number *r*; uses child *r* of ``SeedSequence(seed)``
-    plan : ``plan_for(scenario)`` made elsewhere (by the process handing out
-        replications), so a worker need not plan or read the plan cache; default: planned here
+    plan : the scenario's plans made elsewhere (by the process handing out replications),
+        so a worker need not plan or read the plan cache: ``all_plans(scenario)``, every
+        network's, or ``plan_for(scenario)``, the first network's (a scenario with brands
+        then plans the others here); default: all planned here
     """
     seed = scenario.seed if seed is None else int(seed)
     specs = network_scenarios(scenario)
+    given = given_plans(plan)
     plans = [
-        plan if plan is not None and number == 0 else network_plan(spec.scenario, spec.townships)
+        given[number] if number < len(given) else network_plan(spec.scenario, spec.townships)
         for number, spec in enumerate(specs)
     ]
     horizon = scenario.horizon

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.kpis import KPI_NAMES
-from sim.engine.model import plan_for
+from sim.engine.model import all_plans
 from sim.experiments import tasks
 from sim.experiments.executors import make_executor
 from sim.experiments.folder import Arm, ExperimentFolder
@@ -116,13 +116,15 @@ def replicator(
     """
     arms = folder.arms
     details = folder.root is not None  # detail tables are kept only on disk
-    plans = {}  # by arm: planned once, so no replication plans or reads the plan cache
+    # By arm, every network's plan (a scenario with brands has several): planned once,
+    # so no replication plans or reads the plan cache.
+    plans = {}
 
     def plan(arms_to_run: list[Arm]) -> None:
         todo = [arm for arm in arms_to_run if arm.key not in plans]
         if folder.kind != "region":  # planned here (loading the scenarios planned them)
             for arm in todo:
-                plans[arm.key] = executor.share(plan_for(arm.scenario))
+                plans[arm.key] = executor.share(tuple(all_plans(arm.scenario)))
             return
         # A region's counties were only loaded: plan them on the workers, in parallel.
         work = [(arm.scenario, arm.file) for arm in todo]

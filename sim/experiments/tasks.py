@@ -27,7 +27,7 @@ from sim.analysis.kpis import KPI_NAMES
 from sim.analysis.region import aggregates as region_aggregates
 from sim.analysis.stages import stage_table
 from sim.analysis.warmup import daily_mean_lead_time
-from sim.engine.model import plan_for
+from sim.engine.model import all_plans
 from sim.network.services import Plan
 from sim.runner import simulate
 from sim.scenario.errors import ScenarioError
@@ -136,7 +136,7 @@ def replicate_kpis(
     seed: int,
     replication: int,
     details: bool = True,
-    plan: Plan | None = None,
+    plan: tuple[Plan, ...] | None = None,
     aggregates: bool = False,
 ) -> Replication:
     """Run replication ``replication`` of ``scenario``: its KPI row and detail tables.
@@ -151,9 +151,10 @@ def replicate_kpis(
         Replication number *r* (child *r* of ``SeedSequence(seed)``).
     details : bool, optional
         Also compute the detail tables (default); ``ruralsim run`` needs only the row.
-    plan : Plan, optional
-        The scenario's plan, made once by the process handing out the work, so that a
-        worker neither plans nor reads the plan cache (default: planned here).
+    plan : tuple of Plan, optional
+        The scenario's plans (every network's: :func:`sim.engine.model.all_plans`), made
+        once by the process handing out the work, so that a worker neither plans nor
+        reads the plan cache (default: planned here).
     aggregates : bool, optional
         Also return what a region merges (:func:`sim.analysis.region.aggregates`).
 
@@ -170,14 +171,14 @@ def replicate_kpis(
     )
 
 
-def plan_scenario(scenario: Scenario, file: str | None = None) -> Plan:
-    """The scenario's plan (:func:`sim.engine.model.plan_for`), made on a worker.
+def plan_scenario(scenario: Scenario, file: str | None = None) -> tuple[Plan, ...]:
+    """The scenario's plans, every network's (:func:`sim.engine.model.all_plans`), made on a worker.
 
     A region plans its counties this way, in parallel; a problem found while planning
     (a village out of reach …) names ``file``, the county's scenario file.
     """
     try:
-        return plan_for(scenario)
+        return tuple(all_plans(scenario))
     except ScenarioError as exc:
         raise exc if file is None else exc.in_file(file) from None
 

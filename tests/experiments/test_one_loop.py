@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.engine.model import plan_for
+from sim.engine.brands import network_scenarios
+from sim.engine.model import all_plans, plan_for
 from sim.experiments import make_executor, run_replications, run_scenario
 from sim.experiments.executors import SerialExecutor
 from sim.runner import load_checked, simulate
@@ -74,7 +75,37 @@ def test_a_scenario_is_planned_once_and_its_plan_sent_with_every_task():
     run_replications(scenario, 3, seed=2, executor=recorder)
     assert len(recorder.shared) == 1 and len(recorder.tasks) == 3
     # The main process's own plan (workers neither plan nor read the plan cache).
-    assert {id(task[-1]) for task in recorder.tasks} == {id(plan_for(scenario))}
+    assert {tuple(map(id, task[-1])) for task in recorder.tasks} == {(id(plan_for(scenario)),)}
+
+
+def test_a_scenario_with_brands_sends_every_networks_plan_and_no_worker_plans(monkeypatch):
+    """The public network's plan and each own-network brand's, in the run's order."""
+    scenario = load_scenario(
+        "scenarios/leiyang_status_quo.yaml", ["horizon.days=2", "horizon.warmup_days=0"]
+    )
+    plans = all_plans(scenario)
+    assert len(plans) == len(network_scenarios(scenario)) > 2
+    planned_here = simulate(scenario, seed=4)
+
+    def no_planning(*args, **kwargs):
+        raise AssertionError("a replication planned a network")
+
+    class Worker(RecordingExecutor):
+        """Runs the tasks as a worker would: planning there is an error."""
+
+        def map_unordered(self, fn, tasks):
+            with monkeypatch.context() as patch:
+                patch.setattr("sim.engine.model.network_plan", no_planning)
+                yield from super().map_unordered(fn, tasks)
+
+    recorder = Worker()
+    run_replications(scenario, 2, seed=4, executor=recorder)
+    with monkeypatch.context() as patch:
+        patch.setattr("sim.engine.model.network_plan", no_planning)
+        given = simulate(scenario, seed=4, plan=pickle.loads(pickle.dumps(tuple(plans))))
+    assert {tuple(map(id, task[-1])) for task in recorder.tasks} == {tuple(map(id, plans))}
+    pd.testing.assert_frame_equal(planned_here.parcels, given.parcels, check_exact=True)
+    pd.testing.assert_series_equal(pd.Series(planned_here.kpis), pd.Series(given.kpis))
 
 
 def test_a_run_given_its_plan_is_the_run_that_plans_for_itself():
