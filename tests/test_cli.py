@@ -227,6 +227,18 @@ def test_a_bad_clock_time_is_one_problem_not_also_an_empty_timetable(capsys):
     assert "at least 1 item" in capsys.readouterr().err
 
 
+def test_validate_lists_every_networks_departures(capsys):
+    """With own-network brands, each network's timetables, not only the first's."""
+    scenario = load_scenario(SCENARIOS / "leiyang_partial_reform.yaml")
+    own = [name for name, brand in scenario.brands.root.items() if brand.network == "own"]
+    assert main(["validate", str(SCENARIOS / "leiyang_partial_reform.yaml")]) == 0
+    comment = capsys.readouterr().out.split("# Departures per depot")[1]
+    assert [line.strip("# :") for line in comment.splitlines() if "#  network" in line] == [
+        "network public",
+        *(f"network {name}" for name in own),
+    ]
+
+
 def test_extends_cycle_is_an_error(tmp_path, capsys):
     write(tmp_path / "a.yaml", "extends: b.yaml\n")
     write(tmp_path / "b.yaml", "extends: a.yaml\n")

@@ -19,24 +19,30 @@ def timetable_comment(scenario) -> str:
 
     Comments, so that the output still loads as the same scenario; connecting
     timetables (``departures: {after: ...}``) are known only once routes are planned.
+    A scenario with own-network brands lists every network's, the public one first.
     """
-    from sim.engine.model import plan_for
+    from sim.engine.brands import network_scenarios
+    from sim.engine.model import all_plans
     from sim.network.services import depot_departures
     from sim.scenario.schema import Connection, format_clock
 
     lines = ["# Departures per depot, resolved (fleets of the delivery model):"]
-    for fleet, depots in depot_departures(plan_for(scenario)).items():
-        rule = scenario.fleets[fleet].departures
-        how = (
-            f" (arrivals of {rule.after} + {rule.slack_min:g} min)"
-            if isinstance(rule, Connection)
-            else ""
-        )
-        lines.append(f"#   {fleet}{how}:")
-        lines += [
-            f"#     {depot}: {' '.join(format_clock(t) for t in times)}"
-            for depot, times in depots.items()
-        ]
+    specs = network_scenarios(scenario)
+    for spec, plan in zip(specs, all_plans(scenario), strict=True):
+        if len(specs) > 1:
+            lines.append(f"#  network {spec.name}:")
+        for fleet, depots in depot_departures(plan).items():
+            rule = spec.scenario.fleets[fleet].departures
+            how = (
+                f" (arrivals of {rule.after} + {rule.slack_min:g} min)"
+                if isinstance(rule, Connection)
+                else ""
+            )
+            lines.append(f"#   {fleet}{how}:")
+            lines += [
+                f"#     {depot}: {' '.join(format_clock(t) for t in times)}"
+                for depot, times in depots.items()
+            ]
     return "\n".join(lines) + "\n"
 
 
