@@ -40,6 +40,10 @@ _NO_LEGS = np.empty(0, dtype=np.int8)
 _NO_STOPS = np.empty(0, dtype=np.int16)
 _NO_TIMES = np.empty(0)
 
+STAMP_BATCH = 1 << 16
+"""Parcels whose village-point stamps a flow gathers before writing them
+(:meth:`ParcelFlow.stamp_later`): few writes, and a few MB held at most."""
+
 
 class WaitingParcels:
     """Parcels waiting at one stop for one service.
@@ -225,6 +229,11 @@ class ParcelFlow:
         self.at_point = [[bool(self.level[p] == POINT) for p in s.stops] for s in plan.services]
         # Queue of leg k of the path to place p, at [p * legs + k] (-1: no such leg).
         self.leg_queue = self._queue_id(plan.leg_service, plan.leg_board).ravel()
+        # Village-point stamps of ride-outs, written in batches (stamp_later).
+        self._stamp_rows: list[np.ndarray] = []
+        self._stamp_h: list[float] = []
+        self._stamp_counts: list[int] = []
+        self._stamps_pending = 0
 
     def closes_at(self, index: int) -> int:
         """The stop after which a departure of service *index* takes on no more parcels.
@@ -256,11 +265,37 @@ class ParcelFlow:
             return 0
         return int(np.count_nonzero(self.ledger.direction[rows] == OUTBOUND))
 
-    def settle(self, now: float) -> None:
-        """Book the stops that trips riding out (:class:`RideOut`) passed before *now*.
+    def stamp_later(self, parcels: list[np.ndarray], handed_h: list[float]) -> None:
+        """Stamp parcels handed over at village points, each group at its time, in batches.
 
-        Called when the run stops, before the trips under way are counted.
+        A ride-out (:func:`_ride_out`) knows these stamps before the parcels get there,
+        and nothing reads them while the run goes on (``closes_at`` says when), so they
+        are gathered and written a batch of :data:`STAMP_BATCH` parcels at a time
+        (:meth:`write_stamps`) rather than a few dozen per trip.
         """
+        self._stamp_rows.extend(parcels)
+        self._stamp_h.extend(handed_h)
+        self._stamp_counts.extend(group.size for group in parcels)
+        self._stamps_pending += sum(group.size for group in parcels)
+        if self._stamps_pending >= STAMP_BATCH:
+            self.write_stamps()
+
+    def write_stamps(self) -> None:
+        """Write the village-point stamps gathered by :meth:`stamp_later`."""
+        if not self._stamp_rows:
+            return
+        when = np.repeat(self._stamp_h, self._stamp_counts)
+        self.shelves.stamp(self.ledger, np.concatenate(self._stamp_rows), when)
+        self._stamp_rows, self._stamp_h, self._stamp_counts = [], [], []
+        self._stamps_pending = 0
+
+    def settle(self, now: float) -> None:
+        """Write the gathered stamps; book the stops ride-outs passed before *now*.
+
+        Called when the run stops, before anything reads the ledger or counts the trips
+        under way (:class:`RideOut` books its progress lazily).
+        """
+        self.write_stamps()
         for progress in self.under_way.values():
             if progress.ride is not None:
                 progress.ride.book(progress, progress.ride.reached_before(now))
@@ -629,8 +664,9 @@ def _delay_to(now: float, then: float) -> float:
 def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
     """Drive the rest of the route from stop *first* on, where nobody boards.
 
-    The parcels for village points are stamped at once for every stop reached before the
-    run ends: their stamps depend on nothing else that happens meanwhile
+    The parcels for village points are stamped for every stop reached before the run
+    ends, in batches with other trips' (``ParcelFlow.stamp_later``): their stamps depend
+    on nothing else that happens meanwhile, and nothing reads them before the run ends
     (``ParcelFlow.closes_at`` says when that holds). If no station or hub is left to hand
     parcels over to, the trip then simply arrives at its last stop; otherwise it still
     goes from stop to stop in simulated time up to the last of them, handing parcels over
@@ -649,13 +685,10 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
         if at_point[i] and ends[i] > starts[i]
     ]
     if stamped:
-        handed_h = [ride.arrive_h[i] + ride.dwell_h[i] for i in stamped]
-        when = np.repeat(handed_h, [ends[i] - starts[i] for i in stamped])
-        if all(starts[b] == ends[a] for a, b in itertools.pairwise(stamped)):
-            taken = rows[starts[stamped[0]] : ends[stamped[-1]]]  # one slice of the load
-        else:
-            taken = np.concatenate([rows[starts[i] : ends[i]] for i in stamped])
-        flow.shelves.stamp(flow.ledger, taken, when)
+        flow.stamp_later(
+            [rows[starts[i] : ends[i]] for i in stamped],
+            [ride.arrive_h[i] + ride.dwell_h[i] for i in stamped],
+        )
     # Stops where parcels are handed over to a station or the hub, to ride on from there.
     transfers = [i for i in range(len(ends)) if ends[i] > starts[i] and not at_point[i]]
     # Up to the last of them the trip goes stop by stop, as the general path does, so

@@ -41,11 +41,16 @@ CASES = [
 
 
 @pytest.mark.parametrize(("name", "extra"), CASES)
-def test_riding_out_equals_stop_by_stop(name, extra, monkeypatch):
+@pytest.mark.parametrize("batch", [None, 7])
+def test_riding_out_equals_stop_by_stop(name, extra, batch, monkeypatch):
+    """*batch*: the stamps gathered before they are written (7: many writes mid-run)."""
     scenario = load_scenario(
         SCENARIOS / f"{name}.yaml", overrides=["horizon.days=2", "horizon.warmup_days=0", *extra]
     )
-    fast = simulate(scenario, seed=5)
+    with monkeypatch.context() as patch:
+        if batch is not None:
+            patch.setattr("sim.engine.trips.STAMP_BATCH", batch)
+        fast = simulate(scenario, seed=5)
     with monkeypatch.context() as patch:
         patch.setattr(ParcelFlow, "closes_at", stop_by_stop)
         slow = simulate(scenario, seed=5)
