@@ -667,10 +667,11 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
     The parcels for village points are stamped for every stop reached before the run
     ends, in batches with other trips' (``ParcelFlow.stamp_later``): their stamps depend
     on nothing else that happens meanwhile, and nothing reads them before the run ends
-    (``ParcelFlow.closes_at`` says when that holds). If no station or hub is left to hand
-    parcels over to, the trip then simply arrives at its last stop; otherwise it still
-    goes from stop to stop in simulated time up to the last of them, handing parcels over
-    to each station when it gets there, so that other trips see them when they would.
+    (``ParcelFlow.closes_at`` says when that holds). Parcels for a station are handed over
+    at once too when they must cross the dock there (``stations.crossdock_min`` > 0): no
+    departure can take them before they have. Then the trip simply arrives at its last
+    stop. Without a cross-dock it goes from stop to stop in simulated time up to the last
+    station it hands parcels over to, so that other trips see them when they would.
     """
     rows, legs, alight = load
     service = flow.plan.services[progress.service]
@@ -679,11 +680,8 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
     stops = service.stops
     at_point = flow.at_point[progress.service][first:]
     starts, ends = ride.starts, ride.ends
-    stamped = [
-        i
-        for i in range(ride.reached_before(flow.run_ends_h))
-        if at_point[i] and ends[i] > starts[i]
-    ]
+    reached = ride.reached_before(flow.run_ends_h)
+    stamped = [i for i in range(reached) if at_point[i] and ends[i] > starts[i]]
     if stamped:
         flow.stamp_later(
             [rows[starts[i] : ends[i]] for i in stamped],
@@ -691,6 +689,14 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
         )
     # Stops where parcels are handed over to a station or the hub, to ride on from there.
     transfers = [i for i in range(len(ends)) if ends[i] > starts[i] and not at_point[i]]
+    if flow.crossdock_h > 0:
+        # A parcel handed over can be loaded only once it has crossed the dock, after it
+        # got there: whenever it is put in its next queue, no departure before then
+        # takes it. So the stops reached before the run ends hand over now.
+        for i in transfers[: bisect.bisect_left(transfers, reached)]:
+            place, handed_h = stops[ride.positions[i]], ride.arrive_h[i] + ride.dwell_h[i]
+            flow.arrive(rows[starts[i] : ends[i]], legs[starts[i] : ends[i]], place, handed_h)
+        transfers = []
     # Up to the last of them the trip goes stop by stop, as the general path does, so
     # that its hand-overs happen in the same order as other events at the same time.
     for i in range(transfers[-1] + 1 if transfers else 0):
