@@ -414,15 +414,36 @@ class ParcelFlow:
             self.shelves.receive(ledger, rows, place, when)
             return
         if self.level[place] == STATION:
-            ledger.t_station[rows] = when
-            last = legs >= self.plan.leg_service.shape[1] - 1
-            if last.any():
-                ledger.flags[rows[last]] |= COLLECTED_IN_TOWN
-                self.shelves.receive(ledger, rows[last], place, when)
-                rows, legs = rows[~last], legs[~last]
+            rows, legs, _ = self._alight_at_stations(rows, legs, when, place)
             if self.cold is not None:
                 self.cold.chill(rows, place, when)
         self.enqueue(rows, legs + 1, np.full(rows.size, when + self.crossdock_h))
+
+    def hand_over_at_stations(self, rows: np.ndarray, legs: np.ndarray, when: np.ndarray):
+        """Hand over the parcels a ride-out leaves at several stations, all at once.
+
+        What :meth:`arrive` does at a station, with *when* one time per parcel; a
+        ride-out has no cold chain and no counted shelves (``closes_at``).
+        """
+        rows, legs, when = self._alight_at_stations(rows, legs, when)
+        self.enqueue(rows, legs + 1, when + self.crossdock_h)
+
+    def _alight_at_stations(self, rows, legs, when, place: int | None = None):
+        """Parcels alight at township stations at *when* (a time, or one per parcel).
+
+        Stamps ``t_station``; a path that ends there delivers there (a brand's outlet:
+        ``COLLECTED_IN_TOWN``, the shelves of *place*). Returns the rows, legs and times
+        of the parcels that ride on.
+        """
+        ledger = self.ledger
+        ledger.t_station[rows] = when
+        last = legs >= self.plan.leg_service.shape[1] - 1
+        if not last.any():
+            return rows, legs, when
+        ledger.flags[rows[last]] |= COLLECTED_IN_TOWN
+        each = np.ndim(when) > 0
+        self.shelves.receive(ledger, rows[last], place, when[last] if each else when)
+        return rows[~last], legs[~last], when[~last] if each else when
 
 
 def last_boarding_stops(plan: Plan) -> np.ndarray:
@@ -689,13 +710,22 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
         )
     # Stops where parcels are handed over to a station or the hub, to ride on from there.
     transfers = [i for i in range(len(ends)) if ends[i] > starts[i] and not at_point[i]]
-    if flow.crossdock_h > 0:
+    if flow.crossdock_h > 0 and all(
+        flow.level[stops[ride.positions[i]]] == STATION for i in transfers
+    ):
         # A parcel handed over can be loaded only once it has crossed the dock, after it
         # got there: whenever it is put in its next queue, no departure before then
-        # takes it. So the stops reached before the run ends hand over now.
-        for i in transfers[: bisect.bisect_left(transfers, reached)]:
-            place, handed_h = stops[ride.positions[i]], ride.arrive_h[i] + ride.dwell_h[i]
-            flow.arrive(rows[starts[i] : ends[i]], legs[starts[i] : ends[i]], place, handed_h)
+        # takes it. So the stations reached before the run ends get theirs now.
+        stations = transfers[: bisect.bisect_left(transfers, reached)]
+        if stations:
+            flow.hand_over_at_stations(
+                np.concatenate([rows[starts[i] : ends[i]] for i in stations]),
+                np.concatenate([legs[starts[i] : ends[i]] for i in stations]),
+                np.repeat(
+                    [ride.arrive_h[i] + ride.dwell_h[i] for i in stations],
+                    [ends[i] - starts[i] for i in stations],
+                ),
+            )
         transfers = []
     # Up to the last of them the trip goes stop by stop, as the general path does, so
     # that its hand-overs happen in the same order as other events at the same time.
