@@ -273,10 +273,11 @@ class ParcelFlow:
         are gathered and written a batch of :data:`STAMP_BATCH` parcels at a time
         (:meth:`write_stamps`) rather than a few dozen per trip.
         """
+        counts = [group.size for group in parcels]
         self._stamp_rows.extend(parcels)
         self._stamp_h.extend(handed_h)
-        self._stamp_counts.extend(group.size for group in parcels)
-        self._stamps_pending += sum(group.size for group in parcels)
+        self._stamp_counts.extend(counts)
+        self._stamps_pending += sum(counts)
         if self._stamps_pending >= STAMP_BATCH:
             self.write_stamps()
 
@@ -727,8 +728,8 @@ def _ride_out(env, flow: ParcelFlow, progress: TripProgress, first: int, load):
                 ),
             )
         transfers = []
-    # Up to the last of them the trip goes stop by stop, as the general path does, so
-    # that its hand-overs happen in the same order as other events at the same time.
+    # Otherwise the trip goes stop by stop up to the last of them, as the general path
+    # does, so that its hand-overs keep their order among events at the same instant.
     for i in range(transfers[-1] + 1 if transfers else 0):
         if i:
             yield env.timeout(ride.dwell_h[i - 1] + service.leg_h[ride.positions[i] - 1])
