@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.network.geography import HUB, Geography, build_geography
-from sim.network.services import township_places
-from sim.scenario.errors import ScenarioError
+from sim.network.services import station_indices, township_places
 from sim.scenario.schema import Brand, Buses, Delivery, Points, Scenario
 
 PUBLIC = "public"
@@ -55,17 +54,12 @@ def outlet_townships(name: str, brand: Brand, geo: Geography) -> np.ndarray:
 
     The county town's parcels (destination the hub) stay with the brand's depot.
     """
-    stations = [geo.ids[s] for s in geo.stations]
-    if brand.outlets != "all":
-        for i, township in enumerate(brand.outlets):
-            if township not in stations:
-                raise ScenarioError(
-                    None,
-                    f"brands.{name}.outlets.{i}",
-                    f"no township station {township!r} in the network "
-                    f"(stations: {', '.join(sorted(stations)[:8])}…); give station ids or all",
-                )
-    serves = township_places(geo, stations if brand.outlets == "all" else brand.outlets)
+    if brand.outlets == "all":
+        outlets = [geo.ids[s] for s in geo.stations]
+    else:
+        station_indices(geo, brand.outlets, f"brands.{name}.outlets", "; give station ids or all")
+        outlets = brand.outlets
+    serves = township_places(geo, outlets)
     serves[HUB] = True
     return serves
 

@@ -16,7 +16,7 @@ hybrids differ only in that data.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +114,24 @@ def expected_daily_parcels(scenario: Scenario, geo: Geography) -> np.ndarray:
     day from ``base_daily_parcels`` × that day's factor.
     """
     return mean_daily_parcels(scenario.demand, geo.population)
+
+
+def station_indices(geo: Geography, ids: Sequence[str], path: str, hint: str = "") -> list[int]:
+    """The place index of each township station id in *ids*, in their order.
+
+    An id that is not a station of the network is a :class:`ScenarioError` at
+    ``path.i`` (its position), listing some of the stations; *hint* ends the message.
+    """
+    by_id = {geo.ids[s]: int(s) for s in geo.stations}
+    for i, name in enumerate(ids):
+        if name not in by_id:
+            raise ScenarioError(
+                None,
+                f"{path}.{i}",
+                f"no township station {name!r} in the network "
+                f"(stations: {', '.join(sorted(by_id)[:8])}…){hint}",
+            )
+    return [by_id[name] for name in ids]
 
 
 def township_places(geo: Geography, townships: Collection[str]) -> np.ndarray:
@@ -498,16 +516,7 @@ def corridor_lines(scenario: Scenario, geo: Geography) -> list[tuple[str, str, l
     corridors = scenario.buses.corridors
     stations = geo.stations
     if corridors.townships != "all":
-        by_id = {geo.ids[s]: int(s) for s in stations}
-        for i, name in enumerate(corridors.townships):
-            if name not in by_id:
-                raise ScenarioError(
-                    None,
-                    f"buses.corridors.townships.{i}",
-                    f"no township station {name!r} in the network "
-                    f"(stations: {', '.join(sorted(by_id)[:8])}…)",
-                )
-        stations = [by_id[name] for name in corridors.townships]
+        stations = station_indices(geo, corridors.townships, "buses.corridors.townships")
     lines = []
     villages_of = _below(geo, geo.points, STATION)  # once, not one scan per station
     for station in stations:
