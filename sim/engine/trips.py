@@ -469,6 +469,17 @@ def _board(load, boarded):
     return rows[order], legs[order], alight[order]
 
 
+def stop_time(service: Service, handled: int, vehicles: int) -> tuple[float, float]:
+    """(handling, dwell) in hours at a stop where a departure handles *handled* parcels.
+
+    The vehicles of a departure run together and handle their parcels side by side (as
+    route planning assumes: a vehicle's load each). A van stops only where it hands
+    parcels over or takes them on; a bus always stops.
+    """
+    handling = service.handling_h_per_parcel * handled / vehicles
+    return handling, (service.stop_h if handled or service.always_stops else 0.0) + handling
+
+
 def vehicles_for(parcels: int, vehicle_load: int, runs_empty: bool) -> int:
     """Vehicles a departure sends for *parcels*: enough to carry them, *vehicle_load* each.
 
@@ -581,13 +592,8 @@ def trip(
         if flow.cold is not None or flow.outbound is not None:  # most runs have neither
             _cold_and_outbound(flow, progress, index, place, now, boarded, dropped)
         progress.aboard = rows.size
-        handled = leaving + boarded.size
-        # The vehicles of a departure run together and handle their parcels side by
-        # side (as route planning assumes: a vehicle's load each).
-        handling = service.handling_h_per_parcel * handled / vehicles
+        handling, dwell = stop_time(service, leaving + boarded.size, vehicles)
         progress.parcel_dwell_h += handling
-        # A van stops only where it hands parcels over or takes them on.
-        dwell = (service.stop_h if handled or service.always_stops else 0.0) + handling
         if leaving:
             flow.arrive(dropped, dropped_legs, place, now + dwell)
         if boarded.size:
@@ -639,9 +645,7 @@ class RideOut:
         self.starts = [0, *self.ends[:-1]]
         self.handling_h, self.dwell_h, self.arrive_h = [], [], []
         for position, start, end in zip(self.positions, self.starts, self.ends, strict=True):
-            handed = end - start
-            handling = service.handling_h_per_parcel * handed / vehicles
-            dwell = (service.stop_h if handed or service.always_stops else 0.0) + handling
+            handling, dwell = stop_time(service, end - start, vehicles)
             self.handling_h.append(handling)
             self.dwell_h.append(dwell)
             self.arrive_h.append(now)
