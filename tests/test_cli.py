@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -109,6 +110,43 @@ def test_the_command_runs_numpy_without_huge_pages_unless_told(given, huge_pages
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == str(huge_pages)
+
+
+REUSE_FREED_MEMORY = """
+import os, resource, sys
+from sim.cli import main
+main(["validate", {scenario!r}])
+import numpy as np
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):  # a day's temporaries, made and freed
+    blocks = [np.ones(1 << 19) for _ in range(3)]
+    del blocks
+faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+print(faults, os.environ.get("MALLOC_TRIM_THRESHOLD_"), file=sys.stderr)
+"""
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator settings")
+@pytest.mark.parametrize(("given", "reused"), [(None, True), ("0", False)])
+def test_the_command_keeps_freed_memory_for_reuse_unless_told(given, reused):
+    """Freed temporaries stay in the heap for the next day's (sim.cli.memory); a user's setting wins.
+
+    Three 4 MiB arrays made and freed 20 times fault in 3,072 pages once when the freed
+    memory is reused; glibc's defaults return it to the kernel (42,000 faults here).
+    """
+    code = REUSE_FREED_MEMORY.format(scenario=str(SCENARIOS / "leiyang_base.yaml"))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MALLOC_")}
+    if given is not None:
+        env["MALLOC_TRIM_THRESHOLD_"] = given
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    faults, trim = done.stderr.strip().splitlines()[-1].split()
+    if reused:
+        assert int(faults) < 2 * 3 * 1024
+        assert trim == str(256 << 20)  # and the workers the command starts inherit it
+    else:
+        assert int(faults) > 10 * 3 * 1024
+        assert trim == given
 
 
 def test_interrupted_run_leaves_no_results(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ import os
 import sys
 
 from sim.cli import check, compare, kpis, region, report, run, sweep, validate, warmup
+from sim.cli.memory import tune_memory
 from sim.cli.options import EXIT_BAD_INPUT, EXIT_INTERRUPTED, Parser, UsageError
 
 COMMANDS = {
@@ -120,12 +121,7 @@ def _main(argv: list[str] | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
-    # NumPy asks Linux for huge pages for large arrays; where the kernel then compacts
-    # memory on the spot (transparent_hugepage/defrag "madvise", a common default), the
-    # first touch of a run's parcel ledger costs more system time than huge pages save
-    # (docs/performance.md, "Measured"). Read when numpy is imported, which the command
-    # has not done yet; a value the user set is kept.
-    os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    tune_memory()  # before numpy loads (docs/performance.md, "Measured")
     try:
         return _main(argv)
     except KeyboardInterrupt:  # also while the modules above are still being imported
