@@ -129,7 +129,7 @@ print(faults, os.environ.get("MALLOC_TRIM_THRESHOLD_"), file=sys.stderr)
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's allocator settings")
 @pytest.mark.parametrize(("given", "reused"), [(None, True), ("0", False)])
 def test_the_command_keeps_freed_memory_for_reuse_unless_told(given, reused):
-    """Freed temporaries stay in the heap for the next day's (sim.cli.memory); a user's setting wins.
+    """Freed temporaries stay in the heap for reuse (sim.cli.memory); a user's setting wins.
 
     Three 4 MiB arrays made and freed 20 times fault in 3,072 pages once when the freed
     memory is reused; glibc's defaults return it to the kernel (42,000 faults here).
