@@ -14,7 +14,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.kpis import arrived_in_measured_days, cohort, for_town, shift_hours
+from sim.analysis.kpis import (
+    arrived_in_measured_days,
+    cohort,
+    delivered_cohort,
+    for_town,
+    shift_hours,
+)
 from sim.analysis.rows import chunked_mask, gather_hours, row_chunks
 from sim.engine.demand import peak_factor
 from sim.engine.ledger import OUTBOUND
@@ -28,7 +34,7 @@ _LEVEL = {code: name for name, code in LEVEL_NAMES.items()}
 def lead_time_percentiles(run) -> pd.DataFrame:
     """Lead-time percentiles (0..100) of the delivered cohort: ``quantile, lead_time_h``."""
     ledger = run.ledger
-    delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
+    delivered = delivered_cohort(run)
     lead = gather_hours(ledger, delivered, "t_at_point")
     # The leads' only use: the quantiles may reorder them in place instead of copying them.
     values = (
@@ -177,7 +183,7 @@ def day_kind_kpis(run) -> pd.DataFrame:
     rows = []
     for kind, mine in (("ordinary", ~on_peak), ("peak", on_peak)):
         parcels = measured & mine
-        delivered = parcels & ~np.isnan(ledger.column("t_at_point"))
+        delivered = delivered_cohort(run) & mine
         n, leads = int(parcels.sum()), gather_hours(ledger, delivered, "t_at_point")
         mean = float(leads.mean()) if leads.size else np.nan
         on_time = float((leads <= 24.0).sum() / n) if n else np.nan

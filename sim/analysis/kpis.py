@@ -14,6 +14,8 @@ the work done by then (hours to the end of the run, km driven so far), never zer
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,6 +48,23 @@ def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
+_MASKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Per ledger, the masks below once made: the KPIs and every detail table ask for them."""
+
+
+def _shared_mask(run: Run, key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """``make()``, made once per run's ledger and *key*, and read-only: its callers share it.
+
+    A finished run's ledger does not change; a mask depends on it and on what *key* holds.
+    """
+    masks = _MASKS.setdefault(run.ledger, {})
+    if key not in masks:
+        mask = make()
+        mask.flags.writeable = False
+        masks[key] = mask
+    return masks[key]
+
+
 def arrived_in_measured_days(run: Run) -> np.ndarray:
     """Which parcels reached the hub in the measured days, villages' and town's alike.
 
@@ -58,16 +77,20 @@ def arrived_in_measured_days(run: Run) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        A boolean mask over the run's ledger rows.
+        A read-only boolean mask over the run's ledger rows.
     """
-    horizon = run.scenario.horizon
-    t_hub = run.ledger.column("t_hub")
-    return (t_hub >= horizon.warmup_days * 24.0) & (t_hub < horizon.days * 24.0)
+    start, end = run.scenario.horizon.warmup_days * 24.0, run.scenario.horizon.days * 24.0
+
+    def make() -> np.ndarray:
+        t_hub = run.ledger.column("t_hub")
+        return (t_hub >= start) & (t_hub < end)
+
+    return _shared_mask(run, ("arrived", start, end), make)
 
 
 def for_town(run: Run) -> np.ndarray:
-    """Which parcels are for the county town (their destination is the hub itself)."""
-    return run.ledger.column("destination") == HUB
+    """Which parcels are for the county town (their destination is the hub itself; read-only)."""
+    return _shared_mask(run, ("town",), lambda: run.ledger.column("destination") == HUB)
 
 
 def cohort(run: Run) -> np.ndarray:
@@ -82,9 +105,24 @@ def cohort(run: Run) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        A boolean mask over the run's ledger rows.
+        A read-only boolean mask over the run's ledger rows.
     """
-    return arrived_in_measured_days(run) & ~for_town(run)
+    horizon = run.scenario.horizon
+    return _shared_mask(
+        run,
+        ("cohort", horizon.warmup_days, horizon.days),
+        lambda: arrived_in_measured_days(run) & ~for_town(run),
+    )
+
+
+def delivered_cohort(run: Run) -> np.ndarray:
+    """The :func:`cohort`'s parcels that reached their village point (read-only mask)."""
+    horizon = run.scenario.horizon
+    return _shared_mask(
+        run,
+        ("delivered", horizon.warmup_days, horizon.days),
+        lambda: cohort(run) & ~np.isnan(run.ledger.column("t_at_point")),
+    )
 
 
 def shift_hours(scenario: Scenario) -> float:
@@ -144,10 +182,9 @@ def compute_kpis(run: Run) -> dict:
 def _parcel_kpis(run: Run) -> dict:
     """What happened to the measured parcels: counts, lead and door times, flags."""
     ledger, end_h = run.ledger, run.end_h
-    at_point = ledger.column("t_at_point")
     picked = ledger.column("t_picked_up")
     measured_parcels = cohort(run)
-    delivered = measured_parcels & ~np.isnan(at_point)
+    delivered = delivered_cohort(run)
     picked_up = delivered & (picked <= end_h)
     # Only the measured parcels' hours, a block of rows at a time: no float64
     # temporaries over the whole ledger (the same values, in the same order).

@@ -32,7 +32,7 @@ import numpy as np
 from sim.analysis.kpis import (
     KPI_NAMES,
     arrived_in_measured_days,
-    cohort,
+    delivered_cohort,
     for_town,
     measured_trips,
     shift_hours,
@@ -105,7 +105,7 @@ def aggregates(run) -> dict:
     """
     ledger, scenario = run.ledger, run.scenario
     at_point = ledger.column("t_at_point")
-    delivered = cohort(run) & ~np.isnan(at_point)
+    delivered = delivered_cohort(run)
     lead = (at_point - ledger.column("t_hub"))[delivered]
     bins, counts = np.unique(np.floor(lead / BIN_H).astype(np.int64), return_counts=True)
     urban = arrived_in_measured_days(run) & for_town(run)

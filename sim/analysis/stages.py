@@ -108,10 +108,10 @@ def stage_table(run) -> pd.DataFrame:
         county, then for every village point; then the same for ``door``.
     """
     # Here, not at the top: the report reads stages.csv without loading the model.
-    from sim.analysis.kpis import cohort
+    from sim.analysis.kpis import delivered_cohort
 
     ledger, geo = run.ledger, run.plan.geography
-    delivered = cohort(run) & ~np.isnan(ledger.column("t_at_point"))
+    delivered = delivered_cohort(run)
     collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
     points = np.asarray(geo.points)
     frames = []
