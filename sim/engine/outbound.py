@@ -19,7 +19,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from sim.engine.demand import day_factor
+from sim.engine.demand import arrival_order, day_factor
 from sim.engine.ledger import OUTBOUND, PERISHABLE, Ledger
 from sim.engine.queueing import WorkingClock, fifo_departures_in_shifts
 from sim.engine.streams import Streams, draw_positive
@@ -69,7 +69,7 @@ def outbound_day(scenario: Scenario, population: np.ndarray, day: int, streams: 
     origin = np.repeat(places.astype(np.int32), repeat)
     product = np.repeat(products.astype(np.int8), repeat)
     times = drop_off_times(outbound, day, rng, origin.size)
-    order = np.argsort(times, kind="stable")
+    order = arrival_order(times)
     return origin[order], product[order], times[order]
 
 

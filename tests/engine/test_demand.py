@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hypothesis.extra.numpy as hnp
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from sim.engine.demand import (
     base_daily_parcels,
@@ -85,3 +88,22 @@ def test_arrival_order_is_the_stable_sort_even_with_equal_times(seed):
     expected = np.argsort(waves, kind="stable")
     assert np.array_equal(arrival_order(waves), expected)
     assert not np.array_equal(np.argsort(waves), expected)  # the case is a real one
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    hnp.arrays(
+        np.float64,
+        st.integers(0, 300),
+        elements=st.one_of(
+            st.sampled_from([0.0, -0.0, 5.5, 5.5 + 2**-40, 1e-300, 5e-324, np.inf, np.nan]),
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(1200.0, 1224.0),
+        ),
+    )
+)
+def test_arrival_order_is_exactly_the_stable_sort(times):
+    """Buckets then an exact sort give numpy's stable order for any times, ties and all."""
+    from sim.engine.demand import arrival_order
+
+    np.testing.assert_array_equal(arrival_order(times), np.argsort(times, kind="stable"))
