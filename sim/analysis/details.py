@@ -85,8 +85,12 @@ def day_reached(times: np.ndarray, days: int) -> np.ndarray:
     correctly rounded quotient stays at least 2/3 of a spacing below d (tested at and
     around every day end).
     """
-    day = np.fmin(np.floor(times / 24.0), days)  # fmin: NaN (not reached) -> days
-    return np.maximum(day, 0.0, out=day).astype(np.intp)  # before day 0: day 0
+    day = np.divide(times, 24.0)
+    np.fmin(day, days, out=day)  # NaN (not reached) -> days
+    np.maximum(day, 0.0, out=day)  # before day 0: day 0
+    # Truncating is the floor here (nothing is negative), and the floor of the smaller
+    # of day and a whole number of days is the smaller of their floors.
+    return day.astype(np.intp)
 
 
 def daily_series(run) -> pd.DataFrame:
@@ -142,14 +146,17 @@ def _reached_per_day(ledger, days: int) -> dict[str, np.ndarray]:
     for rows in row_chunks(ledger.n):
         t_hub, t_station = ledger.column("t_hub")[rows], ledger.column("t_station")[rows]
         t_at_point = ledger.column("t_at_point")[rows]
-        inbound = ledger.column("direction")[rows] != OUTBOUND
-        # Spoiled inbound parcels leave where they are (fmin: the stamp that is not NaN).
-        spoiled = np.where(inbound, ledger.column("t_spoiled")[rows], np.nan)
+        t_left_hub, left_station = ledger.column("t_left_hub")[rows], t_at_point
+        if ledger.cold_chain:  # else nothing spoils: t_spoiled is NaN throughout
+            inbound = ledger.column("direction")[rows] != OUTBOUND
+            # Spoiled inbound parcels leave where they are (fmin: the stamp that is not NaN).
+            spoiled = np.where(inbound, ledger.column("t_spoiled")[rows], np.nan)
+            t_left_hub, left_station = np.fmin(t_left_hub, spoiled), np.fmin(t_at_point, spoiled)
         count("hub_in", t_hub)
         count("town_in", t_hub[ledger.column("destination")[rows] == HUB])
-        count("hub_out", np.fmin(ledger.column("t_left_hub")[rows], spoiled))
+        count("hub_out", t_left_hub)
         count("station_in", t_station)
-        count("station_out", np.fmin(t_at_point, spoiled)[~np.isnan(t_station)])
+        count("station_out", left_station[~np.isnan(t_station)])
         count("at_point", t_at_point)
     return per_day
 

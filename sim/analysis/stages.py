@@ -114,13 +114,13 @@ def stage_table(run) -> pd.DataFrame:
     delivered = delivered_cohort(run)
     collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
     points = np.asarray(geo.points)
+    sums = _stage_sums(ledger, {"lead": delivered, "door": collected}, points, len(geo.ids))
     frames = []
-    for measure, parcels in (("lead", delivered), ("door", collected)):
-        count, sums = _stage_sums(ledger, parcels, points, len(geo.ids))
+    for measure, (count, hours) in sums.items():
         if measure == "lead":
-            sums[:, STAGES.index("point_waiting")] = 0.0
+            hours[:, STAGES.index("point_waiting")] = 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
-            means = sums / count[:, None]
+            means = hours / count[:, None]
         frame = pd.DataFrame(means, columns=list(STAGE_COLUMNS))
         frame.insert(0, "parcels", count)
         frame.insert(0, "village", [COUNTY, *(geo.ids[p] for p in points)])
@@ -131,37 +131,44 @@ def stage_table(run) -> pd.DataFrame:
 
 
 def _stage_sums(
-    ledger, parcels: np.ndarray, points: np.ndarray, n_places: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Parcels and hours summed per stage, of the rows in *parcels*, per group.
+    ledger, measures: dict[str, np.ndarray], points: np.ndarray, n_places: int
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per measure, parcels and hours summed per stage, of the rows in its mask, per group.
 
-    Group 0 is the county, group 1 + k village point k. Returns the parcels per group
-    and the hours, groups x :data:`STAGES`.
+    Group 0 is the county, group 1 + k village point k. The first measure's mask holds
+    every other's (door-time parcels are delivered ones), so the stamps are read once.
+    Returns per measure the parcels per group and the hours, groups x :data:`STAGES`.
     """
     # Group of each place (-1: not a village point).
     index = np.full(n_places, -1)
     index[points] = np.arange(points.size) + 1
     groups = points.size + 1
-    count = np.zeros(groups, dtype=np.intp)
-    # Per stage, one row of sums per group (contiguous, for np.add.at).
-    sums = np.zeros((len(STAGES), groups))
-    county = np.zeros(len(STAGES))
+    # Per measure: the parcels per group, and per stage one row of sums per group
+    # (contiguous, for np.add.at) with the county's apart.
+    count = {name: np.zeros(groups, dtype=np.intp) for name in measures}
+    sums = {name: np.zeros((len(STAGES), groups)) for name in measures}
+    county = {name: np.zeros(len(STAGES)) for name in measures}
+    widest = next(iter(measures.values()))
     # A block of ledger rows at a time, measured parcels only: a year's ledger is large.
     # np.add.at adds in row order from 0, as np.bincount(..., weights=) does over all
     # the rows at once, so the sums are the same to the last bit.
     for block in row_chunks(ledger.n):
-        rows = np.flatnonzero(parcels[block]) + block.start
+        rows = np.flatnonzero(widest[block]) + block.start
         stamps = _stamps(ledger, rows)
         village = index[ledger.column("destination")[rows]]
-        count += np.bincount(village, minlength=groups)
-        everyone = np.zeros(rows.size, dtype=np.intp)
-        for i, (start, end) in enumerate(_BOUNDS):
-            hours = stamps[end] - stamps[start]
-            np.add.at(sums[i], village, hours)
-            np.add.at(county[i : i + 1], everyone, hours)
-    count[0] = np.count_nonzero(parcels)
-    sums[:, 0] = county
-    return count, sums.T
+        hours = [stamps[end] - stamps[start] for start, end in _BOUNDS]
+        for name, mask in measures.items():
+            mine = slice(None) if mask is widest else mask[rows]
+            group = village[mine]
+            count[name] += np.bincount(group, minlength=groups)
+            everyone = np.zeros(group.size, dtype=np.intp)
+            for i, stage_hours in enumerate(hours):
+                np.add.at(sums[name][i], group, stage_hours[mine])
+                np.add.at(county[name][i : i + 1], everyone, stage_hours[mine])
+    for name, mask in measures.items():
+        count[name][0] = np.count_nonzero(mask)
+        sums[name][:, 0] = county[name]
+    return {name: (count[name], sums[name].T) for name in measures}
 
 
 def mean_stages(stages: pd.DataFrame, measure: str = "lead") -> pd.DataFrame:

@@ -115,6 +115,8 @@ def test_without_peaks_every_day_is_ordinary():
 class _Columns:
     """Just enough of a ledger for daily_series: its rows and stage columns by name."""
 
+    cold_chain = True  # some parcels spoil
+
     def __init__(self, columns: dict[str, np.ndarray]) -> None:
         self._columns = columns
         self.n = len(columns["t_hub"])

@@ -57,6 +57,8 @@ def test_network_tables_by_hand(tmp_path):
 
 
 class _Ledger:
+    cold_chain = True  # parcels may spoil
+
     def __init__(self, **columns):
         self.columns = {name: np.array(values, dtype=float) for name, values in columns.items()}
         self.n = len(self.columns["t_hub"])  # rows, as a ledger's n
