@@ -112,6 +112,17 @@ def test_the_command_runs_numpy_without_huge_pages_unless_told(given, huge_pages
     assert done.stderr.strip().splitlines()[-1] == str(huge_pages)
 
 
+def test_the_command_leaves_the_modules_out_of_garbage_collection():
+    code = (
+        "import gc, sys; from sim.cli import main; "
+        f"main(['validate', {str(SCENARIOS / 'leiyang_base.yaml')!r}]); "
+        "print(gc.get_freeze_count(), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stderr.strip().splitlines()[-1]) > 10_000  # pandas, pydantic, numpy ...
+
+
 REUSE_FREED_MEMORY = """
 import os, resource, sys
 from sim.cli import main

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import os
 import sys
 
@@ -104,7 +105,11 @@ def _main(argv: list[str] | None) -> int:
     use_plan_cache = not getattr(args, "no_plan_cache", False)
     with _plan_cache(use_plan_cache):  # the fork server's workers inherit it too
         _start_workers(args)
-    errors = bad_input()
+    errors = bad_input()  # imports what every command needs
+    # The modules' objects live as long as the process: the cyclic garbage collector
+    # need not walk them (~72,000) again and again during a run (0.15 -> 0.08 s of
+    # collecting in the 120-day bench run).
+    gc.freeze()
     try:
         with _plan_cache(use_plan_cache):
             return COMMANDS[args.command].run(args)
