@@ -195,6 +195,11 @@ class WorkingClock:
         self._work_at_start = np.concatenate(([0.0], self._work_at_end[:-1]))
         self._hours_per_day = float(self._work_at_end[-1])
         self._always_open = self._windows == ((0.0, HOURS_PER_DAY),)
+        # One window (s, e) a day, the common case: inside it working time runs at rate
+        # exactly 1 (its length H = e - s over e - s), so np.interp's line through the
+        # knots (0, 0), (s, 0), (e, H), (24, H) is exactly min(max(tau - s, 0), H), and
+        # both maps skip the search for a window (tested against the general maps).
+        self._one_window = len(merged) == 1 and not self._always_open
 
         # Knots of the within-day map, strictly increasing in real time for np.interp.
         knots_real = [0.0]
@@ -266,7 +271,11 @@ class WorkingClock:
             # Rounding can leave tau an ulp outside [0, 24]; np.interp clamps it there and
             # the map is continuous across midnight, so the error stays at rounding level.
             tau = t - day * HOURS_PER_DAY
-            work = day * self._hours_per_day + np.interp(tau, self._knots_real, self._knots_work)
+            if self._one_window:
+                within = np.clip(tau - self._windows[0][0], 0.0, self._hours_per_day)
+            else:
+                within = np.interp(tau, self._knots_real, self._knots_work)
+            work = day * self._hours_per_day + within
             work = np.where(np.isinf(t), t, work)
         return _shaped(work)
 
@@ -324,16 +333,23 @@ class WorkingClock:
                 rest = w - day * per_day
                 day = day + (rest > per_day + snap) - (rest <= snap)
                 rest = w - day * per_day
-                k = np.searchsorted(self._work_at_end, rest - snap, side="left")
             else:
                 day = np.floor(w / per_day)
                 rest = w - day * per_day
                 day = day + (rest >= per_day - snap) - (rest < -snap)
                 rest = w - day * per_day
-                k = np.searchsorted(self._work_at_end, rest + snap, side="right")
-            k = np.clip(k, 0, len(self._windows) - 1)
-            starts = self._starts[k]
-            tau = np.clip(starts + (rest - self._work_at_start[k]), starts, self._ends[k])
+            if self._one_window:  # the window is k = 0, which starts at work 0
+                start, end = self._windows[0]
+                tau = np.clip(start + rest, start, end)
+            else:
+                k = np.searchsorted(
+                    self._work_at_end,
+                    rest - snap if side == "earliest" else rest + snap,
+                    side="left" if side == "earliest" else "right",
+                )
+                k = np.clip(k, 0, len(self._windows) - 1)
+                starts = self._starts[k]
+                tau = np.clip(starts + (rest - self._work_at_start[k]), starts, self._ends[k])
             t = day * HOURS_PER_DAY + tau
             t = np.where(np.isinf(w), w, t)
         return _shaped(t)

@@ -320,6 +320,44 @@ def test_clock_monotone_and_full_day_worth(windows, times):
     np.testing.assert_allclose(clock.working_hours(t, t + 24.0), hours, rtol=0, atol=1e-9)
 
 
+@st.composite
+def one_window_and_times(draw):
+    """One daily window (any floats, midnight ends included) and times around it, a few
+    float steps off its ends and the day's ends too."""
+    start = draw(st.one_of(st.just(0.0), st.floats(0.0, 23.9)))
+    end = draw(st.one_of(st.just(24.0), st.floats(start + 0.01, 24.0)))
+    if (start, end) == (0.0, 24.0):
+        end = 23.5
+    days = draw(st.lists(st.integers(-3, 400), min_size=1, max_size=20))
+    times = [
+        math.nextafter(
+            24.0 * day + draw(st.sampled_from([start, end, 0.0, 24.0])),
+            draw(st.sampled_from([-math.inf, math.inf])),
+        )
+        if draw(st.booleans())
+        else 24.0 * day + draw(st.floats(-1.0, 25.0))
+        for day in days
+    ]
+    times += draw(st.lists(st.sampled_from([math.inf, -math.inf, math.nan, -0.0]), max_size=3))
+    return (start, end), np.array(times)
+
+
+@given(one_window_and_times(), st.lists(st.floats(-1e-9, 1e-9), max_size=5))
+def test_one_window_maps_equal_the_general_ones_to_the_bit(case, nudges):
+    """The one-window shortcut (WorkingClock._one_window) gives what the general maps give."""
+    window, t = case
+    fast, general = WorkingClock([window]), WorkingClock([window])
+    general._one_window = False
+    assert fast._one_window
+    np.testing.assert_array_equal(fast.to_work(t), general.to_work(t))
+    # Working times reached, and some a hair off them (rounding noise near a window's ends).
+    w = general.to_work(t)
+    nudges = nudges[: w.size]
+    w = np.concatenate([w, w[: len(nudges)] + np.array(nudges)])
+    for side in ("earliest", "latest"):
+        np.testing.assert_array_equal(fast.to_real(w, side=side), general.to_real(w, side=side))
+
+
 # ---------------------------------------------------------------------------
 # fifo_departures_in_shifts
 # ---------------------------------------------------------------------------
