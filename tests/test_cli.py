@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -116,11 +117,28 @@ def test_the_command_leaves_the_modules_out_of_garbage_collection():
     code = (
         "import gc, sys; from sim.cli import main; "
         f"main(['validate', {str(SCENARIOS / 'leiyang_base.yaml')!r}]); "
-        "print(gc.get_freeze_count(), file=sys.stderr)"
+        "print(gc.get_freeze_count(), gc.isenabled(), file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert int(done.stderr.strip().splitlines()[-1]) > 10_000  # pandas, pydantic, numpy ...
+    frozen, collecting = done.stderr.strip().splitlines()[-1].split()
+    assert int(frozen) > 10_000  # pandas, pydantic, numpy ...
+    assert collecting == "True"  # collecting again once they are loaded
+
+
+def test_the_command_keeps_a_callers_garbage_collection_setting(capsys):
+    gc.disable()
+    try:
+        assert main(["validate", str(SCENARIOS / "leiyang_base.yaml")]) == 0
+        assert not gc.isenabled()
+        with pytest.raises(SystemExit):  # a usage error, before the modules load
+            main(["validate", "--no-such-option"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(SystemExit):
+        main(["validate", "--no-such-option"])
+    assert gc.isenabled()
 
 
 REUSE_FREED_MEMORY = """

@@ -14,13 +14,21 @@ made that slower than it need be (docs/performance.md, "Measured"):
 The command (not the Python API: a notebook's process is the user's to tune) sets both
 for itself and, through the environment, for the worker processes it starts. A value
 the user has set is kept.
+
+Python's cyclic garbage collector walked every object of the loaded modules (~72,000:
+pandas, pydantic, numpy ...) in each full collection: while they load, again during a
+run, and again when the interpreter shuts down. The command collects nothing while they
+load and then leaves them out of collection (:func:`modules_loading`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import os
 import sys
+from collections.abc import Iterator
 
 MALLOC_SETTINGS = {"MALLOC_TRIM_THRESHOLD_": 256 << 20, "MALLOC_MMAP_THRESHOLD_": 32 << 20}
 """glibc's environment variables -> bytes: keep up to 256 MB of freed heap for reuse,
@@ -52,3 +60,21 @@ def tune_memory() -> bool:
         return False
     os.environ.update({name: str(value) for name, value in MALLOC_SETTINGS.items()})
     return True
+
+
+@contextlib.contextmanager
+def modules_loading() -> Iterator[None]:
+    """Load modules without collecting garbage, then leave their objects out of collection.
+
+    Loading makes next to no garbage, and the modules live as long as the process, so
+    collecting walked them for nothing (``gc.freeze``): 0.05 s while they load, half of
+    the 0.15 s of collecting in the 120-day bench run, and 0.14 s at shutdown.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
