@@ -33,8 +33,6 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-import pyvrp
-from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement
 
 __all__ = [
     "RoutePlanningError",
@@ -241,6 +239,10 @@ def plan_routes(
     )
     if n == 1:
         return [[0]]
+
+    # Here, not at the top: a run whose plan comes from the cache never loads PyVRP.
+    import pyvrp
+    from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement
 
     data = pyvrp.ProblemData(
         # Coordinates are only used for plotting; all routing uses the matrices.

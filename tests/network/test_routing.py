@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 import pytest
+import pyvrp
 
-from sim.network import routing
 from sim.network.routing import RoutePlanningError, plan_routes, route_duration_h, route_km
 
 SPEED = 40.0
@@ -189,21 +189,21 @@ def test_empty_and_single(monkeypatch):
     def no_solver(*args, **kwargs):
         raise AssertionError("solver must not be called")
 
-    monkeypatch.setattr(routing.pyvrp, "solve", no_solver)
+    monkeypatch.setattr(pyvrp, "solve", no_solver)
     assert plan(np.zeros((1, 1)), np.zeros(0)) == []
     assert plan(matrix([(0, 0), (3, 4)]), np.array([500.0])) == [[0]]
 
 
 def test_infeasible_solver_result_raises(monkeypatch):
-    real_solve = routing.pyvrp.solve
+    real_solve = pyvrp.solve
 
     def bad_solve(data, *args, **kwargs):
         result = real_solve(data, *args, **kwargs)
         # Everything on one overloaded van.
-        result.best = routing.pyvrp.Solution(data, [list(range(data.num_clients))])
+        result.best = pyvrp.Solution(data, [list(range(data.num_clients))])
         return result
 
-    monkeypatch.setattr(routing.pyvrp, "solve", bad_solve)
+    monkeypatch.setattr(pyvrp, "solve", bad_solve)
     dist, demand = random_instance(10, seed=1)
     with pytest.raises(RoutePlanningError, match="no feasible plan") as info:
         plan(dist, demand, capacity=50)

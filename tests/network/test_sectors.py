@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import pyvrp
 
 from sim.network import routing
 from sim.network.routing import (
@@ -166,14 +167,14 @@ def test_an_unreachable_client_in_a_sector_is_named_by_its_depot_index():
 def _iterations_run(monkeypatch, **kwargs) -> int:
     """Plan a 40-client depot; how many iterations PyVRP ran."""
     runs = []
-    solve = routing.pyvrp.solve
+    solve = pyvrp.solve
 
     def counting(*args, **kw):
         result = solve(*args, **kw)
         runs.append(result.num_iterations)
         return result
 
-    monkeypatch.setattr(routing.pyvrp, "solve", counting)
+    monkeypatch.setattr(pyvrp, "solve", counting)
     dist, demand, _ = instance(40, seed=9)
     plan_routes(dist, demand, **SETTINGS, **kwargs)
     return runs[0]
@@ -233,14 +234,14 @@ def test_a_scenario_plans_its_hub_vans_sector_by_sector(monkeypatch):
 
 
 def test_no_plan_found_with_patience_suggests_more_of_it(monkeypatch):
-    real_solve = routing.pyvrp.solve
+    real_solve = pyvrp.solve
 
     def overloaded(data, *args, **kwargs):
         result = real_solve(data, *args, **kwargs)
-        result.best = routing.pyvrp.Solution(data, [list(range(data.num_clients))])
+        result.best = pyvrp.Solution(data, [list(range(data.num_clients))])
         return result
 
-    monkeypatch.setattr(routing.pyvrp, "solve", overloaded)
+    monkeypatch.setattr(pyvrp, "solve", overloaded)
     dist, demand, _ = instance(10, seed=1)
     with pytest.raises(RoutePlanningError, match="or a larger no_improvement_iterations"):
         plan_routes(dist, demand, iterations=30, no_improvement_iterations=5, **SETTINGS)
