@@ -395,9 +395,10 @@ def test_sigint_at_import_points_of_a_real_process(tiny, tmp_path, module):
     (tmp_path / "hook" / "sitecustomize.py").write_text(HOOK)
     env = {**os.environ, "RURALSIM_TEST_SIGINT_AT": module, "PYTHONPATH": str(tmp_path / "hook")}
     out = tmp_path / "out"
-    # Not --quiet: the progress bar's tqdm is one of the points (a quiet run never loads it).
+    # Not --quiet: the progress bar's tqdm is one of the points (a quiet run never loads it);
+    # --no-plan-cache: PyVRP is another, loaded only to plan (not for a cached plan).
     done = subprocess.run(
-        [sys.executable, "-m", "sim", "run", str(tiny), "--out", str(out)],
+        [sys.executable, "-m", "sim", "run", str(tiny), "--out", str(out), "--no-plan-cache"],
         capture_output=True,
         text=True,
         env=env,
