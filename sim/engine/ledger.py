@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.engine.prefault import Prefault
+
 INBOUND, OUTBOUND = 0, 1
 
 # Flag bits.
@@ -104,6 +106,7 @@ class Ledger:
             # Time stamps are filled with NaN row by row in append(): one pass over
             # the memory, not two.
             setattr(self, name, np.empty(capacity, dtype=_DTYPES.get(name, np.float64)))
+        self._prefault = Prefault([getattr(self, name) for name in self.columns])
 
     # Every ledger has these (held as arrays, except INBOUND_DERIVED without a cold
     # chain, which are read from t_hub and 0). pickup_delay_h is the time from reaching
@@ -138,11 +141,13 @@ class Ledger:
 
     def _grow(self, needed: int) -> None:
         new = max(needed, 2 * self.capacity)
+        self._prefault.stop()
         for name in self.columns:
             old = getattr(self, name)
             grown = np.empty(new, dtype=old.dtype)
             grown[: self.n] = old[: self.n]
             setattr(self, name, grown)
+        self._prefault = Prefault([getattr(self, name) for name in self.columns])
 
     def append(
         self,
