@@ -415,25 +415,26 @@ def trip_table(flow: ParcelFlow, plan: Plan) -> pd.DataFrame:
     moment (``finished`` False; see ``ParcelFlow.record_unfinished``).
     """
     log = flow.log
-    service = np.array(log.service, dtype=np.int64)
+    service = np.array(log.column("service"), dtype=np.int64)
     fleets = sorted({s.fleet for s in plan.services})
     fleet_code = np.array([fleets.index(s.fleet) for s in plan.services], dtype=np.int64)
     return pd.DataFrame(
         {
             "service": service,
             "fleet": pd.Categorical.from_codes(fleet_code[service], categories=fleets),
-            "depart_h": np.array(log.depart_h, dtype=float),  # as timetabled
-            "late_h": np.array(log.late_h, dtype=float),
-            "end_h": np.array(log.end_h, dtype=float),  # the last vehicle back
-            "km": np.array(log.km, dtype=float),
-            "parcels": np.array(log.parcels, dtype=np.int64),
-            "max_load": np.array(log.max_load, dtype=np.int64),
-            "capacity": np.array(log.capacity, dtype=np.int64),
-            "vehicles": np.array(log.vehicles, dtype=np.int64),  # as many as the load needed
-            "parcel_km": np.array(log.parcel_km, dtype=float),
-            "parcel_dwell_h": np.array(log.parcel_dwell_h, dtype=float),
+            "depart_h": np.array(log.column("depart_h"), dtype=float),  # as timetabled
+            "late_h": np.array(log.column("late_h"), dtype=float),
+            "end_h": np.array(log.column("end_h"), dtype=float),  # the last vehicle back
+            "km": np.array(log.column("km"), dtype=float),
+            "parcels": np.array(log.column("parcels"), dtype=np.int64),
+            "max_load": np.array(log.column("max_load"), dtype=np.int64),
+            "capacity": np.array(log.column("capacity"), dtype=np.int64),
+            # As many vehicles as the load needed.
+            "vehicles": np.array(log.column("vehicles"), dtype=np.int64),
+            "parcel_km": np.array(log.column("parcel_km"), dtype=float),
+            "parcel_dwell_h": np.array(log.column("parcel_dwell_h"), dtype=float),
             # False for a trip still under way when the run stopped (counted pro rata).
-            "finished": np.array(log.finished, dtype=bool),
+            "finished": np.array(log.column("finished"), dtype=bool),
         }
         | outbound_columns(flow)
     )
@@ -445,8 +446,8 @@ def outbound_columns(flow: ParcelFlow) -> dict[str, np.ndarray]:
         return {}
     log = flow.log
     return {
-        "outbound_parcels": np.array(log.outbound_parcels, dtype=np.int64),
-        "outbound_parcel_km": np.array(log.outbound_parcel_km, dtype=float),
+        "outbound_parcels": np.array(log.column("outbound_parcels"), dtype=np.int64),
+        "outbound_parcel_km": np.array(log.column("outbound_parcel_km"), dtype=float),
         # Vehicles the departure would have sent for its inbound parcels alone.
-        "inbound_vehicles": np.array(log.inbound_vehicles, dtype=np.int64),
+        "inbound_vehicles": np.array(log.column("inbound_vehicles"), dtype=np.int64),
     }
