@@ -48,14 +48,13 @@ def lead_time_percentiles(run) -> pd.DataFrame:
 def village_lead_times(run) -> pd.DataFrame:
     """Per village point: position, distance from the hub, parcels and mean lead time."""
     ledger, geo = run.ledger, run.plan.geography
-    measured = cohort(run)
-    destination = ledger.column("destination")[measured]
-    lead = gather_hours(ledger, measured, "t_at_point")
-    delivered = ~np.isnan(lead)
+    destination, delivered = ledger.column("destination"), delivered_cohort(run)
     n_places = len(geo.ids)
-    parcels = np.bincount(destination, minlength=n_places)
-    n_delivered = np.bincount(destination[delivered], minlength=n_places)
-    total = np.bincount(destination[delivered], weights=lead[delivered], minlength=n_places)
+    parcels = np.bincount(destination[cohort(run)], minlength=n_places)
+    reached = destination[delivered]
+    n_delivered = np.bincount(reached, minlength=n_places)
+    lead = gather_hours(ledger, delivered, "t_at_point")
+    total = np.bincount(reached, weights=lead, minlength=n_places)
     points = geo.points
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n_delivered
@@ -185,20 +184,22 @@ def day_kind_kpis(run) -> pd.DataFrame:
     on_peak = chunked_mask(
         ledger.n, lambda rows: np.isin(np.floor(ledger.column("t_hub")[rows] / 24.0), peak_days)
     )
-    measured = cohort(run)
     town = arrived_in_measured_days(run) & for_town(run)
+    urban = {"ordinary": int((town & ~on_peak).sum()), "peak": int((town & on_peak).sum())}
+    del town
+    picked = ledger.column("t_picked_up")
+    by_end = chunked_mask(ledger.n, lambda rows: picked[rows] <= run.end_h)
     rows = []
     for kind, mine in (("ordinary", ~on_peak), ("peak", on_peak)):
-        parcels = measured & mine
+        n = int(np.count_nonzero(cohort(run) & mine))
         delivered = delivered_cohort(run) & mine
-        n, leads = int(parcels.sum()), gather_hours(ledger, delivered, "t_at_point")
+        leads = gather_hours(ledger, delivered, "t_at_point")
         mean = float(leads.mean()) if leads.size else np.nan
         on_time = float((leads <= 24.0).sum() / n) if n else np.nan
         # Last use of leads: the quantile may reorder it in place instead of copying it.
         p90 = float(np.quantile(leads, 0.9, overwrite_input=True)) if leads.size else np.nan
         del leads
-        collected = delivered & (ledger.column("t_picked_up") <= run.end_h)
-        door = gather_hours(ledger, collected, "t_picked_up")
+        door = gather_hours(ledger, delivered & by_end, "t_picked_up")
         rows.append(
             {
                 "kind": kind,
@@ -209,7 +210,7 @@ def day_kind_kpis(run) -> pd.DataFrame:
                 "lead_time_p90_h": p90,
                 "on_time_24h_share": on_time,
                 "door_time_mean_h": float(door.mean()) if door.size else np.nan,
-                "urban_parcels": int((town & mine).sum()),
+                "urban_parcels": urban[kind],
             }
         )
     return pd.DataFrame(rows)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import kpi_table
-from sim.analysis.rows import gather_hours
+from sim.analysis.rows import chunked_mask, gather_hours
 from sim.engine.ledger import (
     COLLECTED_IN_TOWN,
     FELL_BACK,
@@ -189,7 +189,6 @@ def _parcel_kpis(run: Run) -> dict:
     # Only the measured parcels' hours, a block of rows at a time: no float64
     # temporaries over the whole ledger (the same values, in the same order).
     lead = gather_hours(ledger, delivered, "t_at_point")
-    door = gather_hours(ledger, picked_up, "t_picked_up")
     generated = int(np.count_nonzero(measured_parcels))
     n_delivered = int(np.count_nonzero(delivered))
     # Delivered and spoiled exclude each other: a spoiled parcel never reaches its point.
@@ -201,6 +200,7 @@ def _parcel_kpis(run: Run) -> dict:
         np.quantile(lead, [0.5, 0.9, 0.95], overwrite_input=True) if lead.size else [np.nan] * 3
     )
     del lead
+    door = gather_hours(ledger, picked_up, "t_picked_up")  # now, not beside lead
     flags = ledger.column("flags")
 
     def cohort_with(flag: int) -> int:
@@ -301,10 +301,15 @@ def public_fee_parcels(run: Run) -> tuple[np.ndarray, np.ndarray]:
     """
     ledger = run.ledger
     public = [number for number, spec in enumerate(run.networks) if spec.is_public]
-    through_hub = np.isin(ledger.column("network"), public)
-    in_town = (ledger.column("flags") & COLLECTED_IN_TOWN) != 0
-    at_points = through_hub & ~np.isnan(ledger.column("t_at_point")) & ~in_town
-    return at_points, through_hub
+    # A block of rows at a time: no temporaries over the whole ledger.
+    network = ledger.column("network")
+    through_hub = chunked_mask(ledger.n, lambda rows: np.isin(network[rows], public))
+
+    def delivered_by_public(rows: slice) -> np.ndarray:
+        in_town = (ledger.column("flags")[rows] & COLLECTED_IN_TOWN) != 0
+        return through_hub[rows] & ~np.isnan(ledger.column("t_at_point")[rows]) & ~in_town
+
+    return chunked_mask(ledger.n, delivered_by_public), through_hub
 
 
 def _hub_kpis(run: Run) -> dict:
@@ -314,11 +319,11 @@ def _hub_kpis(run: Run) -> dict:
     measured_days = horizon.days - horizon.warmup_days
     busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
     urban = arrived_in_measured_days(run) & for_town(run)
-    urban_sorted = gather_hours(ledger, urban, "t_sorted")
+    sorted_ = chunked_mask(ledger.n, lambda rows: ~np.isnan(ledger.column("t_sorted")[rows]))
     return {
         "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
         "urban_parcels": int(np.count_nonzero(urban)),
-        "urban_sorted_mean_h": _mean(urban_sorted[~np.isnan(urban_sorted)]),
+        "urban_sorted_mean_h": _mean(gather_hours(ledger, urban & sorted_, "t_sorted")),
     }
 
 
