@@ -319,11 +319,11 @@ def _hub_kpis(run: Run) -> dict:
     measured_days = horizon.days - horizon.warmup_days
     busy = float(np.sum(run.sorting_busy_h[horizon.warmup_days : horizon.days]))
     urban = arrived_in_measured_days(run) & for_town(run)
-    sorted_ = chunked_mask(ledger.n, lambda rows: ~np.isnan(ledger.column("t_sorted")[rows]))
+    was_sorted = chunked_mask(ledger.n, lambda rows: ~np.isnan(ledger.column("t_sorted")[rows]))
     return {
         "sorting_utilization": busy / (shift_hours(scenario) * measured_days),
         "urban_parcels": int(np.count_nonzero(urban)),
-        "urban_sorted_mean_h": _mean(gather_hours(ledger, urban & sorted_, "t_sorted")),
+        "urban_sorted_mean_h": _mean(gather_hours(ledger, urban & was_sorted, "t_sorted")),
     }
 
 
