@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 
@@ -102,6 +103,16 @@ def test_executors_return_every_result_under_its_index(executor):
     if executor != "serial":  # the test is worth something only if order really changes
         assert [index for index, _ in found] != list(range(6))
     assert sorted(order) == [0, 1]
+
+
+def frozen_objects(_: int) -> int:
+    return gc.get_freeze_count()
+
+
+def test_pool_workers_leave_their_loaded_modules_out_of_garbage_collection():
+    with PoolExecutor(2) as run:
+        frozen = dict(run.map_unordered(frozen_objects, [(0,), (1,)]))
+    assert min(frozen.values()) > 10_000  # numpy, pandas, simpy ... loaded before the task
 
 
 def test_make_executor_choices_and_errors():
