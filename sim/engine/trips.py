@@ -123,35 +123,20 @@ class WaitingParcels:
 class TripLog:
     """What every trip did: counted by the trips, interpreted by ``sim.analysis``.
 
-    A trip's record is kept as given (one dict, :data:`FIELDS`) and the columns are
-    made once, at the end (:meth:`column`): cheaper than a list per field.
+    A trip's record is kept as given (one dict) and the columns are made once, at the
+    end (:meth:`column`): cheaper than a list per field. A record holds ``service``,
+    ``depart_h``, ``late_h``, ``end_h``, ``km``, ``parcels``, ``max_load``,
+    ``capacity``, ``parcel_km``, ``parcel_dwell_h``, ``vehicles``, ``finished``, and
+    for the farm products going out ``outbound_parcels``, ``outbound_parcel_km`` and
+    ``inbound_vehicles`` (the vehicles the departure would have sent for its inbound
+    parcels alone); ``sim.engine.model.trip_table`` reads them.
     """
-
-    FIELDS = (
-        "service",
-        "depart_h",
-        "late_h",
-        "end_h",
-        "km",
-        "parcels",
-        "max_load",
-        "capacity",
-        "parcel_km",
-        "parcel_dwell_h",
-        "vehicles",
-        "finished",
-        # Outbound parcels (farm products): how many boarded, their parcel-km, and how
-        # many vehicles the departure would have sent for its inbound parcels alone.
-        "outbound_parcels",
-        "outbound_parcel_km",
-        "inbound_vehicles",
-    )
 
     def __init__(self) -> None:
         self._trips: list[dict] = []
 
     def record(self, **trip) -> None:
-        """Append one trip: every one of :data:`FIELDS`, by name."""
+        """Append one trip: every field of a record, by name."""
         self._trips.append(trip)
 
     def column(self, name: str) -> list:

@@ -194,16 +194,20 @@ def test_empty_and_single(monkeypatch):
     assert plan(matrix([(0, 0), (3, 4)]), np.array([500.0])) == [[0]]
 
 
-def test_infeasible_solver_result_raises(monkeypatch):
+def overload_the_solver(monkeypatch):
+    """Make PyVRP's best solution put every client on one overloaded van."""
     real_solve = pyvrp.solve
 
-    def bad_solve(data, *args, **kwargs):
+    def overloaded(data, *args, **kwargs):
         result = real_solve(data, *args, **kwargs)
-        # Everything on one overloaded van.
         result.best = pyvrp.Solution(data, [list(range(data.num_clients))])
         return result
 
-    monkeypatch.setattr(pyvrp, "solve", bad_solve)
+    monkeypatch.setattr(pyvrp, "solve", overloaded)
+
+
+def test_infeasible_solver_result_raises(monkeypatch):
+    overload_the_solver(monkeypatch)
     dist, demand = random_instance(10, seed=1)
     with pytest.raises(RoutePlanningError, match="no feasible plan") as info:
         plan(dist, demand, capacity=50)

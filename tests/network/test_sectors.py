@@ -15,7 +15,7 @@ from sim.network.routing import (
     plan_routes_by_sector,
     sweep_sectors,
 )
-from tests.network.test_routing import matrix, tour_h
+from tests.network.test_routing import matrix, overload_the_solver, tour_h
 
 SETTINGS = dict(capacity=120, speed_kmh=40.0, stop_time_h=0.1, max_duration_h=4.0, seed=3)
 
@@ -234,14 +234,7 @@ def test_a_scenario_plans_its_hub_vans_sector_by_sector(monkeypatch):
 
 
 def test_no_plan_found_with_patience_suggests_more_of_it(monkeypatch):
-    real_solve = pyvrp.solve
-
-    def overloaded(data, *args, **kwargs):
-        result = real_solve(data, *args, **kwargs)
-        result.best = pyvrp.Solution(data, [list(range(data.num_clients))])
-        return result
-
-    monkeypatch.setattr(pyvrp, "solve", overloaded)
+    overload_the_solver(monkeypatch)
     dist, demand, _ = instance(10, seed=1)
     with pytest.raises(RoutePlanningError, match="or a larger no_improvement_iterations"):
         plan_routes(dist, demand, iterations=30, no_improvement_iterations=5, **SETTINGS)
