@@ -6,6 +6,10 @@ capacity, dwells, and drives on. Parcels wait at a stop in a queue keyed by the
 service they board next; the plan's path tables say where each one goes after it
 alights. A parcel whose leg has a fallback carrier moves to the fallback's queue
 once it has waited ``fallback_after_h``, when the fallback next departs.
+
+A departure whose route is fixed once it has loaded at its first stop (most van runs)
+is a round: loaded as it departs and worked out with others (:mod:`sim.engine.rounds`),
+with the same results as this process stop by stop.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sim.engine.ledger import (
     Ledger,
 )
 from sim.engine.points import PointShelves
+from sim.engine.rounds import Departure, Rounds
 from sim.engine.streams import draw_positive
 from sim.network.geography import HUB, POINT, STATION
 from sim.network.services import Plan, Service
@@ -134,13 +139,23 @@ class TripLog:
 
     def __init__(self) -> None:
         self._trips: list[dict] = []
+        self._in_order = True
 
     def record(self, **trip) -> None:
         """Append one trip: every field of a record, by name."""
         self._trips.append(trip)
+        self._in_order = False
 
     def column(self, name: str) -> list:
-        """One field of every trip, in the order they were recorded."""
+        """One field of every trip, in the order the trips ended.
+
+        Trips that end at the same moment (those still under way when the run stops)
+        come in the order they departed, then by service. Trips are not always recorded
+        as they end (:mod:`sim.engine.rounds`), so the order is made here.
+        """
+        if not self._in_order:
+            self._trips.sort(key=lambda trip: (trip["end_h"], trip["depart_h"], trip["service"]))
+            self._in_order = True
         return [trip[name] for trip in self._trips]
 
 
@@ -206,6 +221,8 @@ class ParcelFlow:
         # and when it has perishable parcels that may spoil (sim.engine.coldchain).
         self.outbound = None
         self.cold = None
+        # Set when the timetable starts, once the above are (sim.engine.rounds).
+        self.rounds: Rounds | None = None
         self.log = TripLog()
         # Trips under way, by trip number: so that the parcels still in the network can
         # be counted where they are, and the work done accounted, when the run stops.
@@ -290,8 +307,11 @@ class ParcelFlow:
         """Write the gathered stamps; book the stops ride-outs passed before *now*.
 
         Called when the run stops, before anything reads the ledger or counts the trips
-        under way (:class:`RideOut` books its progress lazily).
+        under way (:class:`RideOut` books its progress lazily); the rounds not yet
+        worked out are worked out first.
         """
+        if self.rounds is not None:
+            self.rounds.work_out()
         self.write_stamps()
         for progress in self.under_way.values():
             if progress.ride is not None:
@@ -339,6 +359,61 @@ class ParcelFlow:
                 inbound_vehicles=progress.inbound_vehicles,
             )
         self.under_way.clear()
+
+    def depart_round(
+        self, now: float, index: int, service: Service, capacity: int, available: int
+    ) -> None:
+        """Load a round (:mod:`sim.engine.rounds`) at its first stop, now.
+
+        What :func:`trip` does at the first stop, for a route fixed from there on; the
+        rest is worked out later.
+        """
+        number = next(self._trip_numbers)
+        queue_id = int(self.queue_base[index])
+        if queue_id in self.feeders:
+            self.fall_back(queue_id, now)
+        vehicle_load = min(capacity, service.vehicle_load_max)
+        rows, legs, alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
+        queue = self.queues[queue_id]
+        if len(queue):
+            left_behind = LEFT_BEHIND if service.is_bus else 0
+            rows, legs, alight = queue.take(now, vehicle_load * available, self.ledger, left_behind)
+        inbound, vehicles = _vehicles_sent(
+            self, index, service, rows.size, vehicle_load, available, now
+        )
+        if vehicles == 0:
+            return  # nothing to carry: the run is cancelled
+        if service.is_bus and rows.size:
+            self.ledger.flags[rows] |= RODE_BUS
+        handling, dwell = stop_time(service, rows.size, vehicles)
+        self.rounds.add(
+            Departure(
+                service=index,
+                number=number,
+                depart_h=now,
+                left_h=now + dwell,
+                second_stop_h=now + (dwell + service.leg_h[0]),  # as SimPy's clock adds it
+                vehicles=vehicles,
+                capacity=capacity * vehicles,
+                inbound_vehicles=inbound,
+                handling_h=handling,
+                rows=rows,
+                legs=legs,
+                alight=alight,
+            )
+        )
+
+    def keep_under_way(self, departure: Departure) -> None:
+        """A round still out when the run stops: its progress as :func:`trip` leaves it."""
+        d = departure
+        progress = TripProgress(d.service, d.depart_h, 0.0, d.capacity, d.vehicles)
+        progress.leg, progress.drive_from = 0, d.left_h
+        progress.carried = progress.max_load = progress.aboard = d.rows.size
+        progress.parcel_dwell_h += d.handling_h
+        progress.inbound_vehicles = d.inbound_vehicles
+        service = self.plan.services[d.service]
+        progress.ride = RideOut(service, 1, np.sort(d.alight), d.vehicles, d.second_stop_h)
+        self.under_way[d.number] = progress
 
     def enqueue(self, rows: np.ndarray, legs: np.ndarray, ready: np.ndarray) -> None:
         """Put parcels in the queue of the leg they ride next."""
@@ -747,14 +822,18 @@ def timetable(env: simpy.Environment, flow: ParcelFlow, peak_days: Sequence[bool
     """Start every service's trips at its departure times, day after day.
 
     One day per entry of *peak_days*; on a peak day a route may send its
-    ``peak_vehicles``, on other days its planned ``vehicles``.
+    ``peak_vehicles``, on other days its planned ``vehicles``. A round
+    (:mod:`sim.engine.rounds`) is loaded right here; any other trip is a process.
     """
     services = flow.plan.services
+    flow.rounds = Rounds(flow)
+    is_round = flow.rounds.is_round
     daily = sorted(
         (hour, index, capacity)
         for index, service in enumerate(services)
         for hour, capacity in zip(service.departures_h, service.capacities, strict=True)
     )
+    started = None  # when a trip was last started as a process
     for day, peak in enumerate(peak_days):
         for hour, index, capacity in daily:
             start = day * 24.0 + hour
@@ -762,4 +841,10 @@ def timetable(env: simpy.Environment, flow: ParcelFlow, peak_days: Sequence[bool
                 yield env.timeout(start - env.now)
             service = services[index]
             available = service.peak_vehicles if peak else service.vehicles
-            env.process(trip(env, flow, index, service, capacity, available))
+            # A round loads here and now; another trip starts as a process, after this
+            # step. Once one has at this instant, the rest follow it, in timetable order.
+            if is_round[index] and started != env.now:
+                flow.depart_round(env.now, index, service, capacity, available)
+            else:
+                started = env.now
+                env.process(trip(env, flow, index, service, capacity, available))

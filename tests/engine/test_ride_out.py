@@ -1,10 +1,12 @@
 """A route's rest where nobody boards is ridden out at once, with the results of stop by stop.
 
 ``ParcelFlow.closes_at`` says after which stop a departure takes on no more parcels;
-from there ``_ride_out`` stamps the parcels for village points in one go. Forcing every
-trip to be handled stop by stop to its end (the general path, which the cold chain, farm
-products and counted shelves always take) must give the very same parcels, trips, KPIs
-and in-network counts, also when the run stops with trips under way.
+from there ``_ride_out`` stamps the parcels for village points in one go, and a
+departure that closes at its first stop is a round, worked out with others in batches
+(``sim.engine.rounds``). Forcing every trip to be handled stop by stop to its end (the
+general path, which the cold chain, farm products and counted shelves always take) must
+give the very same parcels, trips, KPIs and in-network counts, also when the run stops
+with trips under way.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.engine.model import plan_for
-from sim.engine.trips import ParcelFlow, _delay_to, last_boarding_stops
+from sim.engine.rounds import Rounds, round_services
+from sim.engine.trips import ParcelFlow, TripLog, _delay_to, last_boarding_stops
 from sim.network.geography import POINT
 from sim.runner import simulate
 from sim.scenario import load_scenario
@@ -50,20 +53,45 @@ CASES = [
         "leiyang_via_township",
         ["stations.crossdock_min=0", 'fleets.township_van.departures=["10:00", "16:00"]'],
     ),
+    # Buses on time are rounds: they run empty, always stop, and end at a village.
+    ("leiyang_bus", ["horizon.drain_days=0", "buses.corridors.delay_min=null"]),
+    # Parcels the trunk hands over are ready the moment it arrives: it is no round.
+    (
+        "leiyang_via_township",
+        [
+            "stations.crossdock_min=0",
+            "fleets.trunk.stop_min=0",
+            "fleets.trunk.handling_min_per_parcel=0",
+            'fleets.township_van.departures=["10:00", "16:00"]',
+        ],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("name", "extra"), CASES)
 @pytest.mark.parametrize("batch", [None, 7])
 def test_riding_out_equals_stop_by_stop(name, extra, batch, monkeypatch):
-    """*batch*: the stamps gathered before they are written (7: many writes mid-run)."""
+    """*batch*: the stamps gathered, and the parcels on rounds not yet worked out, before
+    they are written (7: many writes and batches mid-run)."""
     scenario = load_scenario(
         SCENARIOS / f"{name}.yaml", overrides=["horizon.days=2", "horizon.warmup_days=0", *extra]
     )
+    rounds = []
+    work_out = Rounds._work_out
+
+    def counted(self, departures):
+        rounds.append(len(departures))
+        work_out(self, departures)
+
     with monkeypatch.context() as patch:
         if batch is not None:
             patch.setattr("sim.engine.trips.STAMP_BATCH", batch)
+            patch.setattr("sim.engine.rounds.BATCH_PARCELS", batch)
+        patch.setattr(Rounds, "_work_out", counted)
         fast = simulate(scenario, seed=5)
+    assert sum(rounds) > 0  # every case has rounds: van runs from a depot to village points
+    if batch is not None:
+        assert len(rounds) > 1
     with monkeypatch.context() as patch:
         patch.setattr(ParcelFlow, "closes_at", stop_by_stop)
         slow = simulate(scenario, seed=5)
@@ -86,6 +114,46 @@ def test_village_routes_close_at_their_first_stop():
         if all(level[place] == POINT for place in service.stops[1:]):
             assert last[index] == 0, service.name
     assert np.any(last == 0)
+
+
+@pytest.mark.parametrize(
+    ("extra", "trunk_is_round"),
+    [
+        ([], True),
+        (["stations.crossdock_min=0"], True),  # it still dwells at the stations
+        (["stations.crossdock_min=0", "fleets.trunk.stop_min=0"], True),  # handling time
+        (
+            [
+                "stations.crossdock_min=0",
+                "fleets.trunk.stop_min=0",
+                "fleets.trunk.handling_min_per_parcel=0",
+            ],
+            False,
+        ),
+    ],
+)
+def test_which_departures_are_rounds(extra, trunk_is_round):
+    """Van runs from their depot are rounds; a trunk is one while what it hands over at a
+    station cannot be ready the moment it arrives; buses, late on a drawn delay, never."""
+    for name in ("leiyang_via_township", "leiyang_trunk_bus"):
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml", overrides=extra)
+        plan = plan_for(scenario)
+        flow = ParcelFlow(plan, None, scenario.stations.crossdock_min / 60.0, None)
+        is_round = round_services(flow)
+        for index, service in enumerate(plan.services):
+            expected = {"township_van": True, "trunk": trunk_is_round, "bus": False}
+            assert is_round[index] == expected[service.fleet], (name, service.name)
+
+
+def test_the_trip_log_is_in_the_order_trips_ended():
+    """Rounds are logged when worked out, not when they end; the log is ordered all the
+    same, ties (the trips under way when the run stops) by departure, then service."""
+    log = TripLog()
+    for service, depart, end in [(3, 9.0, 30.0), (1, 8.0, 12.5), (0, 9.0, 30.0), (2, 7.0, 30.0)]:
+        log.record(service=service, depart_h=depart, end_h=end)
+    assert log.column("service") == [1, 2, 0, 3]
+    log.record(service=4, depart_h=1.0, end_h=2.0)
+    assert log.column("end_h") == [2.0, 12.5, 30.0, 30.0, 30.0]
 
 
 @given(
