@@ -18,6 +18,7 @@ import bisect
 import functools
 import itertools
 import math
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -154,9 +155,9 @@ class TripLog:
         as they end (:mod:`sim.engine.rounds`), so the order is made here.
         """
         if not self._in_order:
-            self._trips.sort(key=lambda trip: (trip["end_h"], trip["depart_h"], trip["service"]))
+            self._trips.sort(key=operator.itemgetter("end_h", "depart_h", "service"))
             self._in_order = True
-        return [trip[name] for trip in self._trips]
+        return list(map(operator.itemgetter(name), self._trips))
 
 
 @dataclass
