@@ -14,6 +14,7 @@ inbound perishables; a perishable product's ``spoils_at`` starts at its drop-off
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from datetime import timedelta
 
@@ -120,7 +121,9 @@ class OutboundFlow:
 
     def __init__(self, scenario: Scenario, flow, streams: Streams) -> None:
         self.scenario = scenario
-        self.flow = flow
+        # The flow holds this object: a plain reference back would make a cycle that
+        # keeps the run's ledger alive until the garbage collector finds it.
+        self.flow = weakref.proxy(flow)
         self.ledger = flow.ledger
         plan = flow.plan
         self.paths = return_paths(plan)

@@ -100,10 +100,14 @@ def round_services(flow: ParcelFlow) -> np.ndarray:
 
 
 class Rounds:
-    """The rounds of one flow: loaded as they depart, worked out a batch at a time."""
+    """The rounds of one flow: loaded as they depart, worked out a batch at a time.
+
+    It keeps no reference to the flow, which is handed to the methods that act on it:
+    a cycle between the two would keep the flow's ledger alive after a run, until the
+    garbage collector happened to find it.
+    """
 
     def __init__(self, flow: ParcelFlow) -> None:
-        self.flow = flow
         plan, level = flow.plan, flow.level
         services = plan.services
         self.is_round = round_services(flow)
@@ -136,30 +140,30 @@ class Rounds:
         self.pending: list[Departure] = []
         self.pending_parcels = 0
 
-    def add(self, departure: Departure) -> None:
-        """A round has departed: work it out now if it hands over, else with others later."""
+    def add(self, flow: ParcelFlow, departure: Departure) -> None:
+        """A round of *flow* has departed: work it out now if it hands over, else later."""
         if self.hands_over[departure.service]:
-            self._work_out([departure])
+            self._work_out(flow, [departure])
             return
         self.pending.append(departure)
         self.pending_parcels += departure.rows.size
         if self.pending_parcels >= BATCH_PARCELS:
-            self.work_out()
+            self.work_out(flow)
 
-    def work_out(self) -> None:
+    def work_out(self, flow: ParcelFlow) -> None:
         """Work out every round departed so far (see the module for why this may wait)."""
         if self.pending:
             batch, self.pending, self.pending_parcels = self.pending, [], 0
-            self._work_out(batch)
+            self._work_out(flow, batch)
 
-    def _work_out(self, batch: list[Departure]) -> None:
+    def _work_out(self, flow: ParcelFlow, batch: list[Departure]) -> None:
         """Work out the rounds of *batch*, in the same operations as trips stop by stop.
 
         Parcels are stamped at the village points and handed over at the stations the
         round reaches before the run ends; a round back before then is logged, one
         still out is put under way in the flow as a trip stop by stop would be.
         """
-        flow, ledger = self.flow, self.flow.ledger
+        ledger = flow.ledger
         service = np.array([d.service for d in batch])
         vehicles = np.array([d.vehicles for d in batch])
         loads = np.array([d.rows.size for d in batch])

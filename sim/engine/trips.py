@@ -312,7 +312,7 @@ class ParcelFlow:
         worked out are worked out first.
         """
         if self.rounds is not None:
-            self.rounds.work_out()
+            self.rounds.work_out(self)
         self.write_stamps()
         for progress in self.under_way.values():
             if progress.ride is not None:
@@ -388,6 +388,7 @@ class ParcelFlow:
             self.ledger.flags[rows] |= RODE_BUS
         handling, dwell = stop_time(service, rows.size, vehicles)
         self.rounds.add(
+            self,
             Departure(
                 service=index,
                 number=number,

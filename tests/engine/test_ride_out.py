@@ -79,9 +79,9 @@ def test_riding_out_equals_stop_by_stop(name, extra, batch, monkeypatch):
     rounds = []
     work_out = Rounds._work_out
 
-    def counted(self, departures):
+    def counted(self, flow, departures):
         rounds.append(len(departures))
-        work_out(self, departures)
+        work_out(self, flow, departures)
 
     with monkeypatch.context() as patch:
         if batch is not None:
