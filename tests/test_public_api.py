@@ -34,15 +34,18 @@ def test_importing_the_package_loads_no_heavy_dependency():
     assert out.stdout.strip() == "[]"
 
 
-def test_a_run_loads_neither_scipy_stats_nor_matplotlib():
+def test_a_run_or_comparison_loads_neither_scipy_stats_nor_matplotlib():
     # Every command imports sim.checking (for its errors), and ``run`` the engine,
-    # the KPIs and the statistics; scipy.stats alone costs ~0.7 s and 60 MiB, and
-    # matplotlib is for the report. Both load only when a command needs them.
+    # the KPIs and the statistics, ``compare`` also the paired differences;
+    # scipy.stats alone costs ~0.5-0.7 s and 60 MiB, and matplotlib is for the
+    # report. Both load only when a command needs them.
     code = (
         "import sys, sim.cli, sim.checking, sim.runner, sim.analysis.compare, "
         "sim.analysis.stats, sim.experiments.tasks; "
         "sim.analysis.stats.t_interval([1.0, 2.0, 4.0]); "
+        "sim.analysis.compare.paired_difference([1.0, 2.0, 4.0], [1.5, 2.0, 5.0]); "
         "print(sorted(m for m in ('scipy.stats', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+

@@ -5,7 +5,8 @@ scenarios see the same parcels and the per-replication differences are paired.
 For each KPI: every scenario's mean with a Student-t confidence interval over
 replications, and for every scenario after the first (the reference) the mean
 paired difference to the reference with its Student-t interval and the paired
-t-test p-value (``scipy.stats.ttest_rel``). The interval of the difference
+t-test p-value (``scipy.stats.ttest_rel``'s, by :func:`sim.analysis.stats.paired_t_p_value`).
+The interval of the difference
 excludes 0 exactly when the p-value is below ``1 - level``.
 
 These functions work on KPI tables (one row per replication, as written to
@@ -14,7 +15,6 @@ These functions work on KPI tables (one row per replication, as written to
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim.analysis import kpi_table
 from sim.analysis.directions import HIGHER, LOWER, direction, is_share, judge, unit
-from sim.analysis.stats import t_interval
+from sim.analysis.stats import paired_t_p_value, t_interval
 
 COMPARISON_COLUMNS = (
     "scenario",
@@ -90,7 +90,8 @@ def paired_difference(
     Returns
     -------
     PairedDifference
-        Mean, interval, p-value (``scipy.stats.ttest_rel(other, reference)``), pairs.
+        Mean, interval, p-value (that of ``scipy.stats.ttest_rel(other, reference)``),
+        pairs.
     """
     reference = np.asarray(reference, dtype=float)
     other = np.asarray(other, dtype=float)
@@ -103,12 +104,7 @@ def paired_difference(
     identical = bool(diff.size) and not diff.any()
     p_value = float("nan")
     if diff.size >= 2 and not identical:
-        from scipy import stats  # here, not at the top: ~0.7 s that most runs never need
-
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            # Constant non-zero differences give t = ±inf and p = 0, which is right.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            p_value = float(stats.ttest_rel(other, reference).pvalue)
+        p_value = paired_t_p_value(diff)
     return PairedDifference(mean, low, high, p_value, int(diff.size), identical)
 
 

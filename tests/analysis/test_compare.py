@@ -25,7 +25,7 @@ from sim.analysis.directions import (
     judge,
     unit,
 )
-from sim.analysis.stats import t_interval
+from sim.analysis.stats import paired_t_p_value, t_interval
 
 
 def test_t_interval_of_a_known_sample_matches_the_textbook_formula():
@@ -77,6 +77,19 @@ def test_paired_difference_agrees_with_scipy(seed):
     assert paired.n == n and not paired.identical
     # The interval excludes 0 exactly when p < 0.05.
     assert (paired.p_value < 0.05) == (not paired.ci_low <= 0 <= paired.ci_high)
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=40),
+    st.floats(1e-3, 1e3),
+)
+def test_the_paired_p_value_is_scipys_ttest_rel(reference, scale):
+    """paired_t_p_value computes what scipy.stats.ttest_rel does, without importing it."""
+    reference = np.array(reference)
+    other = reference + scale * np.cos(np.arange(reference.size))
+    diff = other - reference
+    expected = stats.ttest_rel(other, reference).pvalue
+    assert paired_t_p_value(diff) == pytest.approx(expected, rel=1e-12, abs=1e-300)
 
 
 def test_paired_difference_drops_missing_pairs_and_handles_degenerate_cases():
