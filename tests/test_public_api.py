@@ -49,3 +49,22 @@ def test_a_run_or_comparison_loads_neither_scipy_stats_nor_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
+
+def test_the_workers_fork_server_starts_before_the_command_loads_its_modules():
+    # ``ruralsim compare --jobs 2`` starts the fork server (sim.experiments.executors)
+    # right after parsing, so that it imports the package for the workers while the
+    # command imports it for itself; importing the executors must not do that first.
+    code = (
+        "import sys, sim.cli, sim.experiments.executors; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'sim.experiments.tasks') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_experiments_names_load_on_first_use():
+    import sim.experiments
+
+    assert sorted(sim.experiments.__all__) == sorted(set(sim.experiments.__all__))
+    for name in sim.experiments.__all__:
+        assert getattr(sim.experiments, name).__module__.startswith("sim.experiments."), name

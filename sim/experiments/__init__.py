@@ -8,41 +8,49 @@ many independent counties merged); each also keeps every replication's
 KPIs and how it was run.
 Replications run serially, on a process pool (``jobs``) or on Dask (``dask``),
 with identical results.
+
+The names below load with their module when first used: importing a light
+submodule, such as ``sim.experiments.executors`` to start the workers' fork server
+at once (``sim.cli``), does not import the engine, the analysis and pandas first.
 """
 
-from sim.experiments.core import (
-    Comparison,
-    RunResult,
-    SweepResult,
-    WarmupResult,
-    compare,
-    run_scenario,
-    sweep,
-    warmup,
-)
-from sim.experiments.design import SweepDesign, load_design, parse_vary
-from sim.experiments.errors import ExperimentError
-from sim.experiments.executors import make_executor
-from sim.experiments.region import Region, RegionResult, load_region, run_region
-from sim.experiments.replications import run_replications
+from __future__ import annotations
 
-__all__ = [
-    "Comparison",
-    "RunResult",
-    "ExperimentError",
-    "Region",
-    "RegionResult",
-    "SweepDesign",
-    "SweepResult",
-    "WarmupResult",
-    "compare",
-    "load_design",
-    "load_region",
-    "make_executor",
-    "parse_vary",
-    "run_region",
-    "run_replications",
-    "run_scenario",
-    "sweep",
-    "warmup",
-]
+import importlib
+
+_HOMES = {
+    "Comparison": "core",
+    "RunResult": "core",
+    "SweepResult": "core",
+    "WarmupResult": "core",
+    "compare": "core",
+    "run_scenario": "core",
+    "sweep": "core",
+    "warmup": "core",
+    "SweepDesign": "design",
+    "load_design": "design",
+    "parse_vary": "design",
+    "ExperimentError": "errors",
+    "make_executor": "executors",
+    "Region": "region",
+    "RegionResult": "region",
+    "load_region": "region",
+    "run_region": "region",
+    "run_replications": "replications",
+}
+"""Each public name and the submodule it comes from."""
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'sim.experiments' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"sim.experiments.{home}"), name)
+    globals()[name] = value  # looked up once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
