@@ -5,8 +5,8 @@ scenarios see the same parcels and the per-replication differences are paired.
 For each KPI: every scenario's mean with a Student-t confidence interval over
 replications, and for every scenario after the first (the reference) the mean
 paired difference to the reference with its Student-t interval and the paired
-t-test p-value (``scipy.stats.ttest_rel``'s, by :func:`sim.analysis.stats.paired_t_p_value`).
-The interval of the difference
+t-test p-value (``scipy.stats.ttest_rel``'s, computed by
+:func:`sim.analysis.stats.paired_t_p_value`). The interval of the difference
 excludes 0 exactly when the p-value is below ``1 - level``.
 
 These functions work on KPI tables (one row per replication, as written to

@@ -77,16 +77,17 @@ def alighting_stops(plan) -> list[set[int]]:
     return stops
 
 
-def round_services(flow: ParcelFlow) -> np.ndarray:
+def round_services(flow: ParcelFlow, leaves: list[set[int]] | None = None) -> np.ndarray:
     """Which services' departures are rounds, worked out together (see the module).
 
     A departure is a round when it leaves on time (no drawn delay), takes parcels on at
     its first stop only, and every parcel it hands over later goes to a village point,
     or to a township station where it cannot be ready the moment the vehicle arrives:
     the vehicle dwells there (``stop_h`` or handling time) or the parcels cross a dock.
+    *leaves*: :func:`alighting_stops` of the flow's plan, if already at hand.
     """
     plan, level = flow.plan, flow.level
-    leaves = alighting_stops(plan)
+    leaves = alighting_stops(plan) if leaves is None else leaves
     rounds = np.zeros(len(plan.services), dtype=bool)
     for index, service in enumerate(plan.services):
         if service.delay_min is not None or len(service.stops) < 2:
@@ -110,8 +111,8 @@ class Rounds:
     def __init__(self, flow: ParcelFlow) -> None:
         plan, level = flow.plan, flow.level
         services = plan.services
-        self.is_round = round_services(flow)
         leaves = alighting_stops(plan)
+        self.is_round = round_services(flow, leaves)
         # Rounds that hand parcels over to stations are worked out as they depart.
         self.hands_over = np.array(
             [any(level[s.stops[p]] == STATION for p in leaves[i]) for i, s in enumerate(services)]
