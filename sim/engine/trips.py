@@ -402,7 +402,7 @@ class ParcelFlow:
                 rows=rows,
                 legs=legs,
                 alight=alight,
-            )
+            ),
         )
 
     def keep_under_way(self, departure: Departure) -> None:

@@ -379,7 +379,15 @@ def plan_fleet(
             name = f"{fleet_name}:{geo.ids[depot]}{tag}#{len(services) + 1}"
             route_load = [float(planned[c]) for c in route]
             service = _add_route(
-                services, legs, first_service, geo, fleet_name, fleet, stops, route_load, name,
+                services,
+                legs,
+                first_service,
+                geo,
+                fleet_name,
+                fleet,
+                stops,
+                route_load,
+                name,
                 departures,
             )
             reached = planned_arrivals_h(service, route_load)
@@ -457,8 +465,16 @@ def shrink_routes(
             per_departure = margin / len(route.departures_h)
             route_load = [float(load[c]) * per_departure for c in stops[1:-1]]
             _add_route(
-                services, legs, first_service, geo, fleet_name, fleet, stops, route_load,
-                route.name, route.departures_h,
+                services,
+                legs,
+                first_service,
+                geo,
+                fleet_name,
+                fleet,
+                stops,
+                route_load,
+                route.name,
+                route.departures_h,
             )
     return services, legs
 

@@ -32,6 +32,7 @@ HARVEST_KPIS = (
 PRODUCT_COLOURS = ("#E69F00", "#8C564B", "#CC79A7", "#56B4E9", "#009E73", "#F0E442")
 """Product colours in the season figure, in the scenario's product order."""
 
+
 def season_means(outbound_daily: pd.DataFrame) -> pd.DataFrame:
     """The outbound daily table averaged over replications (index: day, product)."""
     columns = ["dropped", "shipped_same_day", "spoiled"]

@@ -59,4 +59,3 @@ def test_a_peak_with_neither_start_exits_2(capsys):
     code, _, err = cli(["validate", SCENARIOS / "leiyang_direct.yaml", "--set", setting], capsys)
     assert code == 2, err
     assert "demand.peaks.0" in err and "start_day" in err and "Traceback" not in err
-
