@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sim.engine.ledger import FELL_BACK
 from sim.engine.model import plan_for
 from sim.engine.rounds import Rounds, round_services
 from sim.engine.trips import ParcelFlow, TripLog, _delay_to, last_boarding_stops
@@ -103,6 +104,38 @@ def test_riding_out_equals_stop_by_stop(name, extra, batch, monkeypatch):
     assert fast.in_network == slow.in_network
     if "horizon.drain_days=0" in extra and any("departures" in item for item in extra):
         assert not fast.trips["finished"].all()  # the case it is there for
+
+
+def test_departures_at_one_instant_act_in_timetable_order(monkeypatch):
+    """A round that shares an instant with a trip started before it (as a process) waits
+    for it. Here hub vans, the fallback of on-time buses, leave with them: a van takes
+    over the parcels that waited too long for a bus before that bus loads. Only the
+    buses are rounds; the result must be the same as stop by stop."""
+    scenario = load_scenario(
+        SCENARIOS / "leiyang_bus.yaml",
+        overrides=[
+            "horizon.days=3",
+            "horizon.warmup_days=0",
+            "buses.corridors.delay_min=null",
+            "delivery.fallback_after_h=1",
+            'fleets.hub_van.departures=["09:00", "11:00", "14:30", "17:00"]',
+        ],
+    )
+    every_round = round_services
+
+    def buses_only(flow, leaves=None):
+        buses = np.array([service.is_bus for service in flow.plan.services])
+        return every_round(flow, leaves) & buses
+
+    with monkeypatch.context() as patch:
+        patch.setattr("sim.engine.rounds.round_services", buses_only)
+        mixed = simulate(scenario, seed=5)
+    with monkeypatch.context() as patch:
+        patch.setattr(ParcelFlow, "closes_at", stop_by_stop)
+        slow = simulate(scenario, seed=5)
+    assert (mixed.parcels["flags"] & FELL_BACK).any()  # the case it is there for
+    pd.testing.assert_frame_equal(mixed.parcels, slow.parcels, check_exact=True)
+    pd.testing.assert_frame_equal(mixed.trips, slow.trips, check_exact=True)
 
 
 def test_village_routes_close_at_their_first_stop():
