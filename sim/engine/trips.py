@@ -370,15 +370,10 @@ class ParcelFlow:
         rest is worked out later.
         """
         number = next(self._trip_numbers)
-        queue_id = int(self.queue_base[index])
-        if queue_id in self.feeders:
-            self.fall_back(queue_id, now)
         vehicle_load = min(capacity, service.vehicle_load_max)
-        rows, legs, alight = _NO_ROWS, _NO_LEGS, _NO_STOPS
-        queue = self.queues[queue_id]
-        if len(queue):
-            left_behind = LEFT_BEHIND if service.is_bus else 0
-            rows, legs, alight = queue.take(now, vehicle_load * available, self.ledger, left_behind)
+        left_behind = LEFT_BEHIND if service.is_bus else 0
+        queue_id = int(self.queue_base[index])
+        rows, legs, alight = self.take_waiting(queue_id, now, vehicle_load * available, left_behind)
         inbound, vehicles = _vehicles_sent(
             self, index, service, rows.size, vehicle_load, available, now
         )
@@ -404,6 +399,22 @@ class ParcelFlow:
                 alight=alight,
             ),
         )
+
+    def take_waiting(self, queue_id: int, now: float, room: int, left_behind_flag: int):
+        """What a departure loads from queue *queue_id* now: (rows, legs, alight).
+
+        First the parcels due to fall back to it join the queue and the perishables
+        that spoiled waiting leave it; then up to *room* ready parcels are taken
+        (:meth:`WaitingParcels.take`, which flags those left with *left_behind_flag*).
+        """
+        if queue_id in self.feeders:
+            self.fall_back(queue_id, now)
+        if self.cold is not None:
+            self.cold.purge(queue_id, now)
+        queue = self.queues[queue_id]
+        if not len(queue):
+            return _NO_ROWS, _NO_LEGS, _NO_STOPS
+        return queue.take(now, room, self.ledger, left_behind_flag)
 
     def keep_under_way(self, departure: Departure) -> None:
         """A round still out when the run stops: its progress as :func:`trip` leaves it."""
@@ -637,17 +648,11 @@ def trip(
         leaving = int(np.searchsorted(alight, position, side="right")) if rows.size else 0
         dropped, dropped_legs = rows[:leaving], legs[:leaving]
         rows, legs, alight = rows[leaving:], legs[leaving:], alight[leaving:]
-        queue_id = base + position
         boarded = _NO_ROWS
         if position < last:
-            if queue_id in flow.feeders:
-                flow.fall_back(queue_id, now)
-            if flow.cold is not None:
-                flow.cold.purge(queue_id, now)
-            queue = flow.queues[queue_id]
-            if len(queue):
-                on = queue.take(now, vehicle_load * vehicles - rows.size, ledger, left_behind_flag)
-                boarded = on[0]
+            room = vehicle_load * vehicles - rows.size
+            on = flow.take_waiting(base + position, now, room, left_behind_flag)
+            boarded = on[0]
         if position == 0:
             progress.inbound_vehicles, vehicles = _vehicles_sent(
                 flow, index, service, boarded.size, vehicle_load, vehicles_available, now
